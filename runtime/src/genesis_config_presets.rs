@@ -1,0 +1,233 @@
+//! Genesis presets: the starting state of the dev, local and production-shaped chains.
+//!
+//! Chain specs are generated from these presets by `scripts/gen-chain-specs.sh`, so the
+//! runtime is the single source of truth for what a chain starts with.
+
+use alloc::{vec, vec::Vec};
+use frame_support::build_struct_json_patch;
+use serde_json::Value;
+use sp_core::crypto::UncheckedInto;
+use sp_genesis_builder::{self, PresetId};
+use sp_keyring::Sr25519Keyring;
+
+use crate::{
+	currency::POP, AccountId, BabeConfig, BabeId, Balance, BalancesConfig, GrandpaId,
+	RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
+};
+
+/// Name of the production-shaped preset.
+pub const PRODUCTION_RUNTIME_PRESET: &str = "production";
+
+/// Balance of each pre-funded account on the dev and local chains.
+const DEV_ENDOWMENT: Balance = 1_000_000 * POP;
+/// Balance each production validator starts with, enough to bond and pay fees.
+const PRODUCTION_VALIDATOR_ENDOWMENT: Balance = 100_000 * POP;
+/// Balance of the production foundation account, from which the network is bootstrapped.
+const PRODUCTION_FOUNDATION_ENDOWMENT: Balance = 100_000_000 * POP;
+
+/// A genesis validator: its account and the public halves of its session keys.
+struct Authority {
+	account: AccountId,
+	babe: BabeId,
+	grandpa: GrandpaId,
+}
+
+fn genesis(
+	authorities: Vec<Authority>,
+	endowed: Vec<(AccountId, Balance)>,
+	sudo: AccountId,
+) -> Value {
+	build_struct_json_patch!(RuntimeGenesisConfig {
+		balances: BalancesConfig { balances: endowed },
+		babe: BabeConfig { epoch_config: BABE_GENESIS_EPOCH_CONFIG },
+		session: SessionConfig {
+			keys: authorities
+				.into_iter()
+				.map(|a| {
+					let keys = SessionKeys { babe: a.babe, grandpa: a.grandpa };
+					(a.account.clone(), a.account, keys)
+				})
+				.collect::<Vec<_>>(),
+		},
+		sudo: SudoConfig { key: Some(sudo) },
+	})
+}
+
+/// A well-known development authority derived from a keyring name (`//Alice`, ...).
+fn dev_authority(who: Sr25519Keyring) -> Authority {
+	let seed = alloc::format!("//{}", who);
+	Authority {
+		account: who.to_account_id(),
+		babe: sp_core::sr25519::Pair::from_string_with_seed(&seed, None)
+			.map(|(pair, _)| sp_core::Pair::public(&pair))
+			.expect("static dev seed is valid; qed")
+			.into(),
+		grandpa: sp_core::ed25519::Pair::from_string_with_seed(&seed, None)
+			.map(|(pair, _)| sp_core::Pair::public(&pair))
+			.expect("static dev seed is valid; qed")
+			.into(),
+	}
+}
+
+fn dev_endowments() -> Vec<(AccountId, Balance)> {
+	Sr25519Keyring::well_known()
+		.chain(Sr25519Keyring::invulnerable())
+		.map(|k| (k.to_account_id(), DEV_ENDOWMENT))
+		.collect()
+}
+
+/// `development`: Alice alone produces and finalizes blocks.
+fn development() -> Value {
+	genesis(
+		vec![dev_authority(Sr25519Keyring::Alice)],
+		dev_endowments(),
+		Sr25519Keyring::Alice.to_account_id(),
+	)
+}
+
+/// `local_testnet`: Alice, Bob and Charlie validate.
+fn local_testnet() -> Value {
+	genesis(
+		[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]
+			.into_iter()
+			.map(dev_authority)
+			.collect(),
+		dev_endowments(),
+		Sr25519Keyring::Alice.to_account_id(),
+	)
+}
+
+/// `production`: three validators and a foundation account, with no well-known dev keys.
+///
+/// The public keys below belong to the launch validators; replace them with the keys of the
+/// operators who launch a network and regenerate the chain specs.
+fn production() -> Value {
+	const VALIDATORS: [([u8; 32], [u8; 32], [u8; 32]); 3] = [
+		(
+			hex(b"723e36eb556e063988eda78c3df9aff92791f27068df2754d9aca40f35dc380a"),
+			hex(b"c2614d25b6e817563071fdc96fb05d201f9d4333357c9f06bb3c4935726ba77a"),
+			hex(b"e2d4bb689f401f88f9f7ea18343e1c263beef4092ba11a49a52824e4219e41b1"),
+		),
+		(
+			hex(b"a0007e8e234b65bb6dd31389a7e862ec8b32446c53b39814a9746ce9794fe345"),
+			hex(b"a0e9aca5fa5e56043b6903d6e548d5331976e23e0ff384fcf88dbe541ce4f557"),
+			hex(b"6226278b15ea2d87d8057db15f550321efa3ac86bfa85e32686c8f7780b8ef2f"),
+		),
+		(
+			hex(b"f89fa758b962597897fbc3ab90dae197c63eabbdf0ed18ad92af71508566255a"),
+			hex(b"d8d69e8676ed3578d610ea192f5fa8b33f5205e09e73b6a5831f0ca5d4264a60"),
+			hex(b"8215a957edb88758b52b9c343865e645eed66443c4dd68f99f68c9fe8fd41549"),
+		),
+	];
+	const FOUNDATION: [u8; 32] =
+		hex(b"d8d47e2fa0bef65105af700028125b552deb862e39154b860e877f2230ef3068");
+
+	let authorities: Vec<Authority> = VALIDATORS
+		.iter()
+		.map(|(account, babe, grandpa)| Authority {
+			account: AccountId::from(*account),
+			babe: babe.unchecked_into(),
+			grandpa: grandpa.unchecked_into(),
+		})
+		.collect();
+	let foundation = AccountId::from(FOUNDATION);
+	let endowed = authorities
+		.iter()
+		.map(|a| (a.account.clone(), PRODUCTION_VALIDATOR_ENDOWMENT))
+		.chain([(foundation.clone(), PRODUCTION_FOUNDATION_ENDOWMENT)])
+		.collect();
+	genesis(authorities, endowed, foundation)
+}
+
+/// Decodes a 64-digit hex string at compile time.
+const fn hex(digits: &[u8; 64]) -> [u8; 32] {
+	const fn nibble(c: u8) -> u8 {
+		match c {
+			b'0'..=b'9' => c - b'0',
+			b'a'..=b'f' => c - b'a' + 10,
+			_ => panic!("not a lowercase hex digit"),
+		}
+	}
+	let mut out = [0u8; 32];
+	let mut i = 0;
+	while i < 32 {
+		out[i] = nibble(digits[2 * i]) << 4 | nibble(digits[2 * i + 1]);
+		i += 1;
+	}
+	out
+}
+
+/// Returns the JSON patch of the named preset, if it exists.
+pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
+	let patch = match id.as_ref() {
+		sp_genesis_builder::DEV_RUNTIME_PRESET => development(),
+		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_testnet(),
+		PRODUCTION_RUNTIME_PRESET => production(),
+		_ => return None,
+	};
+	Some(
+		serde_json::to_string(&patch)
+			.expect("serialization to json is expected to work; qed")
+			.into_bytes(),
+	)
+}
+
+/// The names of all presets.
+pub fn preset_names() -> Vec<PresetId> {
+	vec![
+		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
+		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+		PresetId::from(PRODUCTION_RUNTIME_PRESET),
+	]
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	/// Applies a preset patch over the default config, as the node does when building a spec.
+	fn merge(base: &mut Value, patch: Value) {
+		match (base, patch) {
+			(Value::Object(base), Value::Object(patch)) =>
+				for (key, value) in patch {
+					merge(base.entry(key).or_insert(Value::Null), value);
+				},
+			(base, patch) => *base = patch,
+		}
+	}
+
+	#[test]
+	fn every_preset_builds_a_genesis_state() {
+		let default: Value = serde_json::from_slice(
+			&frame_support::genesis_builder_helper::get_preset::<RuntimeGenesisConfig>(&None, |_| None)
+				.expect("default config exists"),
+		)
+		.unwrap();
+		for name in preset_names() {
+			let patch: Value = serde_json::from_slice(&get_preset(&name).unwrap()).unwrap();
+			let mut config = default.clone();
+			merge(&mut config, patch);
+			sp_io::TestExternalities::default().execute_with(|| {
+				frame_support::genesis_builder_helper::build_state::<RuntimeGenesisConfig>(
+					serde_json::to_vec(&config).unwrap(),
+				)
+				.unwrap_or_else(|e| panic!("preset {name} does not build: {e}"));
+				assert_eq!(pallet_session::Validators::<crate::Runtime>::get().len(), match name.as_ref() {
+					sp_genesis_builder::DEV_RUNTIME_PRESET => 1,
+					_ => 3,
+				});
+			});
+		}
+	}
+
+	#[test]
+	fn unknown_preset_is_none() {
+		assert!(get_preset(&PresetId::from("mainnet-typo")).is_none());
+	}
+
+	#[test]
+	fn hex_decodes() {
+		assert_eq!(hex(b"00ff0000000000000000000000000000000000000000000000000000000000a1")[..2], [0, 255]);
+		assert_eq!(hex(b"00ff0000000000000000000000000000000000000000000000000000000000a1")[31], 0xa1);
+	}
+}

@@ -1,0 +1,19 @@
+# Shared settings for every script. Source it; do not run it.
+# Build output lives outside the clone so later runs on the same machine are incremental.
+set -euo pipefail
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pop-network/target}"
+export POP_NODE_BIN="${POP_NODE_BIN:-$CARGO_TARGET_DIR/release/pop-node}"
+# The wasm runtime is built by substrate-wasm-builder in release mode regardless of this profile.
+export CARGO_INCREMENTAL=0
+log() { printf '\033[1m[pop]\033[0m %s\n' "$*" >&2; }
+# Keep the runtime wasm independent of where the clone and target folder live, so chain specs
+# (which embed the wasm) are byte-for-byte reproducible on every machine with this toolchain.
+export WASM_BUILD_RUSTFLAGS="--remap-path-prefix=$REPO_ROOT=/pop-network --remap-path-prefix=$CARGO_TARGET_DIR=/target"
+
+# Builds every workspace binary in release mode; one feature set for build and test so the
+# heavy polkadot-sdk dependencies compile once.
+build_release() {
+	log "building the workspace (release) into $CARGO_TARGET_DIR"
+	cargo build --release --workspace --locked --manifest-path "$REPO_ROOT/Cargo.toml"
+}

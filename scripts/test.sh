@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs every test: installs prerequisites, builds the workspace in release mode, runs the Rust
+# unit and end-to-end tests (real pop-node processes), then the Polkadot.js tests.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+"$REPO_ROOT/scripts/setup.sh"
+build_release
+
+log "Rust tests"
+cargo test --release --workspace --locked --manifest-path "$REPO_ROOT/Cargo.toml"
+
+log "Polkadot.js tests"
+cd "$REPO_ROOT/tests/polkadotjs"
+npm ci --no-audit --no-fund --loglevel=error
+npm test
