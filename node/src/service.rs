@@ -54,8 +54,7 @@ impl sp_inherents::CreateInherentDataProviders<Block, ()> for BabeInherents {
 		_: (),
 	) -> Result<Self::InherentDataProviders, Box<dyn std::error::Error + Send + Sync>> {
 		let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
-		let slot =
-			SlotInherent::from_timestamp_and_slot_duration(*timestamp, self.slot_duration);
+		let slot = SlotInherent::from_timestamp_and_slot_duration(*timestamp, self.slot_duration);
 		Ok((slot, timestamp))
 	}
 }
@@ -168,10 +167,12 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 /// Builds and starts a full node on the network backend chosen in the configuration.
 pub fn new_full(config: Configuration) -> Result<TaskManager, ServiceError> {
 	match config.network.network_backend {
-		sc_network::config::NetworkBackendType::Libp2p =>
-			new_full_with::<sc_network::NetworkWorker<Block, <Block as BlockT>::Hash>>(config),
-		sc_network::config::NetworkBackendType::Litep2p =>
-			new_full_with::<sc_network::Litep2pNetworkBackend>(config),
+		sc_network::config::NetworkBackendType::Libp2p => {
+			new_full_with::<sc_network::NetworkWorker<Block, <Block as BlockT>::Hash>>(config)
+		}
+		sc_network::config::NetworkBackendType::Litep2p => {
+			new_full_with::<sc_network::Litep2pNetworkBackend>(config)
+		}
 	}
 }
 
@@ -186,7 +187,8 @@ fn new_full_with<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		keystore_container,
 		select_chain,
 		transaction_pool,
-		other: ConsensusSetup { block_import, babe_link, babe_inherents, grandpa_link, mut telemetry },
+		other:
+			ConsensusSetup { block_import, babe_link, babe_inherents, grandpa_link, mut telemetry },
 	} = new_partial(&config)?;
 
 	let metrics = N::register_notification_metrics(config.prometheus_registry());
@@ -213,7 +215,7 @@ fn new_full_with<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		Vec::new(),
 	));
 
-	let (network, system_rpc_tx, tx_handler_controller, sync_service) =
+	let (network, system_rpc_tx, tx_handler_controller, sync_service, _bitswap) =
 		sc_service::build_network(sc_service::BuildNetworkParams {
 			config: &config,
 			net_config,
@@ -345,11 +347,7 @@ fn new_full_with<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 				offchain_tx_pool_factory: OffchainTransactionPoolFactory::new(transaction_pool),
 			})?;
 		// The voter is essential: if it fails, the node must stop rather than run unfinalized.
-		task_manager.spawn_essential_handle().spawn_blocking(
-			"grandpa-voter",
-			None,
-			grandpa_voter,
-		);
+		task_manager.spawn_essential_handle().spawn_blocking("grandpa-voter", None, grandpa_voter);
 	}
 
 	Ok(task_manager)

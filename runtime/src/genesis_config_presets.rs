@@ -8,7 +8,7 @@ use frame_support::build_struct_json_patch;
 use serde_json::Value;
 use sp_core::crypto::UncheckedInto;
 use sp_genesis_builder::{self, PresetId};
-use sp_keyring::Sr25519Keyring;
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
 	currency::POP, AccountId, BabeConfig, BabeId, Balance, BalancesConfig, GrandpaId,
@@ -53,20 +53,13 @@ fn genesis(
 	})
 }
 
-/// A well-known development authority derived from a keyring name (`//Alice`, ...).
+/// A well-known development authority: the keys `--alice`, `--bob`, ... insert into a node's
+/// keystore are all derived from `//Name`.
 fn dev_authority(who: Sr25519Keyring) -> Authority {
-	let seed = alloc::format!("//{}", who);
-	Authority {
-		account: who.to_account_id(),
-		babe: sp_core::sr25519::Pair::from_string_with_seed(&seed, None)
-			.map(|(pair, _)| sp_core::Pair::public(&pair))
-			.expect("static dev seed is valid; qed")
-			.into(),
-		grandpa: sp_core::ed25519::Pair::from_string_with_seed(&seed, None)
-			.map(|(pair, _)| sp_core::Pair::public(&pair))
-			.expect("static dev seed is valid; qed")
-			.into(),
-	}
+	let name: &'static str = who.into();
+	let ed25519: Ed25519Keyring =
+		name.parse().expect("every sr25519 dev key has an ed25519 namesake; qed");
+	Authority { account: who.to_account_id(), babe: who.public().into(), grandpa: ed25519.public().into() }
 }
 
 fn dev_endowments() -> Vec<(AccountId, Balance)> {
@@ -126,8 +119,8 @@ fn production() -> Value {
 		.iter()
 		.map(|(account, babe, grandpa)| Authority {
 			account: AccountId::from(*account),
-			babe: babe.unchecked_into(),
-			grandpa: grandpa.unchecked_into(),
+			babe: (*babe).unchecked_into(),
+			grandpa: (*grandpa).unchecked_into(),
 		})
 		.collect();
 	let foundation = AccountId::from(FOUNDATION);
@@ -188,10 +181,11 @@ mod tests {
 	/// Applies a preset patch over the default config, as the node does when building a spec.
 	fn merge(base: &mut Value, patch: Value) {
 		match (base, patch) {
-			(Value::Object(base), Value::Object(patch)) =>
+			(Value::Object(base), Value::Object(patch)) => {
 				for (key, value) in patch {
 					merge(base.entry(key).or_insert(Value::Null), value);
-				},
+				}
+			}
 			(base, patch) => *base = patch,
 		}
 	}
@@ -199,8 +193,11 @@ mod tests {
 	#[test]
 	fn every_preset_builds_a_genesis_state() {
 		let default: Value = serde_json::from_slice(
-			&frame_support::genesis_builder_helper::get_preset::<RuntimeGenesisConfig>(&None, |_| None)
-				.expect("default config exists"),
+			&frame_support::genesis_builder_helper::get_preset::<RuntimeGenesisConfig>(
+				&None,
+				|_| None,
+			)
+			.expect("default config exists"),
 		)
 		.unwrap();
 		for name in preset_names() {
@@ -212,10 +209,13 @@ mod tests {
 					serde_json::to_vec(&config).unwrap(),
 				)
 				.unwrap_or_else(|e| panic!("preset {name} does not build: {e}"));
-				assert_eq!(pallet_session::Validators::<crate::Runtime>::get().len(), match name.as_ref() {
-					sp_genesis_builder::DEV_RUNTIME_PRESET => 1,
-					_ => 3,
-				});
+				assert_eq!(
+					pallet_session::Validators::<crate::Runtime>::get().len(),
+					match name.as_ref() {
+						sp_genesis_builder::DEV_RUNTIME_PRESET => 1,
+						_ => 3,
+					}
+				);
 			});
 		}
 	}
@@ -227,7 +227,13 @@ mod tests {
 
 	#[test]
 	fn hex_decodes() {
-		assert_eq!(hex(b"00ff0000000000000000000000000000000000000000000000000000000000a1")[..2], [0, 255]);
-		assert_eq!(hex(b"00ff0000000000000000000000000000000000000000000000000000000000a1")[31], 0xa1);
+		assert_eq!(
+			hex(b"00ff0000000000000000000000000000000000000000000000000000000000a1")[..2],
+			[0, 255]
+		);
+		assert_eq!(
+			hex(b"00ff0000000000000000000000000000000000000000000000000000000000a1")[31],
+			0xa1
+		);
 	}
 }

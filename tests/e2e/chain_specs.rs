@@ -40,7 +40,7 @@ fn committed_specs_carry_pop_token_properties() {
 
 #[test]
 fn an_unreadable_chain_spec_is_a_clear_error() {
-	let error = run_node_command(&["export-chain-spec", "--chain", "/nonexistent/spec.json"])
-		.unwrap_err();
+	let error =
+		run_node_command(&["export-chain-spec", "--chain", "/nonexistent/spec.json"]).unwrap_err();
 	assert!(error.contains("cannot load chain spec"), "{error}");
 }

@@ -30,16 +30,26 @@ async fn export_check_revert_and_purge_a_dev_chain() {
 
 	let export = dir.path().join("blocks.bin");
 	let export_str = export.to_string_lossy().into_owned();
-	run_node_command(&[&["export-blocks"][..], &chain, &["--to", "3", "--binary", &export_str]].concat())
-		.unwrap();
+	run_node_command(
+		&[&["export-blocks"][..], &chain, &["--to", "3", "--binary", &export_str]].concat(),
+	)
+	.unwrap();
 	assert!(std::fs::metadata(&export).unwrap().len() > 0);
 
 	run_node_command(&[&["revert"][..], &chain, &["1"]].concat()).unwrap();
 
 	// A fresh database imports the exported blocks.
 	let other = dir.path().join("import").to_string_lossy().into_owned();
-	run_node_command(&["import-blocks", "--chain", "dev", "--base-path", &other, "--binary", &export_str])
-		.unwrap();
+	run_node_command(&[
+		"import-blocks",
+		"--chain",
+		"dev",
+		"--base-path",
+		&other,
+		"--binary",
+		&export_str,
+	])
+	.unwrap();
 
 	run_node_command(&[&["purge-chain"][..], &chain, &["-y"]].concat()).unwrap();
 	assert!(!db.exists(), "purge-chain left {}", db.display());

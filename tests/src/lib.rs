@@ -89,7 +89,7 @@ impl Node {
 				let temp = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
 				let path = temp.path().to_path_buf();
 				(Some(temp), path)
-			},
+			}
 		};
 		let (rpc_port, p2p_port, prometheus_port) = (free_port(), free_port(), free_port());
 		let log_path = base_path.join(format!("node-{rpc_port}.log"));
@@ -184,7 +184,13 @@ impl Node {
 	}
 
 	/// Waits until `probe` returns at least `target`, failing after `timeout` with the node log.
-	pub async fn wait_until<F, Fut>(&self, what: &str, target: u64, timeout: Duration, probe: F) -> Result<u64>
+	pub async fn wait_until<F, Fut>(
+		&self,
+		what: &str,
+		target: u64,
+		timeout: Duration,
+		probe: F,
+	) -> Result<u64>
 	where
 		F: Fn() -> Fut,
 		Fut: std::future::Future<Output = Result<u64>>,
@@ -248,8 +254,10 @@ impl Drop for Node {
 
 /// Reads the block number out of a header returned by `chain_getHeader`.
 pub fn block_number(header: &Value) -> Result<u64> {
-	let hex = header["number"].as_str().ok_or_else(|| format!("header without number: {header}"))?;
-	u64::from_str_radix(hex.trim_start_matches("0x"), 16).map_err(|e| format!("bad number {hex}: {e}"))
+	let hex =
+		header["number"].as_str().ok_or_else(|| format!("header without number: {header}"))?;
+	u64::from_str_radix(hex.trim_start_matches("0x"), 16)
+		.map_err(|e| format!("bad number {hex}: {e}"))
 }
 
 /// Builds positional JSON-RPC parameters from JSON values.
