@@ -9,6 +9,9 @@ export CARGO_INCREMENTAL=0
 log() { printf '\033[1m[pop]\033[0m %s\n' "$*" >&2; }
 # Keep the runtime wasm independent of where the clone and target folder live, so chain specs
 # (which embed the wasm) are byte-for-byte reproducible on every machine with this toolchain.
+# The wasm builder looks for Cargo.lock above its OUT_DIR; with the target folder outside the
+# clone it must be told where the workspace is, or it would resolve dependencies afresh.
+export WASM_BUILD_WORKSPACE_HINT="$REPO_ROOT"
 export WASM_BUILD_RUSTFLAGS="--remap-path-prefix=$REPO_ROOT=/pop-network --remap-path-prefix=$CARGO_TARGET_DIR=/target"
 
 # Builds every workspace binary in release mode; one feature set for build and test so the

@@ -64,6 +64,7 @@ pub struct ConsensusSetup {
 	block_import: FullBabeBlockImport,
 	babe_link: sc_consensus_babe::BabeLink<Block>,
 	babe_inherents: BabeInherents,
+	babe_worker_handle: sc_consensus_babe::BabeWorkerHandle<Block>,
 	grandpa_link: sc_consensus_grandpa::LinkHalf<Block, FullClient, FullSelectChain>,
 	telemetry: Option<Telemetry>,
 }
@@ -140,7 +141,7 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 		OffchainTransactionPoolFactory::new(transaction_pool.clone()),
 	)?;
 
-	let (import_queue, _babe_worker_handle) =
+	let (import_queue, babe_worker_handle) =
 		sc_consensus_babe::import_queue(sc_consensus_babe::ImportQueueParams {
 			link: babe_link.clone(),
 			block_import: block_import.clone(),
@@ -160,7 +161,14 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 		keystore_container,
 		select_chain,
 		transaction_pool,
-		other: ConsensusSetup { block_import, babe_link, babe_inherents, grandpa_link, telemetry },
+		other: ConsensusSetup {
+			block_import,
+			babe_link,
+			babe_inherents,
+			babe_worker_handle,
+			grandpa_link,
+			telemetry,
+		},
 	})
 }
 
@@ -188,7 +196,14 @@ fn new_full_with<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		select_chain,
 		transaction_pool,
 		other:
-			ConsensusSetup { block_import, babe_link, babe_inherents, grandpa_link, mut telemetry },
+			ConsensusSetup {
+				block_import,
+				babe_link,
+				babe_inherents,
+				babe_worker_handle,
+				grandpa_link,
+				mut telemetry,
+			},
 	} = new_partial(&config)?;
 
 	let metrics = N::register_notification_metrics(config.prometheus_registry());
@@ -258,13 +273,35 @@ fn new_full_with<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	let enable_grandpa = !config.disable_grandpa;
 	let prometheus_registry = config.prometheus_registry().cloned();
 
+	let shared_voter_state = SharedVoterState::empty();
 	let rpc_builder = {
 		let client = client.clone();
 		let pool = transaction_pool.clone();
-		Box::new(move |_| {
+		let select_chain = select_chain.clone();
+		let keystore = keystore_container.keystore();
+		let shared_voter_state = shared_voter_state.clone();
+		let shared_authority_set = grandpa_link.shared_authority_set().clone();
+		let justification_stream = grandpa_link.justification_stream();
+		let finality_provider = sc_consensus_grandpa::FinalityProofProvider::new_for_service(
+			backend.clone(),
+			Some(shared_authority_set.clone()),
+		);
+		Box::new(move |subscription_executor| {
 			crate::rpc::create_full(crate::rpc::FullDeps {
 				client: client.clone(),
 				pool: pool.clone(),
+				select_chain: select_chain.clone(),
+				babe: crate::rpc::BabeDeps {
+					worker_handle: babe_worker_handle.clone(),
+					keystore: keystore.clone(),
+				},
+				grandpa: crate::rpc::GrandpaDeps {
+					shared_voter_state: shared_voter_state.clone(),
+					shared_authority_set: shared_authority_set.clone(),
+					justification_stream: justification_stream.clone(),
+					finality_provider: finality_provider.clone(),
+				},
+				subscription_executor,
 			})
 			.map_err(Into::into)
 		})
@@ -342,7 +379,7 @@ fn new_full_with<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 				notification_service: grandpa_notification_service,
 				voting_rule: sc_consensus_grandpa::VotingRulesBuilder::default().build(),
 				prometheus_registry,
-				shared_voter_state: SharedVoterState::empty(),
+				shared_voter_state,
 				telemetry: telemetry.as_ref().map(|x| x.handle()),
 				offchain_tx_pool_factory: OffchainTransactionPoolFactory::new(transaction_pool),
 			})?;

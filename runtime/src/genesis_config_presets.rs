@@ -63,8 +63,8 @@ fn dev_authority(who: Sr25519Keyring) -> Authority {
 }
 
 fn dev_endowments() -> Vec<(AccountId, Balance)> {
+	// The six named accounts and their `//stash` derivations.
 	Sr25519Keyring::well_known()
-		.chain(Sr25519Keyring::invulnerable())
 		.map(|k| (k.to_account_id(), DEV_ENDOWMENT))
 		.collect()
 }
