@@ -14,9 +14,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 spec="$REPO_ROOT/chain-specs/local.raw.json"
 dir="${LOCAL_NET_DIR:-$(mktemp -d -t pop-local-net.XXXXXX)}"
 mkdir -p "$dir"
-# A fixed node key for alice gives her a known peer id to use as the bootnode.
-alice_key=0000000000000000000000000000000000000000000000000000000000000001
-alice_peer=$("$POP_NODE_BIN" key inspect-node-key --file <(printf %s "$alice_key"))
+# Fixed node keys give known peer ids; alice's is the bootnode of the others.
+node_key() { printf '%064x' "$1"; }
+alice_peer=$("$POP_NODE_BIN" key inspect-node-key --file <(node_key 1))
 bootnode="/ip4/127.0.0.1/tcp/30333/p2p/$alice_peer"
 
 pids=()
@@ -33,16 +33,16 @@ start() { # name index extra-args...
 	local name=$1 i=$2; shift 2
 	"$POP_NODE_BIN" --chain "$spec" --"$name" --name "$name" \
 		--base-path "$dir/$name" \
-		--port $((30333 + i)) --rpc-port $((9944 + i)) --prometheus-port $((9615 + i)) \
+		--rpc-port $((9944 + i)) --prometheus-port $((9615 + i)) \
 		--listen-addr "/ip4/127.0.0.1/tcp/$((30333 + i))" \
 		--no-mdns --no-telemetry --rpc-cors all "$@" >"$dir/$name.log" 2>&1 &
 	pids+=($!)
 	log "$name: ws://127.0.0.1:$((9944 + i)), log $dir/$name.log"
 }
 
-start alice 0 --node-key "$alice_key"
-start bob 1 --bootnodes "$bootnode"
-start charlie 2 --bootnodes "$bootnode"
+start alice 0 --node-key "$(node_key 1)"
+start bob 1 --node-key "$(node_key 2)" --bootnodes "$bootnode"
+start charlie 2 --node-key "$(node_key 3)" --bootnodes "$bootnode"
 log "local network running (Ctrl-C to stop)"
 wait -n "${pids[@]}" || true
 log "a node exited; see the logs in $dir"

@@ -6,7 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 build_release
 
 log "Rust tests"
-cargo test --release --workspace --locked --manifest-path "$REPO_ROOT/Cargo.toml"
+cargo test --release --workspace --locked --no-fail-fast --manifest-path "$REPO_ROOT/Cargo.toml"
 
 log "Polkadot.js tests"
 cd "$REPO_ROOT/tests/polkadotjs"

@@ -59,14 +59,16 @@ fn dev_authority(who: Sr25519Keyring) -> Authority {
 	let name: &'static str = who.into();
 	let ed25519: Ed25519Keyring =
 		name.parse().expect("every sr25519 dev key has an ed25519 namesake; qed");
-	Authority { account: who.to_account_id(), babe: who.public().into(), grandpa: ed25519.public().into() }
+	Authority {
+		account: who.to_account_id(),
+		babe: who.public().into(),
+		grandpa: ed25519.public().into(),
+	}
 }
 
 fn dev_endowments() -> Vec<(AccountId, Balance)> {
 	// The six named accounts and their `//stash` derivations.
-	Sr25519Keyring::well_known()
-		.map(|k| (k.to_account_id(), DEV_ENDOWMENT))
-		.collect()
+	Sr25519Keyring::well_known().map(|k| (k.to_account_id(), DEV_ENDOWMENT)).collect()
 }
 
 /// `development`: Alice alone produces and finalizes blocks.

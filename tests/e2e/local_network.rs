@@ -46,10 +46,12 @@ async fn alice_and_bob_peer_author_and_finalize_on_the_local_spec() {
 		node.wait_for_finalized(5, Duration::from_secs(120)).await.unwrap();
 	}
 	// All three agree on the finalized chain.
-	let hash = |n: &Node| {
-		let n = n.call("chain_getBlockHash", params([serde_json::json!(5)]));
-		async move { n.await.unwrap() }
-	};
-	assert_eq!(hash(&alice).await, hash(&bob).await);
-	assert_eq!(hash(&bob).await, hash(&charlie).await);
+	let (a, b, c) =
+		(block_hash(&alice, 5).await, block_hash(&bob, 5).await, block_hash(&charlie, 5).await);
+	assert_eq!(a, b);
+	assert_eq!(b, c);
+}
+
+async fn block_hash(node: &Node, number: u64) -> serde_json::Value {
+	node.call("chain_getBlockHash", params([serde_json::json!(number)])).await.unwrap()
 }

@@ -104,9 +104,11 @@ impl Node {
 		command
 			.args(["--base-path", &base_path.to_string_lossy()])
 			.args(["--rpc-port", &rpc_port.to_string()])
-			.args(["--port", &p2p_port.to_string()])
 			.args(["--prometheus-port", &prometheus_port.to_string()])
 			.args(["--no-telemetry", "--no-mdns"])
+			// Authorities on non-dev chains refuse to invent a network key (it should be
+			// persistent); a throw-away test node may.
+			.arg("--unsafe-force-node-key-generation")
 			.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{p2p_port}")])
 			.args(&config.extra_args)
 			.stdin(Stdio::null())

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { sendAndFinalize, startDevNode } from './node.js';
+import { sendAndFinalize, startDevNode } from '../lib/node.js';
 
 const POP = 10n ** 12n;
 
@@ -31,7 +31,7 @@ describe('pop-node through @polkadot/api', () => {
   it('reads metadata and chain properties', async () => {
     const { api } = node;
     const versions = (await api.call.metadata.metadataVersions()).map((v) => v.toNumber());
-    assert.ok(versions.includes(14) && versions.includes(15), `metadata versions ${versions}`);
+    for (const v of [14, 15, 16]) assert.ok(versions.includes(v), `metadata versions ${versions}`);
     assert.ok(api.runtimeMetadata.version >= 14);
     for (const pallet of ['balances', 'babe', 'grandpa', 'session', 'sudo', 'utility', 'transactionPayment']) {
       assert.ok(api.tx[pallet] || api.query[pallet], `pallet ${pallet} missing from metadata`);
@@ -47,8 +47,6 @@ describe('pop-node through @polkadot/api', () => {
     const { api } = node;
     const amount = 12n * POP + 345n;
     const tx = api.tx.balances.transferKeepAlive(bob.address, amount);
-    const parent = await api.rpc.chain.getFinalizedHead();
-    const [aliceBefore, bobBefore] = [await freeAt(parent, alice), await freeAt(parent, bob)];
     const quoted = (await tx.paymentInfo(alice)).partialFee.toBigInt();
 
     const { blockHash, events, dispatchError } = await sendAndFinalize(tx, alice);
@@ -71,12 +69,10 @@ describe('pop-node through @polkadot/api', () => {
     const [aliceStart, bobStart] = [await freeAt(header.parentHash, alice), await freeAt(header.parentHash, bob)];
     assert.equal(await freeAt(blockHash, alice), aliceStart - amount - fee);
     assert.equal(await freeAt(blockHash, bob), bobStart + amount);
-    assert.ok(aliceStart <= aliceBefore && bobStart >= bobBefore);
   });
 
   it('rejects a transfer of more than the balance with a decoded error and moves nothing', async () => {
     const { api } = node;
-    const parent = await api.rpc.chain.getFinalizedHead();
     const tx = api.tx.balances.transferAllowDeath(alice.address, 10_000_000n * POP);
     const { blockHash, events, dispatchError } = await sendAndFinalize(tx, bob);
 
@@ -90,7 +86,6 @@ describe('pop-node through @polkadot/api', () => {
     const fee = events.find((e) => api.events.transactionPayment.TransactionFeePaid.is(e)).data.actualFee.toBigInt();
     assert.equal(await freeAt(blockHash, bob), (await freeAt(header.parentHash, bob)) - fee);
     assert.equal(await freeAt(blockHash, alice), await freeAt(header.parentHash, alice));
-    assert.ok(parent);
   });
 
   it('rejects sudo from a non-sudo account with the decoded module error', async () => {
@@ -110,8 +105,19 @@ describe('pop-node through @polkadot/api', () => {
     const { api } = node;
     const tx = api.tx.balances.transferKeepAlive(bob.address, POP);
     await tx.signAsync(alice);
-    const bytes = tx.toU8a();
-    bytes[bytes.length - 40] ^= 0xff; // corrupt the call's payload after signing
-    await assert.rejects(api.rpc.author.submitExtrinsic(bytes), /Invalid|bad signature|1010|decode/i);
+    // Unprefixed bytes: version (1), address (1 + 32), signature (1 + 64), ... Flip a bit in
+    // the signature, restore the length prefix, and send the raw hex past the client's checks.
+    const bare = tx.toU8a(true);
+    bare[1 + 33 + 1 + 10] ^= 0x01;
+    const prefix = api.createType('Compact<u32>', bare.length).toU8a();
+    const hex = `0x${Buffer.concat([prefix, bare]).toString('hex')}`;
+    await assert.rejects(
+      node.rawRpc('author_submitExtrinsic', [hex]),
+      /bad signature|1010/i,
+    );
+    // The chain goes on.
+    const before = (await api.rpc.chain.getHeader()).number.toNumber();
+    await new Promise((resolve) => setTimeout(resolve, 7_000));
+    assert.ok((await api.rpc.chain.getHeader()).number.toNumber() > before);
   });
 });

@@ -42,7 +42,7 @@ export async function startDevNode() {
   const log = createWriteStream(logPath);
   const child = spawn(nodeBinary(), [
     '--dev', '--base-path', join(dir, 'db'),
-    '--rpc-port', String(rpcPort), '--port', String(p2pPort),
+    '--rpc-port', String(rpcPort),
     '--prometheus-port', String(promPort), '--no-telemetry', '--no-mdns',
     '--listen-addr', `/ip4/127.0.0.1/tcp/${p2pPort}`,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -74,7 +74,9 @@ export async function startDevNode() {
     }
     rmSync(dir, { recursive: true, force: true });
   }
-  return { api, stop, logTail };
+  // A JSON-RPC call that bypasses @polkadot/api's own encoding and checks.
+  const rawRpc = (method, params) => api._rpcCore.provider.send(method, params);
+  return { api, stop, logTail, rawRpc };
 }
 
 /**
