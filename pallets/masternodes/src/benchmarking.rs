@@ -39,7 +39,7 @@ mod benchmarks {
 	#[benchmark]
 	fn register() {
 		let operator = funded::<T>("operator", 0);
-		let endpoint = alloc::vec![b'a'; MaxEndpointLen::get() as usize - 8];
+		let endpoint = alloc::vec![b'a'; <MaxEndpointLen as Get<u32>>::get() as usize - 8];
 		let endpoint = [&b"https://"[..], &endpoint].concat();
 		#[extrinsic_call]
 		_(
@@ -57,14 +57,14 @@ mod benchmarks {
 	fn update() {
 		let operator = registered::<T>();
 		let endpoint = [&b"https://"[..], &alloc::vec![b'b'; 200]].concat();
-		let update = MasternodeUpdate {
+		let changes = MasternodeUpdate {
 			endpoint: Some(endpoint),
 			proof_key: Some(account("proof", 1, 0)),
 			capacity: Some(1 << 41),
 			commission: Some(Perbill::from_percent(20)),
 		};
 		#[extrinsic_call]
-		_(RawOrigin::Signed(operator.clone()), update);
+		_(RawOrigin::Signed(operator.clone()), changes);
 		assert_eq!(Masternodes::<T>::get(&operator).unwrap().capacity, 1 << 41);
 	}
 
