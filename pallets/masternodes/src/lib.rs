@@ -50,8 +50,8 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::*;
 use pop_primitives::{
-	DelegatedStake, EraIndex, MasternodeRegistry, MasternodeSlashing, MasternodeStatus,
-	OnMasternodeSlash,
+	push_unbonding, take_matured, DelegatedStake, EraIndex, MasternodeRegistry, MasternodeSlashing,
+	MasternodeStatus, OnMasternodeSlash, UnbondingQueue,
 };
 use sp_runtime::{
 	traits::{CheckedSub, Saturating, Zero},
@@ -244,7 +244,7 @@ pub mod pallet {
 		_,
 		Twox64Concat,
 		T::AccountId,
-		BoundedVec<UnbondingChunk<BalanceOf<T>>, T::MaxUnbondingChunks>,
+		UnbondingQueue<BalanceOf<T>, T::MaxUnbondingChunks>,
 		ValueQuery,
 	>;
 
@@ -396,16 +396,8 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::withdraw_unbonded(T::MaxUnbondingChunks::get()))]
 		pub fn withdraw_unbonded(origin: OriginFor<T>) -> DispatchResult {
 			let operator = ensure_signed(origin)?;
-			let era = T::CurrentEra::get();
 			let mut chunks = Unbonding::<T>::get(&operator);
-			let mut amount = BalanceOf::<T>::zero();
-			chunks.retain(|chunk| {
-				let unlocked = chunk.unlock_era <= era;
-				if unlocked {
-					amount = amount.saturating_add(chunk.amount);
-				}
-				!unlocked
-			});
+			let amount = take_matured(&mut chunks, T::CurrentEra::get());
 			ensure!(!amount.is_zero(), Error::<T>::NothingToWithdraw);
 			T::Currency::release(
 				&HoldReason::SelfBond.into(),
@@ -524,15 +516,8 @@ impl<T: Config> Pallet<T> {
 	) -> Result<EraIndex, DispatchError> {
 		let unlock_era = T::CurrentEra::get().saturating_add(T::BondingDuration::get());
 		Unbonding::<T>::try_mutate(operator, |chunks| {
-			match chunks.last_mut() {
-				// Unbonding twice in one era merges into one chunk.
-				Some(last) if last.unlock_era == unlock_era => {
-					last.amount = last.amount.saturating_add(amount)
-				}
-				_ => chunks
-					.try_push(UnbondingChunk { amount, unlock_era })
-					.map_err(|_| Error::<T>::TooManyUnbondingChunks)?,
-			}
+			push_unbonding(chunks, amount, unlock_era)
+				.map_err(|_| Error::<T>::TooManyUnbondingChunks)?;
 			Ok(unlock_era)
 		})
 	}
@@ -543,7 +528,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Checks the pallet's invariants (see the crate docs).
-	#[cfg(any(feature = "try-runtime", test))]
+	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let mut holders = alloc::collections::BTreeSet::new();
 		for (operator, node) in Masternodes::<T>::iter() {
@@ -564,9 +549,7 @@ impl<T: Config> Pallet<T> {
 		holders.extend(Unbonding::<T>::iter_keys());
 		for who in holders {
 			let bonded = Masternodes::<T>::get(&who).map(|n| n.bond).unwrap_or_default();
-			let unbonding = Unbonding::<T>::get(&who)
-				.iter()
-				.fold(BalanceOf::<T>::zero(), |sum, chunk| sum.saturating_add(chunk.amount));
+			let unbonding = pop_primitives::unbonding_total(&Unbonding::<T>::get(&who));
 			ensure!(
 				T::Currency::balance_on_hold(&HoldReason::SelfBond.into(), &who)
 					== bonded.saturating_add(unbonding),
@@ -584,6 +567,10 @@ impl<T: Config> Pallet<T> {
 impl<T: Config> MasternodeRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	fn self_bond(who: &T::AccountId) -> Option<BalanceOf<T>> {
 		Masternodes::<T>::get(who).map(|node| node.bond)
+	}
+
+	fn is_active(who: &T::AccountId) -> bool {
+		Masternodes::<T>::get(who).is_some_and(|node| node.status == MasternodeStatus::Active)
 	}
 
 	fn commission(who: &T::AccountId) -> Perbill {
@@ -639,5 +626,29 @@ impl<T: Config> MasternodeSlashing<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		Self::deposit_event(Event::Slashed { operator: who.clone(), amount: burned, fraction });
 		Self::deposit_event(Event::Jailed { operator: who.clone(), until });
 		burned
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl<T: Config> pop_primitives::BenchmarkHelper<T::AccountId> for Pallet<T>
+where
+	T::Currency: frame_support::traits::fungible::Mutate<T::AccountId>,
+{
+	fn registered(index: u32) -> T::AccountId {
+		use frame_support::traits::fungible::Mutate;
+		let operator: T::AccountId = frame_benchmarking::account("masternode", index, 0);
+		let bond = T::MinSelfBond::get().saturating_mul(10u32.into());
+		T::Currency::set_balance(&operator, bond.saturating_mul(10u32.into()));
+		let endpoint = alloc::format!("https://masternode-{index}.example").into_bytes();
+		Self::do_register(
+			&operator,
+			bond,
+			endpoint,
+			frame_benchmarking::account("proof", index, 0),
+			1 << 40,
+			Perbill::from_percent(10),
+		)
+		.expect("a fresh account registers");
+		operator
 	}
 }

@@ -52,8 +52,8 @@ parameter_types! {
 
 pub struct MockDelegations;
 impl DelegatedStake<AccountId, Balance> for MockDelegations {
-	fn delegated_to(_: &AccountId) -> Balance {
-		0
+	fn pool(_: &AccountId) -> (Balance, Balance) {
+		(0, 0)
 	}
 	fn has_delegators(_: &AccountId) -> bool {
 		HasDelegators::get()

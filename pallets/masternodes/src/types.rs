@@ -2,6 +2,7 @@
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{pallet_prelude::ConstU32, BoundedVec};
+pub use pop_primitives::UnbondingChunk;
 use pop_primitives::{EraIndex, MasternodeStatus};
 use scale_info::TypeInfo;
 use sp_runtime::Perbill;
@@ -29,17 +30,6 @@ pub struct MasternodeInfo<AccountId, Balance> {
 	pub status: MasternodeStatus,
 	/// While jailed: the first era in which `unjail` is allowed.
 	pub jailed_until: Option<EraIndex>,
-}
-
-/// Bond on its way out: held until `unlock_era`, then withdrawable.
-#[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
-)]
-pub struct UnbondingChunk<Balance> {
-	/// POP being unbonded.
-	pub amount: Balance,
-	/// The era from which it may be withdrawn.
-	pub unlock_era: EraIndex,
 }
 
 /// Changes to a masternode's settings; `None` leaves a setting as it is.

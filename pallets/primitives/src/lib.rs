@@ -12,7 +12,10 @@ extern crate alloc;
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-use sp_runtime::{DispatchResult, Perbill};
+use sp_runtime::{
+	traits::{Get, Saturating, Zero},
+	BoundedVec, DispatchResult, Perbill,
+};
 
 /// Index of an era: the period between two elections of the active masternode set.
 pub type EraIndex = u32;
@@ -42,12 +45,67 @@ pub enum MasternodeStatus {
 	Jailed,
 }
 
+/// Stake on its way out: still held until `unlock_era`, then withdrawable.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct UnbondingChunk<Balance> {
+	/// POP being unbonded.
+	pub amount: Balance,
+	/// The era from which it may be withdrawn.
+	pub unlock_era: EraIndex,
+}
+
+/// A bounded queue of unbonding chunks, oldest first.
+pub type UnbondingQueue<Balance, Max> = BoundedVec<UnbondingChunk<Balance>, Max>;
+
+/// Queues `amount` to unlock at `unlock_era`, merging with the last chunk when it unlocks in
+/// the same era. Fails, changing nothing, when the queue is full.
+pub fn push_unbonding<Balance: Saturating + Copy, Max: Get<u32>>(
+	queue: &mut UnbondingQueue<Balance, Max>,
+	amount: Balance,
+	unlock_era: EraIndex,
+) -> Result<(), ()> {
+	match queue.last_mut() {
+		Some(last) if last.unlock_era == unlock_era => {
+			last.amount = last.amount.saturating_add(amount);
+			Ok(())
+		}
+		_ => queue.try_push(UnbondingChunk { amount, unlock_era }).map_err(|_| ()),
+	}
+}
+
+/// Removes the chunks unlocked by `era` and returns their total.
+pub fn take_matured<Balance: Saturating + Zero + Copy, Max: Get<u32>>(
+	queue: &mut UnbondingQueue<Balance, Max>,
+	era: EraIndex,
+) -> Balance {
+	let mut total = Balance::zero();
+	queue.retain(|chunk| {
+		let unlocked = chunk.unlock_era <= era;
+		if unlocked {
+			total = total.saturating_add(chunk.amount);
+		}
+		!unlocked
+	});
+	total
+}
+
+/// The total of a queue.
+pub fn unbonding_total<Balance: Saturating + Zero + Copy, Max: Get<u32>>(
+	queue: &UnbondingQueue<Balance, Max>,
+) -> Balance {
+	queue.iter().fold(Balance::zero(), |sum, chunk| sum.saturating_add(chunk.amount))
+}
+
 /// What the election and the reward payout need to know about masternodes.
 pub trait MasternodeRegistry<AccountId, Balance> {
 	/// The self-bond of a registered masternode, `None` when `who` is not registered.
 	fn self_bond(who: &AccountId) -> Option<Balance>;
 	/// The share of a masternode's rewards its operator keeps before backers are paid.
 	fn commission(who: &AccountId) -> Perbill;
+	/// Whether `who` is in the current era's active set.
+	fn is_active(who: &AccountId) -> bool;
 	/// Masternodes that may be elected: registered, not jailed, bonded at least the minimum.
 	fn electable() -> Vec<(AccountId, Balance)>;
 	/// Records the outcome of an election: `active` become Active, the others Idle (jailed
@@ -74,8 +132,9 @@ impl<AccountId> OnMasternodeSlash<AccountId> for () {
 
 /// Delegated stake behind masternodes.
 pub trait DelegatedStake<AccountId, Balance> {
-	/// Total POP delegated to `masternode`, after slashes.
-	fn delegated_to(masternode: &AccountId) -> Balance;
+	/// The pool of `masternode`: `(shares, value)`, value being the POP delegated after
+	/// slashes. Backer rewards are paid per share.
+	fn pool(masternode: &AccountId) -> (Balance, Balance);
 	/// Whether anyone still delegates to `masternode`.
 	fn has_delegators(masternode: &AccountId) -> bool;
 }
@@ -92,12 +151,12 @@ impl<AccountId> RewardPoints<AccountId> for () {
 
 /// Told at each era boundary, after the outgoing era's work is done.
 pub trait OnEraEnd<AccountId> {
-	/// `era` ended; `active` were its active masternodes.
-	fn on_era_end(era: EraIndex, active: &[AccountId]);
+	/// `era`, which lasted `duration_ms`, ended; `active` were its active masternodes.
+	fn on_era_end(era: EraIndex, active: &[AccountId], duration_ms: u64);
 }
 
 impl<AccountId> OnEraEnd<AccountId> for () {
-	fn on_era_end(_: EraIndex, _: &[AccountId]) {}
+	fn on_era_end(_: EraIndex, _: &[AccountId], _: u64) {}
 }
 
 /// Creates the POP paid out for an era: emission minted into the reward pot.
@@ -140,4 +199,40 @@ impl<AccountId, Balance> RewardSettlement<AccountId, Balance> for () {
 		Ok(())
 	}
 	fn forget(_: &AccountId, _: &AccountId) {}
+}
+
+/// Sets up what other pallets' benchmarks need from this one.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// A registered, electable masternode, distinct for each `index`.
+	fn registered(index: u32) -> AccountId;
+}
+
+/// Sets up priced content for the token pallet's benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait CatalogBenchmarkHelper<AccountId, ContentId, Balance> {
+	/// Makes `content` exist with `price`, a funded creator and `servers` funded servers.
+	fn priced(content: ContentId, price: Balance, servers: u32);
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use sp_runtime::traits::ConstU32;
+
+	#[test]
+	fn unbonding_queue_merges_same_era_and_releases_matured_chunks() {
+		let mut queue = UnbondingQueue::<u64, ConstU32<2>>::default();
+		assert!(push_unbonding(&mut queue, 10, 3).is_ok());
+		assert!(push_unbonding(&mut queue, 5, 3).is_ok());
+		assert!(push_unbonding(&mut queue, 7, 4).is_ok());
+		assert_eq!(queue.len(), 2);
+		// Full: a third unlock era does not fit, and the queue is unchanged.
+		assert!(push_unbonding(&mut queue, 1, 5).is_err());
+		assert_eq!(unbonding_total(&queue), 22);
+		assert_eq!(take_matured(&mut queue, 2), 0);
+		assert_eq!(take_matured(&mut queue, 3), 15);
+		assert_eq!(take_matured(&mut queue, 10), 7);
+		assert!(queue.is_empty());
+	}
 }

@@ -1,0 +1,95 @@
+//! Benchmarks of `pallet-delegation`, with the v2 macros. Each call is measured in its worst
+//! case: an existing delegation (settlement runs), a slashed pool (a burn runs), full queues.
+
+use super::*;
+use frame_benchmarking::v2::*;
+use frame_support::traits::fungible::Mutate;
+use frame_system::RawOrigin;
+
+/// Registers a masternode through `T::Masternodes`' benchmark helper and returns it.
+fn masternode<T: Config>(index: u32) -> T::AccountId
+where
+	T::Masternodes: pop_primitives::BenchmarkHelper<T::AccountId>,
+{
+	<T::Masternodes as pop_primitives::BenchmarkHelper<T::AccountId>>::registered(index)
+}
+
+fn funded<T: Config>(index: u32) -> T::AccountId
+where
+	T::Currency: Mutate<T::AccountId>,
+{
+	let who: T::AccountId = account("delegator", index, 0);
+	T::Currency::set_balance(&who, T::MinDelegation::get().saturating_mul(1_000u32.into()));
+	who
+}
+
+#[benchmarks(where
+	T::Currency: Mutate<T::AccountId>,
+	T::Masternodes: pop_primitives::BenchmarkHelper<T::AccountId>,
+)]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn delegate() {
+		let mn = masternode::<T>(0);
+		let delegator = funded::<T>(0);
+		let amount = T::MinDelegation::get().saturating_mul(10u32.into());
+		Pallet::<T>::do_delegate(&delegator, &mn, amount).unwrap();
+		<Pallet<T> as OnMasternodeSlash<_>>::on_slash(&mn, Perbill::from_percent(10));
+		#[extrinsic_call]
+		_(RawOrigin::Signed(delegator.clone()), mn.clone(), amount);
+		assert!(Delegations::<T>::contains_key(&delegator, &mn));
+	}
+
+	#[benchmark]
+	fn undelegate() {
+		let mn = masternode::<T>(0);
+		let delegator = funded::<T>(0);
+		let amount = T::MinDelegation::get().saturating_mul(10u32.into());
+		Pallet::<T>::do_delegate(&delegator, &mn, amount).unwrap();
+		<Pallet<T> as OnMasternodeSlash<_>>::on_slash(&mn, Perbill::from_percent(10));
+		#[extrinsic_call]
+		_(RawOrigin::Signed(delegator.clone()), mn, T::MinDelegation::get());
+		assert_eq!(Unbonding::<T>::get(&delegator).len(), 1);
+	}
+
+	#[benchmark]
+	fn redelegate() {
+		let (from, to) = (masternode::<T>(0), masternode::<T>(1));
+		let delegator = funded::<T>(0);
+		let amount = T::MinDelegation::get().saturating_mul(10u32.into());
+		Pallet::<T>::do_delegate(&delegator, &from, amount).unwrap();
+		Pallet::<T>::do_delegate(&delegator, &to, amount).unwrap();
+		<Pallet<T> as OnMasternodeSlash<_>>::on_slash(&from, Perbill::from_percent(10));
+		#[extrinsic_call]
+		_(RawOrigin::Signed(delegator), from, to, T::MinDelegation::get());
+	}
+
+	#[benchmark]
+	fn withdraw_unbonded(c: Linear<1, { T::MaxUnbondingChunks::get() }>) {
+		let mn = masternode::<T>(0);
+		let delegator = funded::<T>(0);
+		let amount = T::MinDelegation::get().saturating_mul(100u32.into());
+		Pallet::<T>::do_delegate(&delegator, &mn, amount).unwrap();
+		for era in 0..c {
+			CurrentEra::<T>::put(era);
+			Pallet::<T>::undelegate(
+				RawOrigin::Signed(delegator.clone()).into(),
+				mn.clone(),
+				T::MinDelegation::get(),
+			)
+			.unwrap();
+		}
+		CurrentEra::<T>::put(c + T::BondingDuration::get());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(delegator.clone()));
+		assert!(Unbonding::<T>::get(&delegator).is_empty());
+	}
+
+	impl_benchmark_test_suite!(
+		Pallet,
+		crate::mock::ExtBuilder::default().build(),
+		crate::mock::Test
+	);
+}
