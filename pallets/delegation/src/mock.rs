@@ -127,11 +127,12 @@ impl pallet_delegation::Config for Test {
 pub struct ExtBuilder {
 	masternodes: Vec<(AccountId, Balance)>,
 	delegations: Vec<(AccountId, AccountId, Balance)>,
+	max_active: u32,
 }
 
 impl Default for ExtBuilder {
 	fn default() -> Self {
-		Self { masternodes: vec![(MN_A, 5_000), (MN_B, 3_000)], delegations: vec![] }
+		Self { masternodes: vec![(MN_A, 5_000), (MN_B, 3_000)], delegations: vec![], max_active: 3 }
 	}
 }
 
@@ -146,13 +147,19 @@ impl ExtBuilder {
 		self
 	}
 
+	/// The size of the active set (a storage bound: set it before genesis).
+	pub fn max_active(mut self, max_active: u32) -> Self {
+		self.max_active = max_active;
+		self
+	}
+
 	pub fn build(self) -> sp_io::TestExternalities {
 		NowMs::set(0);
 		WithSessionKeys::set(vec![]);
 		EraEnds::set(vec![]);
 		Settlements::set(vec![]);
 		Forgotten::set(vec![]);
-		MaxActive::set(3);
+		MaxActive::set(self.max_active);
 		MaxValidators::set(2);
 		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 		pallet_balances::GenesisConfig::<Test> {

@@ -263,8 +263,8 @@ mod election {
 	fn picks_the_best_backed_and_breaks_ties_by_account() {
 		ExtBuilder::default()
 			.masternodes(vec![(MN_A, 2_000), (MN_B, 2_000), (MN_C, 2_000), (4, 1_000)])
+			.max_active(2)
 			.build_and_execute(|| {
-				MaxActive::set(2);
 				assert_ok!(delegate(DAVE, MN_C, 500));
 				WithSessionKeys::set(vec![MN_A, MN_B, MN_C]);
 				NowMs::set(60_000);
