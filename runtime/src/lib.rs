@@ -61,7 +61,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("pop"),
 	impl_name: alloc::borrow::Cow::Borrowed("pop-node"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -102,8 +102,6 @@ pub mod time {
 	pub const HOURS: BlockNumber = MINUTES * 60;
 	/// Blocks per day.
 	pub const DAYS: BlockNumber = HOURS * 24;
-	/// Length of a BABE epoch, which is also a session, in slots.
-	pub const EPOCH_DURATION_IN_SLOTS: u64 = MINUTES as u64 / 2;
 	/// The BABE primary slot probability `c`: a quarter of slots have a primary author, the
 	/// rest are filled by secondary (VRF) authors, so no slot is left empty.
 	pub const PRIMARY_PROBABILITY: (u64, u64) = (1, 4);
@@ -213,4 +211,16 @@ mod runtime {
 
 	#[runtime::pallet_index(9)]
 	pub type Sudo = pallet_sudo;
+
+	#[runtime::pallet_index(20)]
+	pub type PopToken = pallet_pop_token;
+
+	#[runtime::pallet_index(21)]
+	pub type Masternodes = pallet_masternodes;
+
+	#[runtime::pallet_index(22)]
+	pub type Delegation = pallet_delegation;
+
+	#[runtime::pallet_index(23)]
+	pub type Rewards = pallet_rewards;
 }

@@ -15,10 +15,11 @@ use sp_version::RuntimeVersion;
 
 use super::{
 	currency::{EXISTENTIAL_DEPOSIT, MICRO_POP, POP},
-	time::{EPOCH_DURATION_IN_SLOTS, MILLI_SECS_PER_BLOCK, SLOT_DURATION},
-	AccountId, Babe, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
-	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-	Session, SessionKeys, System, VERSION,
+	time::{DAYS, MILLI_SECS_PER_BLOCK, SLOT_DURATION},
+	AccountId, Babe, Balance, Balances, Block, BlockNumber, Delegation, Hash, Masternodes, Nonce,
+	PalletInfo, PopToken, Rewards, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason,
+	RuntimeHoldReason, RuntimeOrigin, RuntimeTask, Session, SessionKeys, System, Timestamp,
+	VERSION,
 };
 
 /// Normal extrinsics may fill this share of a block; the rest is kept for operational ones.
@@ -66,7 +67,6 @@ impl frame_system::Config for Runtime {
 }
 
 parameter_types! {
-	pub const EpochDuration: u64 = EPOCH_DURATION_IN_SLOTS;
 	pub const ExpectedBlockTime: u64 = MILLI_SECS_PER_BLOCK;
 }
 
@@ -74,7 +74,9 @@ parameter_types! {
 pub type MaxAuthorities = ConstU32<100>;
 
 impl pallet_babe::Config for Runtime {
-	type EpochDuration = EpochDuration;
+	// Set per chain at genesis (minute-long eras on dev chains, hours in production); BABE
+	// reads it from the delegation pallet, which drives sessions and eras.
+	type EpochDuration = pallet_delegation::EpochDuration<Runtime>;
 	type ExpectedBlockTime = ExpectedBlockTime;
 	// Epochs are driven by `pallet_session`, which asks BABE when a session should end.
 	type EpochChangeTrigger = pallet_babe::ExternalTrigger;
@@ -130,8 +132,8 @@ parameter_types! {
 
 impl pallet_transaction_payment::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
-	// Fees are burned for now; the token economics route a share into the reward pot.
-	type OnChargeTransaction = FungibleAdapter<Balances, ()>;
+	// A share of fees and tips funds the reward pot; the rest is burned.
+	type OnChargeTransaction = FungibleAdapter<Balances, pallet_pop_token::DealWithFees<Runtime>>;
 	type OperationalFeeMultiplier = ConstU8<5>;
 	type WeightToFee = IdentityFee<Balance>;
 	type LengthToFee = frame_support::weights::ConstantMultiplier<Balance, TransactionByteFee>;
@@ -142,7 +144,8 @@ impl pallet_transaction_payment::Config for Runtime {
 
 impl pallet_authorship::Config for Runtime {
 	type FindAuthor = pallet_session::FindAccountFromAuthorIndex<Self, Babe>;
-	type EventHandler = ();
+	// Authoring a block earns era points.
+	type EventHandler = Rewards;
 }
 
 impl pallet_session::Config for Runtime {
@@ -151,8 +154,8 @@ impl pallet_session::Config for Runtime {
 	type ValidatorIdOf = sp_runtime::traits::ConvertInto;
 	type ShouldEndSession = Babe;
 	type NextSessionRotation = Babe;
-	// The genesis validators stay until the DPoS election takes over the session manager.
-	type SessionManager = ();
+	// The DPoS election picks the validators at every era.
+	type SessionManager = Delegation;
 	type SessionHandler = <SessionKeys as OpaqueKeys>::KeyTypeIdProviders;
 	type Keys = SessionKeys;
 	type DisablingStrategy = ();
@@ -173,4 +176,78 @@ impl pallet_sudo::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type RuntimeCall = RuntimeCall;
 	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	pub const PotId: frame_support::PalletId = frame_support::PalletId(*b"pop/pot_");
+	/// 8% a year at first, shrinking by a tenth each year, never below 2%.
+	pub const InitialInflation: Perbill = Perbill::from_percent(8);
+	pub const InflationDecay: Perbill = Perbill::from_percent(10);
+	pub const MinimumInflation: Perbill = Perbill::from_percent(2);
+	/// 80% of fees reward the masternodes that keep the network up; 20% are burned.
+	pub const FeeToPot: Perbill = Perbill::from_percent(80);
+	/// Of a pay-per-view price: 70% to the creator, 20% to the serving masternodes, 10% burned.
+	pub const CreatorShare: Perbill = Perbill::from_percent(70);
+	pub const ServersShare: Perbill = Perbill::from_percent(20);
+}
+
+impl pallet_pop_token::Config for Runtime {
+	type Currency = Balances;
+	type PotId = PotId;
+	type InitialInflation = InitialInflation;
+	type InflationDecay = InflationDecay;
+	type MinimumInflation = MinimumInflation;
+	type FeeToPot = FeeToPot;
+	// Content registration arrives with the content pallet; until then nothing is priced.
+	type Catalog = ();
+	type CreatorShare = CreatorShare;
+	type ServersShare = ServersShare;
+	type MaxServersPaid = ConstU32<16>;
+	type GrantDuration = ConstU32<DAYS>;
+	type WeightInfo = pallet_pop_token::weights::SubstrateWeight<Runtime>;
+}
+
+/// Eras a masternode's or backer's unbonded POP stays held.
+pub type BondingDuration = ConstU32<4>;
+
+impl pallet_masternodes::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type MinSelfBond = ConstU128<{ 1_000 * POP }>;
+	type MaxMasternodes = ConstU32<1_000>;
+	type MaxUnbondingChunks = ConstU32<16>;
+	type BondingDuration = BondingDuration;
+	type JailDuration = ConstU32<2>;
+	type CurrentEra = Delegation;
+	type Delegations = Delegation;
+	type OnSlash = Delegation;
+	type WeightInfo = pallet_masternodes::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_delegation::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Masternodes = Masternodes;
+	type Rewards = Rewards;
+	type OnEraEnd = Rewards;
+	type ValidatorKeys = Session;
+	type Time = Timestamp;
+	type MinDelegation = ConstU128<{ 10 * POP }>;
+	type MaxDelegationsPerDelegator = ConstU32<16>;
+	// A pool only counts its backers; nothing iterates them.
+	type MaxDelegatorsPerMasternode = ConstU32<100_000>;
+	type MaxUnbondingChunks = ConstU32<16>;
+	type BondingDuration = BondingDuration;
+	type MaxActiveMasternodes = MaxAuthorities;
+	type MaxValidators = ConstU32<21>;
+	type WeightInfo = pallet_delegation::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_rewards::Config for Runtime {
+	type Currency = Balances;
+	type Masternodes = Masternodes;
+	type Delegations = Delegation;
+	type Emission = PopToken;
+	type PointsPerBlock = ConstU32<20>;
+	type WeightInfo = pallet_rewards::weights::SubstrateWeight<Runtime>;
 }
