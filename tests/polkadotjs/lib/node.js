@@ -35,16 +35,26 @@ function canConnect(port) {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts `pop-node --dev` and returns a connected ApiPromise plus a `stop` function. */
-export async function startDevNode() {
+export function startDevNode() {
+  return startNode(['--dev']);
+}
+
+/**
+ * Starts `pop-node` with `chainArgs` (e.g. `['--chain', spec, '--alice']`) on free loopback
+ * ports and a fresh base path, and returns a connected ApiPromise, its p2p port and `stop`.
+ */
+export async function startNode(chainArgs) {
   const dir = mkdtempSync(join(tmpdir(), 'pop-pjs-'));
   const [rpcPort, p2pPort, promPort] = [await freePort(), await freePort(), await freePort()];
   const logPath = join(dir, 'node.log');
   const log = createWriteStream(logPath);
   const child = spawn(nodeBinary(), [
-    '--dev', '--base-path', join(dir, 'db'),
+    ...chainArgs, '--base-path', join(dir, 'db'),
     '--rpc-port', String(rpcPort),
     '--prometheus-port', String(promPort), '--no-telemetry', '--no-mdns',
     '--listen-addr', `/ip4/127.0.0.1/tcp/${p2pPort}`,
+    // Throw-away authorities may invent a network key (real validators keep one).
+    '--unsafe-force-node-key-generation',
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
@@ -76,7 +86,7 @@ export async function startDevNode() {
   }
   // A JSON-RPC call that bypasses @polkadot/api's own encoding and checks.
   const rawRpc = (method, params) => api._rpcCore.provider.send(method, params);
-  return { api, stop, logTail, rawRpc };
+  return { api, stop, logTail, rawRpc, p2pPort };
 }
 
 /**
