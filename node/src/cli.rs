@@ -44,4 +44,17 @@ pub enum Subcommand {
 
 	/// Database metadata.
 	ChainInfo(sc_cli::ChainInfoCmd),
+
+	/// Benchmarks of the runtime (only in nodes built with `--features runtime-benchmarks`).
+	#[cfg(feature = "runtime-benchmarks")]
+	#[command(subcommand)]
+	Benchmark(BenchmarkSubcommand),
+}
+
+/// What can be benchmarked.
+#[cfg(feature = "runtime-benchmarks")]
+#[derive(Debug, clap::Subcommand)]
+pub enum BenchmarkSubcommand {
+	/// Measure the extrinsics of the runtime's pallets and write their weight functions.
+	Pallet(frame_benchmarking_cli::PalletCmd),
 }

@@ -17,6 +17,10 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 
+// Declared before `apis`, whose benchmark entry points use the macros it defines.
+#[cfg(feature = "runtime-benchmarks")]
+#[macro_use]
+mod benchmarks;
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
@@ -61,7 +65,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("pop"),
 	impl_name: alloc::borrow::Cow::Borrowed("pop-node"),
 	authoring_version: 1,
-	spec_version: 101,
+	spec_version: 102,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,

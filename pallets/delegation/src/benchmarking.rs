@@ -87,6 +87,41 @@ mod benchmarks {
 		assert!(Unbonding::<T>::get(&delegator).is_empty());
 	}
 
+	/// An era boundary with `m` registered masternodes (at least those of genesis) and `d` backers spread over them: the
+	/// payout of the ending era (every active masternode earned points and has backers), the
+	/// election over all `m`, and the status update of every masternode. The backers are there
+	/// to show they cost nothing: no step walks them.
+	#[benchmark]
+	fn rotate_era(
+		m: Linear<1, { T::Masternodes::max_registered() }>,
+		d: Linear<0, { T::MaxDelegatorsPerMasternode::get() }>,
+	) {
+		// Genesis may have registered some already; `m` counts them.
+		let existing = T::Masternodes::electable().len() as u32;
+		for index in 0..m.saturating_sub(existing) {
+			masternode::<T>(index);
+		}
+		let masternodes: Vec<T::AccountId> =
+			T::Masternodes::electable().into_iter().map(|(who, _)| who).collect();
+		let m = masternodes.len() as u32;
+		for index in 0..d {
+			let backer = funded::<T>(index);
+			let target = &masternodes[(index % m) as usize];
+			Pallet::<T>::do_delegate(&backer, target, T::MinDelegation::get()).unwrap();
+		}
+		// A first rotation elects the active set that the measured one pays out.
+		Pallet::<T>::rotate_era();
+		T::OnEraEnd::set_up_worst_case(&ActiveSet::<T>::get());
+		frame_system::Pallet::<T>::reset_events();
+		let ending = CurrentEra::<T>::get();
+		#[block]
+		{
+			Pallet::<T>::rotate_era();
+		}
+		assert_eq!(CurrentEra::<T>::get(), ending + 1);
+		assert_eq!(ActiveSet::<T>::get().len() as u32, m.min(T::MaxActiveMasternodes::get()));
+	}
+
 	impl_benchmark_test_suite!(
 		Pallet,
 		crate::mock::ExtBuilder::default().build(),

@@ -371,6 +371,17 @@ pub mod pallet {
 					&& T::MaxValidators::get() <= T::MaxActiveMasternodes::get(),
 				"validators are drawn from the active set"
 			);
+			// `pallet_session` charges a whole block for a session change; the worst era
+			// boundary must fit in it.
+			let worst = T::WeightInfo::rotate_era(
+				T::Masternodes::max_registered(),
+				T::MaxDelegatorsPerMasternode::get(),
+			);
+			let block = <T as frame_system::Config>::BlockWeights::get().max_block;
+			assert!(
+				worst.all_lte(block),
+				"the era rotation ({worst:?}) does not fit in a block ({block:?})"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -749,6 +760,37 @@ impl<T: Config> DelegatedStake<T::AccountId, BalanceOf<T>> for Pallet<T> {
 
 	fn has_delegators(masternode: &T::AccountId) -> bool {
 		Pools::<T>::contains_key(masternode)
+	}
+
+	fn delegations_of(backer: &T::AccountId) -> Vec<(T::AccountId, BalanceOf<T>)> {
+		Delegations::<T>::iter_prefix(backer)
+			.map(|(masternode, delegation)| (masternode, delegation.shares))
+			.collect()
+	}
+
+	fn max_delegations_per_backer() -> u32 {
+		T::MaxDelegationsPerDelegator::get()
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl<T: Config> pop_primitives::DelegationBenchmarkHelper<T::AccountId> for Pallet<T>
+where
+	T::Currency: frame_support::traits::fungible::Mutate<T::AccountId>,
+	T::Masternodes: pop_primitives::BenchmarkHelper<T::AccountId>,
+{
+	fn delegate_to(backer: &T::AccountId, count: u32) -> Vec<T::AccountId> {
+		use frame_support::traits::fungible::Mutate;
+		let amount = T::MinDelegation::get();
+		T::Currency::set_balance(backer, amount.saturating_mul((count + 10).into()));
+		(0..count)
+			.map(|index| {
+				let masternode =
+					<T::Masternodes as pop_primitives::BenchmarkHelper<_>>::registered(index);
+				Self::do_delegate(backer, &masternode, amount).expect("a fresh backer delegates");
+				masternode
+			})
+			.collect()
 	}
 }
 

@@ -14,6 +14,7 @@ pub trait WeightInfo {
 	fn undelegate() -> Weight;
 	fn redelegate() -> Weight;
 	fn withdraw_unbonded(chunks: u32) -> Weight;
+	fn rotate_era(masternodes: u32, delegators: u32) -> Weight;
 }
 
 const COMPUTE: u64 = 60_000_000;
@@ -36,6 +37,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(chunks.into()))
 			.saturating_add(T::DbWeight::get().reads_writes(4, 3))
 	}
+	fn rotate_era(masternodes: u32, _delegators: u32) -> Weight {
+		Weight::from_parts(COMPUTE, 10_000)
+			.saturating_add(Weight::from_parts(1_000_000, 3_000).saturating_mul(masternodes.into()))
+			.saturating_add(
+				T::DbWeight::get().reads_writes(3, 3).saturating_mul(masternodes.into()),
+			)
+	}
 }
 
 impl WeightInfo for () {
@@ -50,5 +58,9 @@ impl WeightInfo for () {
 	}
 	fn withdraw_unbonded(_chunks: u32) -> Weight {
 		Weight::from_parts(COMPUTE, 4_000)
+	}
+	fn rotate_era(masternodes: u32, _delegators: u32) -> Weight {
+		Weight::from_parts(COMPUTE, 10_000)
+			.saturating_add(Weight::from_parts(1_000_000, 3_000).saturating_mul(masternodes.into()))
 	}
 }

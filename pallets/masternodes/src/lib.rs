@@ -226,6 +226,8 @@ pub mod pallet {
 		NotJailed,
 		/// The jail period has not ended.
 		StillJailed,
+		/// More is asked than is bonded.
+		InsufficientBond,
 	}
 
 	/// Registered masternodes by operator account.
@@ -370,7 +372,8 @@ pub mod pallet {
 		/// `BondingDuration` eras. The bond left must be at least `MinSelfBond`; to leave
 		/// entirely, use `deregister`.
 		///
-		/// Errors: `NotRegistered`, `ZeroAmount`, `BondTooLow`, `TooManyUnbondingChunks`.
+		/// Errors: `NotRegistered`, `ZeroAmount`, `InsufficientBond`, `BondTooLow`,
+		/// `TooManyUnbondingChunks`.
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::unbond())]
 		pub fn unbond(
@@ -380,7 +383,7 @@ pub mod pallet {
 			let operator = ensure_signed(origin)?;
 			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
 			let mut node = Masternodes::<T>::get(&operator).ok_or(Error::<T>::NotRegistered)?;
-			let remaining = node.bond.checked_sub(&amount).ok_or(Error::<T>::BondTooLow)?;
+			let remaining = node.bond.checked_sub(&amount).ok_or(Error::<T>::InsufficientBond)?;
 			ensure!(remaining >= T::MinSelfBond::get(), Error::<T>::BondTooLow);
 			let unlock_era = Self::push_unbonding(&operator, amount)?;
 			node.bond = remaining;
@@ -586,6 +589,7 @@ impl<T: Config> MasternodeRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	}
 
 	fn set_active_set(active: &[T::AccountId]) {
+		let active: alloc::collections::BTreeSet<&T::AccountId> = active.iter().collect();
 		for (operator, mut node) in Masternodes::<T>::iter() {
 			if node.status == MasternodeStatus::Jailed {
 				continue;
@@ -600,6 +604,10 @@ impl<T: Config> MasternodeRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 				Masternodes::<T>::insert(&operator, node);
 			}
 		}
+	}
+
+	fn max_registered() -> u32 {
+		T::MaxMasternodes::get()
 	}
 }
 

@@ -58,6 +58,12 @@ impl DelegatedStake<AccountId, Balance> for MockDelegations {
 	fn has_delegators(_: &AccountId) -> bool {
 		HasDelegators::get()
 	}
+	fn delegations_of(_: &AccountId) -> Vec<(AccountId, Balance)> {
+		Vec::new()
+	}
+	fn max_delegations_per_backer() -> u32 {
+		0
+	}
 }
 
 pub struct RecordSlash;

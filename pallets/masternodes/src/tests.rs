@@ -288,7 +288,7 @@ mod bonding {
 			let unbond = |amount| Masternodes::unbond(RuntimeOrigin::signed(ALICE), amount);
 			assert_noop!(unbond(0), Error::<Test>::ZeroAmount);
 			assert_noop!(unbond(101), Error::<Test>::BondTooLow);
-			assert_noop!(unbond(MIN_BOND + 101), Error::<Test>::BondTooLow);
+			assert_noop!(unbond(MIN_BOND + 101), Error::<Test>::InsufficientBond);
 			assert_noop!(
 				Masternodes::unbond(RuntimeOrigin::signed(BOB), 1),
 				Error::<Test>::NotRegistered

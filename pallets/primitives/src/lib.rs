@@ -111,6 +111,8 @@ pub trait MasternodeRegistry<AccountId, Balance> {
 	/// Records the outcome of an election: `active` become Active, the others Idle (jailed
 	/// ones stay Jailed).
 	fn set_active_set(active: &[AccountId]);
+	/// Most masternodes that can be registered at once: the election's worst case.
+	fn max_registered() -> u32;
 }
 
 /// Punishment of a masternode for faults, called by the pallet that detects them.
@@ -137,6 +139,11 @@ pub trait DelegatedStake<AccountId, Balance> {
 	fn pool(masternode: &AccountId) -> (Balance, Balance);
 	/// Whether anyone still delegates to `masternode`.
 	fn has_delegators(masternode: &AccountId) -> bool;
+	/// The masternodes `backer` delegates to, with its shares of each pool; at most
+	/// [`Self::max_delegations_per_backer`] entries.
+	fn delegations_of(backer: &AccountId) -> Vec<(AccountId, Balance)>;
+	/// Most masternodes one backer can delegate to.
+	fn max_delegations_per_backer() -> u32;
 }
 
 /// Reward points for work done in the current era; the content pallet adds proof points.
@@ -153,6 +160,11 @@ impl<AccountId> RewardPoints<AccountId> for () {
 pub trait OnEraEnd<AccountId> {
 	/// `era`, which lasted `duration_ms`, ended; `active` were its active masternodes.
 	fn on_era_end(era: EraIndex, active: &[AccountId], duration_ms: u64);
+
+	/// Makes the coming era end as costly as it can be for `active`: every one of them has
+	/// earned something to pay out.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn set_up_worst_case(_active: &[AccountId]) {}
 }
 
 impl<AccountId> OnEraEnd<AccountId> for () {
@@ -206,6 +218,13 @@ impl<AccountId, Balance> RewardSettlement<AccountId, Balance> for () {
 pub trait BenchmarkHelper<AccountId> {
 	/// A registered, electable masternode, distinct for each `index`.
 	fn registered(index: u32) -> AccountId;
+}
+
+/// Sets up delegations for other pallets' benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait DelegationBenchmarkHelper<AccountId> {
+	/// Makes `backer` delegate to `count` distinct masternodes, and returns them.
+	fn delegate_to(backer: &AccountId, count: u32) -> Vec<AccountId>;
 }
 
 /// Sets up priced content for the token pallet's benchmarks.

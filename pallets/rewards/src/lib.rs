@@ -35,6 +35,7 @@ pub use weights::WeightInfo;
 mod benchmarking;
 #[cfg(test)]
 mod mock;
+pub mod runtime_api;
 #[cfg(test)]
 mod tests;
 pub mod weights;
@@ -179,15 +180,22 @@ pub mod pallet {
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Pays the caller all its settled rewards from the reward pot.
+		/// Pays the caller everything it has earned from the reward pot: its operator rewards
+		/// and, after settling each of its delegations, its backer rewards.
 		///
-		/// Backers settle by touching their delegation; a claim pays what was settled.
+		/// The weight grows with the caller's own delegations only (at most
+		/// `max_delegations_per_backer`), never with the number of eras, masternodes or other
+		/// backers.
 		///
 		/// Errors: `NothingToClaim`, and the currency's error if the pot cannot pay.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::claim())]
-		pub fn claim(origin: OriginFor<T>) -> DispatchResult {
+		#[pallet::weight(T::WeightInfo::claim(T::Delegations::max_delegations_per_backer()))]
+		pub fn claim(origin: OriginFor<T>) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
+			let delegations = T::Delegations::delegations_of(&who);
+			for (masternode, shares) in &delegations {
+				Self::settle_backer(masternode, &who, *shares);
+			}
 			let amount = Claimable::<T>::take(&who);
 			ensure!(!amount.is_zero(), Error::<T>::NothingToClaim);
 			T::Currency::transfer(
@@ -198,12 +206,45 @@ pub mod pallet {
 			)?;
 			TotalClaimable::<T>::mutate(|total| *total = total.saturating_sub(amount));
 			Self::deposit_event(Event::Claimed { who, amount });
-			Ok(())
+			Ok(Some(T::WeightInfo::claim(delegations.len() as u32)).into())
 		}
 	}
 }
 
 impl<T: Config> Pallet<T> {
+	/// What `backer`'s `shares` of `masternode`'s pool earned since it was last settled.
+	fn unsettled(
+		masternode: &T::AccountId,
+		backer: &T::AccountId,
+		shares: BalanceOf<T>,
+	) -> BalanceOf<T> {
+		let earned_per_share =
+			AccPerShare::<T>::get(masternode).saturating_sub(Debts::<T>::get(masternode, backer));
+		earned_per_share.saturating_mul_int(shares)
+	}
+
+	/// Moves what the backer's shares earned into [`Claimable`] and restarts its clock.
+	fn settle_backer(masternode: &T::AccountId, backer: &T::AccountId, shares: BalanceOf<T>) {
+		let earned = Self::unsettled(masternode, backer, shares);
+		if !earned.is_zero() {
+			Outstanding::<T>::mutate(|outstanding| {
+				*outstanding = outstanding.saturating_sub(earned)
+			});
+			Self::credit(backer, earned);
+		}
+		Debts::<T>::insert(masternode, backer, AccPerShare::<T>::get(masternode));
+	}
+
+	/// Everything `who` would be paid by `claim` now (for the runtime API).
+	pub fn pending_rewards(who: &T::AccountId) -> BalanceOf<T> {
+		T::Delegations::delegations_of(who).iter().fold(
+			Claimable::<T>::get(who),
+			|sum, (masternode, shares)| {
+				sum.saturating_add(Self::unsettled(masternode, who, *shares))
+			},
+		)
+	}
+
 	/// POP the pot owes: claimable plus outstanding backer rewards.
 	pub fn owed() -> BalanceOf<T> {
 		TotalClaimable::<T>::get().saturating_add(Outstanding::<T>::get())
@@ -311,6 +352,16 @@ impl<T: Config> OnEraEnd<T::AccountId> for Pallet<T> {
 		let _ = EraPoints::<T>::clear(u32::MAX, None);
 		Self::deposit_event(Event::EraPaid { era, emission, paid });
 	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn set_up_worst_case(active: &[T::AccountId]) {
+		let pot = T::Emission::reward_pot();
+		let funds = T::Currency::minimum_balance().saturating_mul(1_000_000_000u32.into());
+		T::Currency::set_balance(&pot, funds.saturating_add(Self::owed()));
+		for masternode in active {
+			Self::add_points(masternode, T::PointsPerBlock::get());
+		}
+	}
 }
 
 impl<T: Config> RewardSettlement<T::AccountId, BalanceOf<T>> for Pallet<T> {
@@ -319,16 +370,7 @@ impl<T: Config> RewardSettlement<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		backer: &T::AccountId,
 		shares: BalanceOf<T>,
 	) -> DispatchResult {
-		let acc = AccPerShare::<T>::get(masternode);
-		let debt = Debts::<T>::get(masternode, backer);
-		let earned: BalanceOf<T> = acc.saturating_sub(debt).saturating_mul_int(shares);
-		if !earned.is_zero() {
-			Outstanding::<T>::mutate(|outstanding| {
-				*outstanding = outstanding.saturating_sub(earned)
-			});
-			Self::credit(backer, earned);
-		}
-		Debts::<T>::insert(masternode, backer, acc);
+		Self::settle_backer(masternode, backer, shares);
 		Ok(())
 	}
 

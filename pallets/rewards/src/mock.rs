@@ -48,6 +48,8 @@ parameter_types! {
 	pub static Active: Vec<(AccountId, Balance, Perbill)> = vec![];
 	/// `(masternode, shares, value)` of delegation pools.
 	pub static Pools: Vec<(AccountId, Balance, Balance)> = vec![];
+	/// `(backer, masternode, shares)` of delegations.
+	pub static Backers: Vec<(AccountId, AccountId, Balance)> = vec![];
 	pub static EmissionPerEra: Balance = 0;
 }
 
@@ -66,6 +68,9 @@ impl MasternodeRegistry<AccountId, Balance> for MockMasternodes {
 		Active::get().iter().map(|(m, b, _)| (*m, *b)).collect()
 	}
 	fn set_active_set(_: &[AccountId]) {}
+	fn max_registered() -> u32 {
+		10
+	}
 }
 
 pub struct MockPools;
@@ -79,6 +84,31 @@ impl DelegatedStake<AccountId, Balance> for MockPools {
 	}
 	fn has_delegators(masternode: &AccountId) -> bool {
 		Self::pool(masternode).0 > 0
+	}
+	fn delegations_of(backer: &AccountId) -> Vec<(AccountId, Balance)> {
+		Backers::get()
+			.into_iter()
+			.filter(|(b, ..)| b == backer)
+			.map(|(_, masternode, shares)| (masternode, shares))
+			.collect()
+	}
+	fn max_delegations_per_backer() -> u32 {
+		4
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pop_primitives::DelegationBenchmarkHelper<AccountId> for MockPools {
+	fn delegate_to(backer: &AccountId, count: u32) -> Vec<AccountId> {
+		(0..count as AccountId)
+			.map(|i| {
+				let masternode = 100 + i;
+				Active::mutate(|active| active.push((masternode, 1_000, Perbill::zero())));
+				Pools::mutate(|pools| pools.push((masternode, 1_000, 1_000)));
+				Backers::mutate(|backers| backers.push((*backer, masternode, 1_000)));
+				masternode
+			})
+			.collect()
 	}
 }
 
@@ -110,6 +140,7 @@ impl ExtBuilder {
 	pub fn build(self) -> sp_io::TestExternalities {
 		Active::set(vec![]);
 		Pools::set(vec![]);
+		Backers::set(vec![]);
 		EmissionPerEra::set(0);
 		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 		pallet_balances::GenesisConfig::<Test> {

@@ -3,7 +3,7 @@
 use crate::{mock::*, Claimable, EraPoints, Error, Event, Outstanding, TotalPoints};
 use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
 use pallet_authorship::EventHandler;
-use pop_primitives::{OnEraEnd, RewardPoints, RewardSettlement};
+use pop_primitives::{DelegatedStake, OnEraEnd, RewardPoints, RewardSettlement};
 use sp_runtime::Perbill;
 
 /// MN_A: bond 1_000, 10% commission, pool of 3_000 shares worth 3_000 (Dave 1_000 shares,
@@ -11,6 +11,7 @@ use sp_runtime::Perbill;
 fn two_masternodes() {
 	Active::set(vec![(MN_A, 1_000, Perbill::from_percent(10)), (MN_B, 2_000, Perbill::zero())]);
 	Pools::set(vec![(MN_A, 3_000, 3_000)]);
+	Backers::set(vec![(DAVE, MN_A, 1_000), (EVE, MN_A, 2_000)]);
 	// Both backers joined before any reward: their clocks start at zero.
 	assert_ok!(Rewards::settle(&MN_A, &DAVE, 0));
 	assert_ok!(Rewards::settle(&MN_A, &EVE, 0));
@@ -184,6 +185,47 @@ mod claim {
 	}
 
 	#[test]
+	fn backers_claim_what_their_delegations_earned_without_touching_them() {
+		ExtBuilder::default().build_and_execute(|| {
+			two_masternodes();
+			EmissionPerEra::set(10_000);
+			Rewards::add_points(&MN_A, 1);
+			Rewards::on_era_end(0, &[MN_A], 1);
+			// Of MN_A's 10_000: commission 1_000, backers 9_000 × 3/4 = 6_750 over 3_000 shares.
+			assert_eq!(Rewards::pending_rewards(&DAVE), 2_250);
+			assert_eq!(Rewards::pending_rewards(&EVE), 4_500);
+			assert_eq!(Rewards::pending_rewards(&MN_A), 3_250);
+			assert_ok!(Rewards::claim(RuntimeOrigin::signed(EVE)));
+			assert_eq!(Balances::balance(&EVE), 10 + 4_500);
+			assert_eq!(reward_events().last(), Some(&Event::Claimed { who: EVE, amount: 4_500 }));
+			assert_eq!(Rewards::pending_rewards(&EVE), 0);
+			// Dave's part is still owed, and still in the pot.
+			assert_eq!(Outstanding::<Test>::get(), 2_250);
+			assert_eq!(Rewards::pending_rewards(&DAVE), 2_250);
+			assert_noop!(Rewards::claim(RuntimeOrigin::signed(EVE)), Error::<Test>::NothingToClaim);
+		});
+	}
+
+	#[test]
+	fn claim_weight_counts_only_the_callers_delegations() {
+		use crate::WeightInfo;
+		use frame_support::dispatch::{GetDispatchInfo, PostDispatchInfo};
+		ExtBuilder::default().build_and_execute(|| {
+			two_masternodes();
+			EmissionPerEra::set(10_000);
+			Rewards::add_points(&MN_A, 1);
+			Rewards::on_era_end(0, &[MN_A], 1);
+			let call = crate::Call::<Test>::claim {};
+			assert_eq!(
+				call.get_dispatch_info().call_weight,
+				<() as WeightInfo>::claim(MockPools::max_delegations_per_backer())
+			);
+			let post: PostDispatchInfo = Rewards::claim(RuntimeOrigin::signed(DAVE)).unwrap();
+			assert_eq!(post.actual_weight, Some(<() as WeightInfo>::claim(1)));
+		});
+	}
+
+	#[test]
 	fn nothing_to_claim() {
 		ExtBuilder::default().build_and_execute(|| {
 			assert_noop!(
@@ -249,17 +291,17 @@ mod properties {
 						// Settling with more shares than earned would over-pay; the delegation
 						// pallet always settles with the shares held, which the pool reflects.
 						Op::Settle(who) => {
-							let (shares, _) = <MockPools as pop_primitives::DelegatedStake<_, _>>::pool(&MN_A);
-							let share = if who == DAVE { shares / 3 } else { shares - shares / 3 };
-							let _ = Rewards::settle(&MN_A, &who, share);
+							let (_, shares) = MockPools::delegations_of(&who)[0];
+							let _ = Rewards::settle(&MN_A, &who, shares);
 						},
 						Op::Claim(who) => { let _ = Rewards::claim(RuntimeOrigin::signed(who)); },
 						Op::PoolChange(shares, value) => {
 							// Shares only change after settling every backer, as in the real pool.
-							let (old, _) = <MockPools as pop_primitives::DelegatedStake<_, _>>::pool(&MN_A);
-							let _ = Rewards::settle(&MN_A, &DAVE, old / 3);
-							let _ = Rewards::settle(&MN_A, &EVE, old - old / 3);
+							for (who, _, old) in Backers::get() {
+								let _ = Rewards::settle(&MN_A, &who, old);
+							}
 							Pools::set(vec![(MN_A, shares, value)]);
+							Backers::set(vec![(DAVE, MN_A, shares / 3), (EVE, MN_A, shares - shares / 3)]);
 						},
 					}
 					Rewards::do_try_state().unwrap();

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Measures POP's pallets with their runtime benchmarks, writes each pallet's `weights.rs`, and
+# records the era-transition and claim scaling in docs/benchmarks.md.
+#
+#   scripts/benchmark.sh            # all of it (about an hour on 2 cores, most of it the build)
+#   QUICK=1 scripts/benchmark.sh    # fewer steps and repeats, to try the pipeline
+#
+# The benchmark node is built with `--features runtime-benchmarks` into its own target folder:
+# its runtime differs from the production one, and sharing the folder would rebuild the wasm
+# every time the two builds alternate.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+"$REPO_ROOT/scripts/setup.sh"
+export CARGO_TARGET_DIR="${POP_BENCH_TARGET_DIR:-$CARGO_TARGET_DIR-bench}"
+cargo build --release --locked -p pop-node --features runtime-benchmarks
+node_bin="$CARGO_TARGET_DIR/release/pop-node"
+
+if [[ -n "${QUICK:-}" ]]; then
+	call_steps=5 call_repeat=2 era_steps=2 era_repeat=1
+else
+	call_steps=50 call_repeat=20 era_steps=5 era_repeat=3
+fi
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# Runs the benchmarks of pallet $1 (extrinsics $2, steps $3, repeats $4) into JSON file $5.
+measure() {
+	"$node_bin" benchmark pallet --chain dev --wasm-execution compiled \
+		--pallet "$1" --extrinsic "$2" --steps "$3" --repeat "$4" \
+		--json-file "$5" >"$5.log" 2>&1 || { tail -40 "$5.log"; return 1; }
+}
+
+# Writes the weights of pallet $1 into $2 from the JSON results listed after.
+write_weights() {
+	local pallet="$1" output="$2"
+	shift 2
+	python3 -c 'import json, sys; print(json.dumps([r for f in sys.argv[1:] for r in json.load(open(f))]))' \
+		"$@" >"$work/$pallet.json"
+	"$node_bin" benchmark pallet --json-input "$work/$pallet.json" \
+		--template "$REPO_ROOT/scripts/weights-template.hbs" --output "$output" >/dev/null
+	echo "wrote $output"
+}
+
+measure pallet_masternodes '*' "$call_steps" "$call_repeat" "$work/masternodes.json"
+write_weights pallet_masternodes "$REPO_ROOT/pallets/masternodes/src/weights.rs" "$work/masternodes.json"
+
+measure pallet_rewards claim "$call_steps" "$call_repeat" "$work/rewards.json"
+write_weights pallet_rewards "$REPO_ROOT/pallets/rewards/src/weights.rs" "$work/rewards.json"
+
+# The era transition sets up to 100,000 backers per sample, so it gets fewer samples.
+measure pallet_delegation delegate,undelegate,redelegate,withdraw_unbonded \
+	"$call_steps" "$call_repeat" "$work/delegation-calls.json"
+measure pallet_delegation rotate_era "$era_steps" "$era_repeat" "$work/delegation-era.json"
+write_weights pallet_delegation "$REPO_ROOT/pallets/delegation/src/weights.rs" \
+	"$work/delegation-calls.json" "$work/delegation-era.json"
+
+python3 "$REPO_ROOT/scripts/benchmark-report.py" \
+	--era "$work/delegation-era.json" --claim "$work/rewards.json" \
+	--steps "$call_steps/$call_repeat, era $era_steps/$era_repeat" \
+	--out "$REPO_ROOT/docs/benchmarks.md"
+echo "wrote docs/benchmarks.md"

@@ -1,0 +1,196 @@
+// The staking economy driven as a dapp would, on a dev chain: two masternodes register (Bob
+// with validator session keys from his own node, Charlie as a storage-only masternode), two
+// backers delegate, the next era's election picks them, Bob's blocks earn rewards that the
+// backers claim, and undelegated POP comes back after the unbonding period, all checked to the
+// planck. Bad calls fail with their decoded errors and change nothing but the fee.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Keyring } from '@polkadot/keyring';
+import { u8aToHex } from '@polkadot/util';
+import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
+import { sendAndFinalize, startNode } from '../lib/node.js';
+
+const POP = 10n ** 12n;
+const BONDING_ERAS = 4;
+// One era is 20 blocks of 3 s on the dev chain; every wait allows for several.
+const ERA_TIMEOUT = 4 * 60_000;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('staking on a dev chain', () => {
+  let alice; let bob; let api; let keyring; let who;
+
+  before(async () => {
+    await cryptoWaitReady();
+    keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+    who = Object.fromEntries(['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie']
+      .map((name) => [name.toLowerCase(), keyring.addFromUri(`//${name}`)]));
+    alice = await startNode(['--dev']);
+    api = alice.api;
+    const peerId = (await api.rpc.system.localPeerId()).toString();
+    bob = await startNode(['--chain', 'dev', '--bob',
+      '--bootnodes', `/ip4/127.0.0.1/tcp/${alice.p2pPort}/p2p/${peerId}`]);
+  });
+
+  after(async () => {
+    await Promise.all([bob, alice].filter(Boolean).map((node) => node.stop()));
+  });
+
+  const account = async (pair, at) => {
+    const { data } = await (at ? await api.at(at) : api).query.system.account(pair.address);
+    return { free: data.free.toBigInt(), held: data.reserved.toBigInt() };
+  };
+  const currentEra = async () => (await api.query.delegation.currentEra()).toNumber();
+  const pending = async (pair, at) =>
+    (await (at ? await api.at(at) : api).call.rewardsApi.pendingRewards(pair.address)).toBigInt();
+  const event = (events, section, method) =>
+    events.find((e) => e.section === section && e.method === method);
+  const feeOf = (events) => event(events, 'transactionPayment', 'TransactionFeePaid').data.actualFee.toBigInt();
+  const decoded = (dispatchError) => {
+    assert.ok(dispatchError?.isModule, `expected a module error, got ${dispatchError}`);
+    const { section, name } = api.registry.findMetaError(dispatchError.asModule);
+    return `${section}.${name}`;
+  };
+  async function waitFor(what, predicate, timeoutMs = ERA_TIMEOUT) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await predicate();
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${alice.logTail()}`);
+      await sleep(1_000);
+    }
+  }
+  /** Sends a call that must fail; checks the error and that only the fee was taken. */
+  async function rejected(tx, signer, expected) {
+    const before = await account(signer);
+    const { events, dispatchError } = await sendAndFinalize(tx, signer);
+    assert.equal(decoded(dispatchError), expected);
+    const now = await account(signer);
+    assert.equal(now.free, before.free - feeOf(events));
+    assert.equal(now.held, before.held);
+  }
+  /** Sends a call that must succeed and returns its events and block. */
+  async function ok(tx, signer) {
+    const result = await sendAndFinalize(tx, signer);
+    assert.equal(result.dispatchError, undefined, `${signer.address}: ${result.dispatchError}`);
+    return result;
+  }
+
+  let undelegation; // Eve's undelegation from Charlie, withdrawn after the unbonding period.
+
+  it('registers two masternodes and delegates to them; bad calls change nothing', async () => {
+    const { bob: b, charlie, dave, eve, ferdie } = who;
+    const proofKey = (name) => keyring.addFromUri(`//${name}//proof`).address;
+
+    await rejected(api.tx.masternodes.register(999n * POP, 'http://127.0.0.1:8081', proofKey('Dave'),
+      1n << 40n, 50_000_000), dave, 'masternodes.BondTooLow');
+    assert.ok((await api.query.masternodes.masternodes(dave.address)).isNone);
+
+    // Bob's node generates his session keys and proves he owns them.
+    const generated = await bob.rawRpc('author_rotateKeysWithOwner', [u8aToHex(b.publicKey)]);
+    assert.ok(generated.proof, 'the runtime proves session-key ownership');
+    const bobBefore = await account(b);
+    const registered = await ok(api.tx.utility.batchAll([
+      api.tx.masternodes.register(2_000n * POP, 'http://127.0.0.1:8081', proofKey('Bob'), 1n << 40n, 50_000_000),
+      api.tx.session.setKeys(generated.keys, generated.proof),
+    ]), b);
+    // The bond and the session-key deposit (one POP) are held; the rest only pays the fee.
+    const bobAfter = await account(b);
+    assert.equal(bobAfter.held, bobBefore.held + 2_000n * POP + POP);
+    assert.equal(bobAfter.free, bobBefore.free - 2_001n * POP - feeOf(registered.events));
+    await ok(api.tx.masternodes.register(1_500n * POP, 'http://127.0.0.1:8082', proofKey('Charlie'),
+      1n << 40n, 100_000_000), charlie);
+
+    await rejected(api.tx.masternodes.unbond(2_001n * POP), b, 'masternodes.InsufficientBond');
+    assert.equal((await api.query.masternodes.masternodes(b.address)).unwrap().bond.toBigInt(), 2_000n * POP);
+
+    const stranger = keyring.addFromMnemonic(mnemonicGenerate()).address;
+    await rejected(api.tx.delegation.delegate(stranger, 100n * POP), dave, 'delegation.UnknownMasternode');
+    await rejected(api.tx.delegation.delegate(b.address, 9n * POP), dave, 'delegation.BelowMinimum');
+    await rejected(api.tx.delegation.undelegate(who.alice.address, 1_001n * POP), ferdie,
+      'delegation.InsufficientDelegation');
+    assert.equal((await api.query.delegation.delegations(ferdie.address, who.alice.address))
+      .unwrap().principal.toBigInt(), 1_000n * POP);
+
+    const daveBefore = await account(dave);
+    const delegated = await ok(api.tx.delegation.delegate(b.address, 500n * POP), dave);
+    const daveAfter = await account(dave);
+    assert.equal(daveAfter.held, daveBefore.held + 500n * POP);
+    assert.equal(daveAfter.free, daveBefore.free - 500n * POP - feeOf(delegated.events));
+    assert.deepEqual(event(delegated.events, 'delegation', 'Delegated').data.toJSON(),
+      { delegator: dave.address, masternode: b.address, amount: Number(500n * POP) });
+
+    await ok(api.tx.utility.batchAll([
+      api.tx.delegation.delegate(b.address, 300n * POP),
+      api.tx.delegation.delegate(charlie.address, 200n * POP),
+    ]), eve);
+    const left = await ok(api.tx.delegation.undelegate(charlie.address, 100n * POP), eve);
+    const { unlockEra, amount } = event(left.events, 'delegation', 'Undelegated').data;
+    assert.equal(amount.toBigInt(), 100n * POP);
+    undelegation = { unlockEra: unlockEra.toNumber(), registeredInEra: await currentEra() };
+    assert.ok(undelegation.unlockEra >= undelegation.registeredInEra + BONDING_ERAS);
+  });
+
+  it('elects both masternodes at the next era and makes Bob a validator', async () => {
+    const { bob: b, charlie } = who;
+    await waitFor('an era with Bob and Charlie active', async () => {
+      const active = (await api.query.delegation.activeSet()).map(String);
+      return active.includes(b.address) && active.includes(charlie.address);
+    });
+    for (const pair of [b, charlie]) {
+      assert.equal((await api.query.masternodes.masternodes(pair.address)).unwrap().status.toString(), 'Active');
+    }
+    // Bob has session keys, Charlie has not: only Bob joins the validators, a session later.
+    await waitFor('Bob in the validator set', async () =>
+      (await api.query.session.validators()).map(String).includes(b.address));
+    assert.ok(!(await api.query.session.validators()).map(String).includes(charlie.address));
+  });
+
+  it('pays Bob and his backers for the blocks he authors, and they claim it', async () => {
+    const { bob: b, dave, eve } = who;
+    await waitFor('rewards for Bob\'s backers', async () =>
+      (await pending(dave)) > 0n && (await pending(eve)) > 0n);
+
+    // The runtime API agrees with the accumulator in storage, to the planck.
+    const head = await api.rpc.chain.getFinalizedHead();
+    const at = await api.at(head);
+    const shares = (await at.query.delegation.delegations(dave.address, b.address)).unwrap().shares.toBigInt();
+    const acc = (await at.query.rewards.accPerShare(b.address)).toBigInt();
+    const debt = (await at.query.rewards.debts(b.address, dave.address)).toBigInt();
+    const claimable = (await at.query.rewards.claimable(dave.address)).toBigInt();
+    assert.equal(await pending(dave, head), claimable + ((acc - debt) * shares) / 10n ** 18n);
+
+    for (const pair of [dave, eve, b]) {
+      const before = await account(pair);
+      const { blockHash, events } = await ok(api.tx.rewards.claim(), pair);
+      const claimed = event(events, 'rewards', 'Claimed').data.amount.toBigInt();
+      const header = await api.rpc.chain.getHeader(blockHash);
+      const owedBefore = await pending(pair, header.parentHash);
+      const eraPaidInBlock = (await (await api.at(blockHash)).query.system.events())
+        .some(({ event: e }) => e.section === 'rewards' && e.method === 'EraPaid');
+      // An era payout at the start of the claim's block may add to what was pending.
+      if (eraPaidInBlock) assert.ok(claimed >= owedBefore); else assert.equal(claimed, owedBefore);
+      assert.ok(claimed > 0n);
+      assert.equal(await pending(pair, blockHash), 0n);
+      const after = await account(pair, blockHash);
+      assert.equal(after.free, before.free + claimed - feeOf(events));
+      assert.equal(after.held, before.held);
+    }
+    await rejected(api.tx.rewards.claim(), who.charlie, 'rewards.NothingToClaim');
+  });
+
+  it('returns undelegated POP after the unbonding period', async () => {
+    const { eve } = who;
+    await rejected(api.tx.delegation.withdrawUnbonded(), eve, 'delegation.NothingToWithdraw');
+    await waitFor(`era ${undelegation.unlockEra}`, async () => (await currentEra()) >= undelegation.unlockEra,
+      (undelegation.unlockEra - undelegation.registeredInEra + 1) * 2 * 60_000);
+    const before = await account(eve);
+    const { events } = await ok(api.tx.delegation.withdrawUnbonded(), eve);
+    assert.equal(event(events, 'delegation', 'Withdrawn').data.amount.toBigInt(), 100n * POP);
+    const after = await account(eve);
+    assert.equal(after.held, before.held - 100n * POP);
+    assert.equal(after.free, before.free + 100n * POP - feeOf(events));
+    // What stays delegated is untouched.
+    assert.equal((await api.query.delegation.delegations(eve.address, who.charlie.address))
+      .unwrap().principal.toBigInt(), 100n * POP);
+  });
+});
