@@ -116,8 +116,9 @@ describe('staking on a dev chain', () => {
     const daveAfter = await account(dave);
     assert.equal(daveAfter.held, daveBefore.held + 500n * POP);
     assert.equal(daveAfter.free, daveBefore.free - 500n * POP - feeOf(delegated.events));
-    assert.deepEqual(event(delegated.events, 'delegation', 'Delegated').data.toJSON(),
-      { delegator: dave.address, masternode: b.address, amount: Number(500n * POP) });
+    const { delegator, masternode, amount: delegatedAmount } = event(delegated.events, 'delegation', 'Delegated').data;
+    assert.deepEqual([delegator.toString(), masternode.toString(), delegatedAmount.toBigInt()],
+      [dave.address, b.address, 500n * POP]);
 
     await ok(api.tx.utility.batchAll([
       api.tx.delegation.delegate(b.address, 300n * POP),
