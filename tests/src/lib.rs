@@ -8,7 +8,7 @@ use std::{
 	fs::File,
 	io::{BufRead, BufReader},
 	net::TcpListener,
-	path::{Path, PathBuf},
+	path::PathBuf,
 	process::{Child, Command, Stdio},
 	time::{Duration, Instant},
 };
@@ -35,7 +35,12 @@ pub fn node_binary() -> PathBuf {
 
 /// The repository root, for committed files such as chain specs.
 pub fn repo_root() -> PathBuf {
-	Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is in the repo").to_path_buf()
+	// Cargo sets the variable when it runs the tests; the compile-time value can name another
+	// checkout, because cargo reuses artifacts across checkouts that share a target folder.
+	let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+		.map(PathBuf::from)
+		.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+	manifest_dir.parent().expect("tests/ is in the repo").to_path_buf()
 }
 
 /// A loopback TCP port that was free a moment ago.
