@@ -9,6 +9,8 @@
 
 extern crate alloc;
 
+pub mod commitment;
+
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
