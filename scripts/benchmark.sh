@@ -13,6 +13,9 @@ source "$(dirname "$0")/common.sh"
 
 "$REPO_ROOT/scripts/setup.sh"
 export CARGO_TARGET_DIR="${POP_BENCH_TARGET_DIR:-$CARGO_TARGET_DIR-bench}"
+# frame-benchmarking-cli's storage benchmark carries a test runtime we never run; its wasm
+# build also cannot find itself in this workspace.
+export SKIP_FRAME_STORAGE_ACCESS_TEST_RUNTIME_WASM_BUILD=1
 cargo build --release --locked -p pop-node --features runtime-benchmarks
 node_bin="$CARGO_TARGET_DIR/release/pop-node"
 
@@ -45,6 +48,9 @@ write_weights() {
 
 measure pallet_masternodes '*' "$call_steps" "$call_repeat" "$work/masternodes.json"
 write_weights pallet_masternodes "$REPO_ROOT/pallets/masternodes/src/weights.rs" "$work/masternodes.json"
+
+measure pallet_pop_token '*' "$call_steps" "$call_repeat" "$work/pop-token.json"
+write_weights pallet_pop_token "$REPO_ROOT/pallets/pop-token/src/weights.rs" "$work/pop-token.json"
 
 measure pallet_rewards claim "$call_steps" "$call_repeat" "$work/rewards.json"
 write_weights pallet_rewards "$REPO_ROOT/pallets/rewards/src/weights.rs" "$work/rewards.json"

@@ -21,7 +21,9 @@ use super::{
 	BABE_GENESIS_EPOCH_CONFIG, VERSION,
 };
 #[cfg(feature = "runtime-benchmarks")]
-use super::{AllPalletsWithSystem, Balances, Delegation, Masternodes, Sudo, Timestamp, Utility};
+use super::{
+	AllPalletsWithSystem, Balances, Delegation, Masternodes, PopToken, Sudo, Timestamp, Utility,
+};
 
 impl_runtime_apis! {
 	impl sp_api::Core<Block> for Runtime {

@@ -19,4 +19,10 @@ mod benchmarks {
 		_(RawOrigin::Signed(viewer.clone()), content, price);
 		assert!(Pallet::<T>::has_grant(&viewer, &content));
 	}
+
+	impl_benchmark_test_suite!(
+		Pallet,
+		crate::mock::ExtBuilder::default().build(),
+		crate::mock::Test
+	);
 }

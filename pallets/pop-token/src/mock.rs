@@ -51,6 +51,8 @@ parameter_types! {
 	pub const PotId: PalletId = PalletId(*b"pop/pot_");
 	pub static Price: Balance = 1_000;
 	pub static Servers: Vec<AccountId> = vec![SERVER_A, SERVER_B];
+	/// Priced content the benchmarks set up, besides `VIDEO` and `FREE_VIDEO`.
+	pub static BenchmarkContent: Option<(ContentId, Balance)> = None;
 	pub const InitialInflation: Perbill = Perbill::from_percent(10);
 	pub const InflationDecay: Perbill = Perbill::from_percent(20);
 	pub const MinimumInflation: Perbill = Perbill::from_percent(2);
@@ -65,11 +67,21 @@ impl ContentCatalog<AccountId, ContentId, Balance> for Catalog {
 		match *content {
 			VIDEO => Some((CREATOR, Price::get())),
 			FREE_VIDEO => Some((CREATOR, 0)),
-			_ => None,
+			other => BenchmarkContent::get()
+				.filter(|(id, _)| *id == other)
+				.map(|(_, price)| (CREATOR, price)),
 		}
 	}
 	fn servers_of(_: &ContentId) -> Vec<AccountId> {
 		Servers::get()
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pop_primitives::CatalogBenchmarkHelper<AccountId, ContentId, Balance> for Catalog {
+	fn priced(content: ContentId, price: Balance, servers: u32) {
+		BenchmarkContent::set(Some((content, price)));
+		Servers::set((0..servers as AccountId).map(|i| 100 + i).collect());
 	}
 }
 
@@ -95,6 +107,7 @@ impl ExtBuilder {
 	pub fn build(self) -> sp_io::TestExternalities {
 		Price::set(1_000);
 		Servers::set(vec![SERVER_A, SERVER_B]);
+		BenchmarkContent::set(None);
 		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 		pallet_balances::GenesisConfig::<Test> {
 			balances: vec![(CREATOR, 100), (SERVER_A, 100), (SERVER_B, 100), (VIEWER, ENDOWMENT)],
