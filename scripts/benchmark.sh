@@ -22,7 +22,7 @@ node_bin="$CARGO_TARGET_DIR/release/pop-node"
 if [[ -n "${QUICK:-}" ]]; then
 	call_steps=5 call_repeat=2 era_steps=2 era_repeat=1
 else
-	call_steps=50 call_repeat=20 era_steps=5 era_repeat=3
+	call_steps=50 call_repeat=20 era_steps=3 era_repeat=2
 fi
 
 work="$(mktemp -d)"
@@ -35,31 +35,43 @@ measure() {
 		--json-file "$5" >"$5.log" 2>&1 || { tail -40 "$5.log"; return 1; }
 }
 
-# Writes the weights of pallet $1 into $2 from the JSON results listed after.
+cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs || uname -m)"
+version="$("$node_bin" --version | cut -d' ' -f2)"
+
+# Writes the weights of pallet $1 into $2 from the JSON results listed after $3, a line on
+# how they were measured.
 write_weights() {
-	local pallet="$1" output="$2"
-	shift 2
+	local pallet="$1" output="$2" settings="$3"
+	shift 3
+	printf '%s\n' \
+		"//! Measured on $(date -u +%Y-%m-%d) on $cpu with pop-node $version, wasm compiled," \
+		"//! dev genesis; $settings." >"$work/header.rs"
 	python3 -c 'import json, sys; print(json.dumps([r for f in sys.argv[1:] for r in json.load(open(f))]))' \
 		"$@" >"$work/$pallet.json"
 	"$node_bin" benchmark pallet --json-input "$work/$pallet.json" \
-		--template "$REPO_ROOT/scripts/weights-template.hbs" --output "$output" >/dev/null
+		--template "$REPO_ROOT/scripts/weights-template.hbs" --header "$work/header.rs" \
+		--output "$output" >/dev/null
 	echo "wrote $output"
 }
 
 measure pallet_masternodes '*' "$call_steps" "$call_repeat" "$work/masternodes.json"
-write_weights pallet_masternodes "$REPO_ROOT/pallets/masternodes/src/weights.rs" "$work/masternodes.json"
+write_weights pallet_masternodes "$REPO_ROOT/pallets/masternodes/src/weights.rs" \
+	"$call_steps steps × $call_repeat repeats" "$work/masternodes.json"
 
 measure pallet_pop_token '*' "$call_steps" "$call_repeat" "$work/pop-token.json"
-write_weights pallet_pop_token "$REPO_ROOT/pallets/pop-token/src/weights.rs" "$work/pop-token.json"
+write_weights pallet_pop_token "$REPO_ROOT/pallets/pop-token/src/weights.rs" \
+	"$call_steps steps × $call_repeat repeats" "$work/pop-token.json"
 
 measure pallet_rewards claim "$call_steps" "$call_repeat" "$work/rewards.json"
-write_weights pallet_rewards "$REPO_ROOT/pallets/rewards/src/weights.rs" "$work/rewards.json"
+write_weights pallet_rewards "$REPO_ROOT/pallets/rewards/src/weights.rs" \
+	"$call_steps steps × $call_repeat repeats" "$work/rewards.json"
 
 # The era transition sets up to 100,000 backers per sample, so it gets fewer samples.
 measure pallet_delegation delegate,undelegate,redelegate,withdraw_unbonded \
 	"$call_steps" "$call_repeat" "$work/delegation-calls.json"
 measure pallet_delegation rotate_era "$era_steps" "$era_repeat" "$work/delegation-era.json"
 write_weights pallet_delegation "$REPO_ROOT/pallets/delegation/src/weights.rs" \
+	"calls $call_steps steps × $call_repeat repeats, rotate_era $era_steps × $era_repeat" \
 	"$work/delegation-calls.json" "$work/delegation-era.json"
 
 python3 "$REPO_ROOT/scripts/benchmark-report.py" \

@@ -104,9 +104,19 @@ mod benchmarks {
 		let masternodes: Vec<T::AccountId> =
 			T::Masternodes::electable().into_iter().map(|(who, _)| who).collect();
 		let m = masternodes.len() as u32;
+		// Round robin over pools with room (genesis backers may already fill part of one).
 		for index in 0..d {
+			let has_room = |who: &&T::AccountId| {
+				Pools::<T>::get(*who).map_or(0, |pool| pool.delegators)
+					< T::MaxDelegatorsPerMasternode::get()
+			};
+			let start = (index % m) as usize;
+			let Some(target) =
+				masternodes[start..].iter().chain(&masternodes[..start]).find(has_room)
+			else {
+				break;
+			};
 			let backer = funded::<T>(index);
-			let target = &masternodes[(index % m) as usize];
 			Pallet::<T>::do_delegate(&backer, target, T::MinDelegation::get()).unwrap();
 		}
 		// A first rotation elects the active set that the measured one pays out.
