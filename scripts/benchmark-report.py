@@ -27,8 +27,12 @@ def samples(path, benchmark):
     for batch in batches:
         if batch["benchmark"] != benchmark:
             continue
+        # Times come from the timing runs, storage access counts from the separate DB runs.
+        accesses = {tuple(v for _, v in r["components"]): r for r in batch["db_results"]}
         for result in batch["time_results"]:
             key = tuple(value for _, value in result["components"])
+            db = accesses.get(key, {})
+            result = dict(result, reads=db.get("reads", 0), writes=db.get("writes", 0))
             by_components[key].append(result)
     if not by_components:
         raise SystemExit(f"{path}: no samples of {benchmark}")

@@ -22,11 +22,12 @@ node_bin="$CARGO_TARGET_DIR/release/pop-node"
 if [[ -n "${QUICK:-}" ]]; then
 	call_steps=5 call_repeat=2 era_steps=2 era_repeat=1
 else
-	call_steps=50 call_repeat=20 era_steps=3 era_repeat=2
+	call_steps=50 call_repeat=20 era_steps=5 era_repeat=2
 fi
 
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+# Raw results stay beside the build, for scripts/benchmark-report.py to read again.
+work="$CARGO_TARGET_DIR/benchmark-results"
+rm -rf "$work" && mkdir -p "$work"
 
 # Runs the benchmarks of pallet $1 (extrinsics $2, steps $3, repeats $4) into JSON file $5.
 measure() {

@@ -1,7 +1,7 @@
 //! The pallets whose benchmarks the runtime exposes to `pop-node benchmark pallet`, and what
 //! their benchmarks need from the runtime.
 
-use crate::{AccountId, Balance, Balances};
+use crate::{AccountId, Balance, Balances, Runtime};
 use alloc::vec::Vec;
 use frame_support::traits::fungible::Mutate;
 use pallet_pop_token::ContentId;
@@ -19,6 +19,9 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_rewards, Rewards]
 	[pallet_pop_token, PopToken]
 );
+
+impl frame_system_benchmarking::Config for Runtime {}
+impl frame_benchmarking::baseline::Config for Runtime {}
 
 frame_support::parameter_types! {
 	/// The one priced item of [`BenchmarkCatalog`]: id, creator, price and servers.
