@@ -121,7 +121,17 @@ mod benchmarks {
 		}
 		// A first rotation elects the active set that the measured one pays out.
 		Pallet::<T>::rotate_era();
-		T::OnEraEnd::set_up_worst_case(&ActiveSet::<T>::get());
+		let active = ActiveSet::<T>::get();
+		T::OnEraEnd::set_up_worst_case(&active);
+		// Most status changes: the measured election makes every active masternode Idle and
+		// as many idle ones Active.
+		let idle: Vec<T::AccountId> = masternodes
+			.iter()
+			.filter(|who| !active.contains(who))
+			.take(active.len())
+			.cloned()
+			.collect();
+		T::Masternodes::set_active_set(&idle);
 		frame_system::Pallet::<T>::reset_events();
 		let ending = CurrentEra::<T>::get();
 		#[block]
