@@ -8,6 +8,10 @@ build_release
 log "Rust tests"
 cargo test --release --workspace --locked --no-fail-fast --manifest-path "$REPO_ROOT/Cargo.toml"
 
+log "Pallet benchmarks, run once each as tests"
+cargo test --release --locked --manifest-path "$REPO_ROOT/Cargo.toml" --features runtime-benchmarks \
+	-p pallet-masternodes -p pallet-delegation -p pallet-rewards -p pallet-pop-token --lib bench_
+
 log "Polkadot.js tests"
 cd "$REPO_ROOT/tests/polkadotjs"
 npm ci --no-audit --no-fund --loglevel=error
