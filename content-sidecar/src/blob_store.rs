@@ -1,0 +1,335 @@
+//! Finished content on disk: one immutable file per item, named by its id, beside a file with
+//! its chunk roots (what challenges are answered from).
+//!
+//! Writes never leave a half-written item under its final name: bytes go to a temp file that
+//! is hashed as it is written, fsynced, checked against the expected id, and renamed into
+//! place, and the directory is fsynced so the rename survives a crash. The chunk-root file is
+//! put in place the same way, before the content file, so an item is complete exactly when its
+//! content file exists. Leftovers of a crash (temp files, chunk files without content) are
+//! removed when the store is opened. The files are the truth: [`BlobStore::list`] recovers
+//! every item from them.
+
+use crate::hashing::{NativeSha256, TreeBuilder};
+use codec::{Decode, Encode};
+use pop_primitives::commitment::{ChunkedTree, CommitmentError, ContentId};
+use std::{
+	fs::{self, File, OpenOptions},
+	io::{self, Read, Write},
+	path::{Path, PathBuf},
+	sync::atomic::{AtomicU64, Ordering},
+};
+
+const CHUNKS_SUFFIX: &str = ".chunks";
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+	/// The disk failed.
+	#[error("storage I/O failed: {0}")]
+	Io(#[from] io::Error),
+	/// Content must have at least one byte.
+	#[error("content is empty")]
+	Empty,
+	/// The bytes written are not the content that was expected.
+	#[error("content hashes to {actual}, not the expected {expected}")]
+	IdMismatch {
+		/// The id asked for.
+		expected: String,
+		/// The id of the bytes.
+		actual: String,
+	},
+	/// No such item is stored.
+	#[error("content {0} is not stored here")]
+	NotFound(String),
+	/// A stored item's files do not match its id.
+	#[error("content {0} is corrupt on disk")]
+	Corrupt(String),
+}
+
+/// Hex form of an id, as used in file names, URLs and logs.
+pub fn id_hex(id: &ContentId) -> String {
+	hex::encode(id.0)
+}
+
+/// Parses the hex form of an id.
+pub fn parse_id(text: &str) -> Option<ContentId> {
+	let bytes: [u8; 32] = hex::decode(text).ok()?.try_into().ok()?;
+	Some(ContentId(bytes))
+}
+
+/// Content files under one directory.
+pub struct BlobStore {
+	content: PathBuf,
+	tmp: PathBuf,
+	next_temp: AtomicU64,
+}
+
+impl BlobStore {
+	/// Opens (creating if needed) the store under `dir` and clears what a crash left behind.
+	pub fn open(dir: &Path) -> Result<Self, StoreError> {
+		let content = dir.join("content");
+		let tmp = dir.join("tmp");
+		fs::create_dir_all(&content)?;
+		fs::create_dir_all(&tmp)?;
+		for entry in fs::read_dir(&tmp)? {
+			fs::remove_file(entry?.path())?;
+		}
+		for entry in fs::read_dir(&content)? {
+			let path = entry?.path();
+			let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+			if let Some(id) = name.strip_suffix(CHUNKS_SUFFIX) {
+				if !content.join(id).exists() {
+					fs::remove_file(&path)?;
+				}
+			}
+		}
+		sync_dir(&content)?;
+		Ok(Self { content, tmp, next_temp: AtomicU64::new(0) })
+	}
+
+	/// Path of an item's content file.
+	pub fn path(&self, id: &ContentId) -> PathBuf {
+		self.content.join(id_hex(id))
+	}
+
+	fn chunks_path(&self, id: &ContentId) -> PathBuf {
+		self.content.join(format!("{}{CHUNKS_SUFFIX}", id_hex(id)))
+	}
+
+	/// Whether the item is stored.
+	pub fn contains(&self, id: &ContentId) -> bool {
+		self.path(id).is_file()
+	}
+
+	/// Starts writing a new item.
+	pub fn writer(&self) -> Result<BlobWriter<'_>, StoreError> {
+		let n = self.next_temp.fetch_add(1, Ordering::Relaxed);
+		let path = self.tmp.join(format!("{}-{n}", std::process::id()));
+		let file = OpenOptions::new().write(true).create_new(true).open(&path)?;
+		Ok(BlobWriter { store: self, file, path, tree: TreeBuilder::new() })
+	}
+
+	/// Opens an item for reading; returns the file and its size.
+	pub fn open_blob(&self, id: &ContentId) -> Result<(File, u64), StoreError> {
+		let file = File::open(self.path(id)).map_err(|e| not_found(e, id))?;
+		let size = file.metadata()?.len();
+		Ok((file, size))
+	}
+
+	/// The chunk roots of a stored item.
+	pub fn chunk_tree(&self, id: &ContentId) -> Result<ChunkedTree, StoreError> {
+		let bytes = fs::read(self.chunks_path(id)).map_err(|e| not_found(e, id))?;
+		let tree =
+			ChunkedTree::decode(&mut &bytes[..]).map_err(|_| StoreError::Corrupt(id_hex(id)))?;
+		if tree.id::<NativeSha256>().ok() != Some(*id) {
+			return Err(StoreError::Corrupt(id_hex(id)));
+		}
+		Ok(tree)
+	}
+
+	/// Removes an item (content first, so a crash never leaves content without chunk roots).
+	pub fn remove(&self, id: &ContentId) -> Result<(), StoreError> {
+		fs::remove_file(self.path(id)).map_err(|e| not_found(e, id))?;
+		let _ = fs::remove_file(self.chunks_path(id));
+		sync_dir(&self.content)?;
+		Ok(())
+	}
+
+	/// Every stored item with its size, read from the files alone.
+	pub fn list(&self) -> Result<Vec<(ContentId, u64)>, StoreError> {
+		let mut items = Vec::new();
+		for entry in fs::read_dir(&self.content)? {
+			let entry = entry?;
+			let name = entry.file_name();
+			if let Some(id) = name.to_str().and_then(parse_id) {
+				items.push((id, entry.metadata()?.len()));
+			}
+		}
+		items.sort();
+		Ok(items)
+	}
+
+	/// Hashes an item's bytes again and checks them against its id.
+	pub fn verify(&self, id: &ContentId) -> Result<(), StoreError> {
+		let (mut file, _) = self.open_blob(id)?;
+		let mut tree = TreeBuilder::new();
+		let mut buffer = vec![0u8; 1 << 20];
+		loop {
+			let read = file.read(&mut buffer)?;
+			if read == 0 {
+				break;
+			}
+			tree.update(&buffer[..read]);
+		}
+		match tree.finish().and_then(|tree| tree.id::<NativeSha256>()) {
+			Ok(actual) if actual == *id => Ok(()),
+			_ => Err(StoreError::Corrupt(id_hex(id))),
+		}
+	}
+}
+
+/// An item being written; dropped without [`BlobWriter::commit`], it leaves nothing behind.
+pub struct BlobWriter<'a> {
+	store: &'a BlobStore,
+	file: File,
+	path: PathBuf,
+	tree: TreeBuilder,
+}
+
+impl BlobWriter<'_> {
+	/// Appends bytes, hashing them on the way.
+	pub fn write(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
+		self.file.write_all(bytes)?;
+		self.tree.update(bytes);
+		Ok(())
+	}
+
+	/// Bytes written so far.
+	pub fn size(&self) -> u64 {
+		self.tree.size()
+	}
+
+	/// Makes the item durable under its id, if it is `expected` (when given); returns the id.
+	/// An item already stored is kept as it is.
+	pub fn commit(mut self, expected: Option<&ContentId>) -> Result<ContentId, StoreError> {
+		let tree =
+			std::mem::replace(&mut self.tree, TreeBuilder::new()).finish().map_err(|error| {
+				match error {
+					CommitmentError::Empty => StoreError::Empty,
+					_ => StoreError::Corrupt("new content".into()),
+				}
+			})?;
+		let id = tree.id::<NativeSha256>().map_err(|_| StoreError::Empty)?;
+		if let Some(expected) = expected.filter(|expected| **expected != id) {
+			return Err(StoreError::IdMismatch { expected: id_hex(expected), actual: id_hex(&id) });
+		}
+		if self.store.contains(&id) {
+			return Ok(id);
+		}
+		self.file.sync_all()?;
+		let chunks_temp = self.path.with_extension("chunks");
+		write_durably(&chunks_temp, &tree.encode())?;
+		fs::rename(&chunks_temp, self.store.chunks_path(&id))?;
+		fs::rename(&self.path, self.store.path(&id))?;
+		sync_dir(&self.store.content)?;
+		Ok(id)
+	}
+}
+
+impl Drop for BlobWriter<'_> {
+	fn drop(&mut self) {
+		// After a commit the temp file has been renamed away and this fails harmlessly.
+		let _ = fs::remove_file(&self.path);
+	}
+}
+
+fn write_durably(path: &Path, bytes: &[u8]) -> io::Result<()> {
+	let mut file = OpenOptions::new().write(true).create_new(true).open(path)?;
+	file.write_all(bytes)?;
+	file.sync_all()
+}
+
+/// Makes renames and removals in `dir` durable.
+fn sync_dir(dir: &Path) -> io::Result<()> {
+	File::open(dir)?.sync_all()
+}
+
+fn not_found(error: io::Error, id: &ContentId) -> StoreError {
+	if error.kind() == io::ErrorKind::NotFound {
+		StoreError::NotFound(id_hex(id))
+	} else {
+		StoreError::Io(error)
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use pop_primitives::commitment::{CHUNK_SIZE, LEAF_SIZE};
+
+	fn content(size: usize, seed: u8) -> Vec<u8> {
+		(0..size).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+	}
+
+	fn store_bytes(store: &BlobStore, bytes: &[u8]) -> ContentId {
+		let mut writer = store.writer().unwrap();
+		bytes.chunks(10_000).for_each(|piece| writer.write(piece).unwrap());
+		writer.commit(None).unwrap()
+	}
+
+	#[test]
+	fn stores_reads_and_proves_from_the_files() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = BlobStore::open(dir.path()).unwrap();
+		let bytes = content(2 * CHUNK_SIZE + 3 * LEAF_SIZE + 5, 1);
+		let id = store_bytes(&store, &bytes);
+		assert!(store.contains(&id));
+		assert_eq!(fs::read(store.path(&id)).unwrap(), bytes);
+		assert_eq!(store.list().unwrap(), vec![(id, bytes.len() as u64)]);
+		store.verify(&id).unwrap();
+
+		let tree = store.chunk_tree(&id).unwrap();
+		let leaf = 2 * 256 + 1;
+		let proof = tree.prove::<NativeSha256>(leaf, &bytes[2 * CHUNK_SIZE..]).unwrap();
+		assert_eq!(proof.verify::<NativeSha256>(&id, bytes.len() as u64), Ok(()));
+		assert!(fs::read_dir(dir.path().join("tmp")).unwrap().next().is_none());
+	}
+
+	#[test]
+	fn refuses_content_that_is_not_the_expected_id_and_keeps_nothing() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = BlobStore::open(dir.path()).unwrap();
+		let expected = store_bytes(&store, &content(5_000, 1));
+		store.remove(&expected).unwrap();
+		let mut writer = store.writer().unwrap();
+		writer.write(&content(5_000, 2)).unwrap();
+		assert!(matches!(writer.commit(Some(&expected)), Err(StoreError::IdMismatch { .. })));
+		assert!(store.list().unwrap().is_empty());
+		assert!(fs::read_dir(dir.path().join("tmp")).unwrap().next().is_none());
+		assert!(matches!(store.writer().unwrap().commit(None), Err(StoreError::Empty)));
+		assert!(matches!(store.open_blob(&expected), Err(StoreError::NotFound(_))));
+	}
+
+	#[test]
+	fn opening_clears_what_a_crash_left_and_keeps_finished_items() {
+		let dir = tempfile::tempdir().unwrap();
+		let bytes = content(CHUNK_SIZE + 1, 3);
+		let id = {
+			let store = BlobStore::open(dir.path()).unwrap();
+			let id = store_bytes(&store, &bytes);
+			// A crash mid-write: a temp file, and chunk roots whose content never landed.
+			let mut writer = store.writer().unwrap();
+			writer.write(&bytes[..100]).unwrap();
+			std::mem::forget(writer);
+			fs::write(dir.path().join("content").join(format!("{}.chunks", "ab".repeat(32))), b"x")
+				.unwrap();
+			id
+		};
+		let store = BlobStore::open(dir.path()).unwrap();
+		assert_eq!(store.list().unwrap(), vec![(id, bytes.len() as u64)]);
+		assert!(fs::read_dir(dir.path().join("tmp")).unwrap().next().is_none());
+		assert_eq!(fs::read_dir(dir.path().join("content")).unwrap().count(), 2);
+		store.verify(&id).unwrap();
+	}
+
+	#[test]
+	fn detects_corruption_on_disk() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = BlobStore::open(dir.path()).unwrap();
+		let id = store_bytes(&store, &content(3 * LEAF_SIZE, 4));
+		let mut bytes = fs::read(store.path(&id)).unwrap();
+		bytes[LEAF_SIZE] ^= 1;
+		fs::write(store.path(&id), &bytes).unwrap();
+		assert!(matches!(store.verify(&id), Err(StoreError::Corrupt(_))));
+		fs::write(store.chunks_path(&id), b"garbage").unwrap();
+		assert!(matches!(store.chunk_tree(&id), Err(StoreError::Corrupt(_))));
+	}
+
+	#[test]
+	fn ids_round_trip_through_hex() {
+		let id = ContentId([0xab; 32]);
+		assert_eq!(parse_id(&id_hex(&id)), Some(id));
+		assert_eq!(parse_id("zz"), None);
+		assert_eq!(parse_id(&"ab".repeat(31)), None);
+	}
+}
