@@ -7,6 +7,7 @@ replaces the text between the staking markers of the output file (other sections
 """
 import argparse
 import datetime
+import json
 import os
 import platform
 import re
@@ -19,8 +20,6 @@ BLOCK_NS = 2_000_000_000  # the runtime's block weight: two seconds of compute
 
 
 def samples(path, benchmark):
-    import json
-
     with open(path) as f:
         batches = json.load(f)
     by_components = defaultdict(list)

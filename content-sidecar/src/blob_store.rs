@@ -11,7 +11,7 @@
 
 use crate::hashing::{NativeSha256, TreeBuilder};
 use codec::{Decode, Encode};
-use pop_primitives::commitment::{ChunkedTree, CommitmentError, ContentId};
+use pop_primitives::commitment::{ChunkedTree, ContentId};
 use std::{
 	fs::{self, File, OpenOptions},
 	io::{self, Read, Write},
@@ -192,13 +192,10 @@ impl BlobWriter<'_> {
 	/// Makes the item durable under its id, if it is `expected` (when given); returns the id.
 	/// An item already stored is kept as it is.
 	pub fn commit(mut self, expected: Option<&ContentId>) -> Result<ContentId, StoreError> {
-		let tree =
-			std::mem::replace(&mut self.tree, TreeBuilder::new()).finish().map_err(|error| {
-				match error {
-					CommitmentError::Empty => StoreError::Empty,
-					_ => StoreError::Corrupt("new content".into()),
-				}
-			})?;
+		// Building a tree and naming it fail only for empty content.
+		let tree = std::mem::replace(&mut self.tree, TreeBuilder::new())
+			.finish()
+			.map_err(|_| StoreError::Empty)?;
 		let id = tree.id::<NativeSha256>().map_err(|_| StoreError::Empty)?;
 		if let Some(expected) = expected.filter(|expected| **expected != id) {
 			return Err(StoreError::IdMismatch { expected: id_hex(expected), actual: id_hex(&id) });

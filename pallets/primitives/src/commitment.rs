@@ -105,19 +105,24 @@ pub fn node_hash<H: Sha256>(left: &Hash, right: &Hash) -> Hash {
 	H::hash(&[&[NODE_TAG], left, right])
 }
 
+/// The level above `level`: neighbours paired, an odd last node moved up unchanged.
+fn parent_level<H: Sha256>(level: &[Hash]) -> Vec<Hash> {
+	level
+		.chunks(2)
+		.map(|pair| match pair {
+			[left, right] => node_hash::<H>(left, right),
+			[single] => *single,
+			_ => unreachable!("chunks of at most two, never empty"),
+		})
+		.collect()
+}
+
 /// The root of the tree over `level` (leaf hashes or the roots of aligned subtrees of equal
 /// size), building it up level by level.
 pub fn root<H: Sha256>(level: &[Hash]) -> Option<Hash> {
 	let mut level = level.to_vec();
 	while level.len() > 1 {
-		level = level
-			.chunks(2)
-			.map(|pair| match pair {
-				[left, right] => node_hash::<H>(left, right),
-				[single] => *single,
-				_ => unreachable!("chunks of two"),
-			})
-			.collect();
+		level = parent_level::<H>(&level);
 	}
 	level.first().copied()
 }
@@ -127,18 +132,10 @@ pub fn path<H: Sha256>(level: &[Hash], mut index: usize) -> Vec<Hash> {
 	let mut level = level.to_vec();
 	let mut siblings = Vec::new();
 	while level.len() > 1 {
-		let sibling = index ^ 1;
-		if sibling < level.len() {
-			siblings.push(level[sibling]);
+		if let Some(sibling) = level.get(index ^ 1) {
+			siblings.push(*sibling);
 		}
-		level = level
-			.chunks(2)
-			.map(|pair| match pair {
-				[left, right] => node_hash::<H>(left, right),
-				[single] => *single,
-				_ => unreachable!("chunks of two"),
-			})
-			.collect();
+		level = parent_level::<H>(&level);
 		index /= 2;
 	}
 	siblings

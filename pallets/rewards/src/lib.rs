@@ -15,8 +15,10 @@
 //!   settled)`. The delegation pallet settles a backer before every change of its shares, so
 //!   rewards are always computed on the shares that earned them. Slashes lower what a share is
 //!   worth, not the number of shares, so the accounting stays exact across slashes.
-//! - **Claims.** Settled rewards and operator rewards wait in [`Claimable`] until claimed, in
-//!   one O(1) call, and never expire.
+//! - **Claims.** Operator rewards and settled backer rewards wait in [`Claimable`]; a claim
+//!   first settles the caller's own delegations (a bounded handful), then pays everything in
+//!   one transfer. Its cost never depends on eras, masternodes or other backers. Claims never
+//!   expire.
 //!
 //! ## Invariants (checked by `try_state`)
 //! - The pot holds at least everything owed: the sum of [`Claimable`] plus [`Outstanding`].
@@ -212,27 +214,28 @@ pub mod pallet {
 }
 
 impl<T: Config> Pallet<T> {
-	/// What `backer`'s `shares` of `masternode`'s pool earned since it was last settled.
+	/// What `backer`'s `shares` of `masternode`'s pool earned since it was last settled, and
+	/// the accumulator it was reckoned at.
 	fn unsettled(
 		masternode: &T::AccountId,
 		backer: &T::AccountId,
 		shares: BalanceOf<T>,
-	) -> BalanceOf<T> {
-		let earned_per_share =
-			AccPerShare::<T>::get(masternode).saturating_sub(Debts::<T>::get(masternode, backer));
-		earned_per_share.saturating_mul_int(shares)
+	) -> (BalanceOf<T>, FixedU128) {
+		let acc = AccPerShare::<T>::get(masternode);
+		let earned_per_share = acc.saturating_sub(Debts::<T>::get(masternode, backer));
+		(earned_per_share.saturating_mul_int(shares), acc)
 	}
 
 	/// Moves what the backer's shares earned into [`Claimable`] and restarts its clock.
 	fn settle_backer(masternode: &T::AccountId, backer: &T::AccountId, shares: BalanceOf<T>) {
-		let earned = Self::unsettled(masternode, backer, shares);
+		let (earned, acc) = Self::unsettled(masternode, backer, shares);
 		if !earned.is_zero() {
 			Outstanding::<T>::mutate(|outstanding| {
 				*outstanding = outstanding.saturating_sub(earned)
 			});
 			Self::credit(backer, earned);
 		}
-		Debts::<T>::insert(masternode, backer, AccPerShare::<T>::get(masternode));
+		Debts::<T>::insert(masternode, backer, acc);
 	}
 
 	/// Everything `who` would be paid by `claim` now (for the runtime API).
@@ -240,7 +243,7 @@ impl<T: Config> Pallet<T> {
 		T::Delegations::delegations_of(who).iter().fold(
 			Claimable::<T>::get(who),
 			|sum, (masternode, shares)| {
-				sum.saturating_add(Self::unsettled(masternode, who, *shares))
+				sum.saturating_add(Self::unsettled(masternode, who, *shares).0)
 			},
 		)
 	}
