@@ -16,8 +16,8 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Babe, Balance, Block, Executive, Grandpa, InherentDataExt, Nonce, Rewards, Runtime,
-	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
+	AccountId, Babe, Balance, Block, Content, Executive, Grandpa, InherentDataExt, Nonce, Rewards,
+	Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
 	BABE_GENESIS_EPOCH_CONFIG, VERSION,
 };
 #[cfg(feature = "runtime-benchmarks")]
@@ -238,6 +238,14 @@ impl_runtime_apis! {
 	impl pallet_rewards::runtime_api::RewardsApi<Block, AccountId, Balance> for Runtime {
 		fn pending_rewards(who: AccountId) -> Balance {
 			Rewards::pending_rewards(&who)
+		}
+	}
+
+	impl pallet_content::runtime_api::ContentApi<Block, AccountId, Balance> for Runtime {
+		fn locate(
+			content: pop_primitives::commitment::ContentId,
+		) -> Option<pallet_content::ContentLocation<AccountId, Balance>> {
+			Content::locate(&content)
 		}
 	}
 

@@ -65,7 +65,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("pop"),
 	impl_name: alloc::borrow::Cow::Borrowed("pop-node"),
 	authoring_version: 1,
-	spec_version: 103,
+	spec_version: 104,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -227,4 +227,7 @@ mod runtime {
 
 	#[runtime::pallet_index(23)]
 	pub type Rewards = pallet_rewards;
+
+	#[runtime::pallet_index(24)]
+	pub type Content = pallet_content;
 }

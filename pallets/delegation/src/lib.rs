@@ -794,6 +794,18 @@ where
 	}
 }
 
+impl<T: Config> pop_primitives::ActiveMasternodes<T::AccountId> for Pallet<T> {
+	fn active() -> Vec<T::AccountId> {
+		ActiveSet::<T>::get().into_inner()
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn set_active(active: Vec<T::AccountId>) {
+		T::Masternodes::set_active_set(&active);
+		ActiveSet::<T>::put(BoundedVec::truncate_from(active));
+	}
+}
+
 impl<T: Config> OnMasternodeSlash<T::AccountId> for Pallet<T> {
 	/// Every share of the pool loses `fraction` of its value at once; delegators' holds follow
 	/// when they are next touched.

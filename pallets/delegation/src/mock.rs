@@ -60,6 +60,7 @@ impl pallet_masternodes::Config for Test {
 	type CurrentEra = Delegation;
 	type Delegations = Delegation;
 	type OnSlash = Delegation;
+	type OnLeave = ();
 	type WeightInfo = ();
 }
 

@@ -50,8 +50,9 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::*;
 use pop_primitives::{
-	push_unbonding, take_matured, DelegatedStake, EraIndex, MasternodeRegistry, MasternodeSlashing,
-	MasternodeStatus, OnMasternodeSlash, UnbondingQueue,
+	push_unbonding, take_matured, DelegatedStake, EraIndex, MasternodeDirectory,
+	MasternodeRegistry, MasternodeSlashing, MasternodeStatus, OnMasternodeLeave, OnMasternodeSlash,
+	UnbondingQueue,
 };
 use sp_runtime::{
 	traits::{CheckedSub, Saturating, Zero},
@@ -113,6 +114,9 @@ pub mod pallet {
 
 		/// Told about slashes, so that delegated stake loses the same fraction.
 		type OnSlash: OnMasternodeSlash<Self::AccountId>;
+
+		/// Told when a masternode deregisters or is jailed, so its content finds other holders.
+		type OnLeave: OnMasternodeLeave<Self::AccountId>;
 
 		/// Weights of the calls.
 		type WeightInfo: WeightInfo;
@@ -433,6 +437,7 @@ pub mod pallet {
 			}
 			ProofKeyOwner::<T>::remove(&node.proof_key);
 			Masternodes::<T>::remove(&operator);
+			T::OnLeave::on_leave(&operator);
 			Self::deposit_event(Event::Deregistered { operator });
 			Ok(())
 		}
@@ -525,11 +530,6 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	/// The operator a proof key signs for.
-	pub fn operator_of(proof_key: &T::AccountId) -> Option<T::AccountId> {
-		ProofKeyOwner::<T>::get(proof_key)
-	}
-
 	/// Checks the pallet's invariants (see the crate docs).
 	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
@@ -611,6 +611,22 @@ impl<T: Config> MasternodeRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	}
 }
 
+impl<T: Config> MasternodeDirectory<T::AccountId> for Pallet<T> {
+	fn storage_offer(who: &T::AccountId) -> Option<u64> {
+		Masternodes::<T>::get(who)
+			.filter(|node| node.status != MasternodeStatus::Jailed)
+			.map(|node| node.capacity)
+	}
+
+	fn endpoint(who: &T::AccountId) -> Option<Vec<u8>> {
+		Masternodes::<T>::get(who).map(|node| node.endpoint.into_inner())
+	}
+
+	fn operator_of(proof_key: &T::AccountId) -> Option<T::AccountId> {
+		ProofKeyOwner::<T>::get(proof_key)
+	}
+}
+
 impl<T: Config> MasternodeSlashing<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	fn slash_and_jail(who: &T::AccountId, fraction: Perbill) -> BalanceOf<T> {
 		let Some(mut node) = Masternodes::<T>::get(who) else { return Zero::zero() };
@@ -631,6 +647,7 @@ impl<T: Config> MasternodeSlashing<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		node.jailed_until = Some(until);
 		Masternodes::<T>::insert(who, node);
 		T::OnSlash::on_slash(who, fraction);
+		T::OnLeave::on_leave(who);
 		Self::deposit_event(Event::Slashed { operator: who.clone(), amount: burned, fraction });
 		Self::deposit_event(Event::Jailed { operator: who.clone(), until });
 		burned
@@ -652,11 +669,15 @@ where
 			&operator,
 			bond,
 			endpoint,
-			frame_benchmarking::account("proof", index, 0),
+			Self::proof_key(index),
 			1 << 40,
 			Perbill::from_percent(10),
 		)
 		.expect("a fresh account registers");
 		operator
+	}
+
+	fn proof_key(index: u32) -> T::AccountId {
+		frame_benchmarking::account("proof", index, 0)
 	}
 }

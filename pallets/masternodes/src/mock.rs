@@ -3,7 +3,7 @@
 
 use crate as pallet_masternodes;
 use frame_support::{derive_impl, parameter_types, traits::VariantCountOf};
-use pop_primitives::{DelegatedStake, EraIndex, OnMasternodeSlash};
+use pop_primitives::{DelegatedStake, EraIndex, OnMasternodeLeave, OnMasternodeSlash};
 use sp_runtime::{BuildStorage, Perbill};
 
 pub type AccountId = u64;
@@ -47,6 +47,7 @@ parameter_types! {
 	pub static CurrentEra: EraIndex = 0;
 	pub static HasDelegators: bool = false;
 	pub static SlashNotices: Vec<(AccountId, Perbill)> = vec![];
+	pub static LeaveNotices: Vec<AccountId> = vec![];
 	pub static MaxMasternodes: u32 = 10;
 }
 
@@ -73,6 +74,13 @@ impl OnMasternodeSlash<AccountId> for RecordSlash {
 	}
 }
 
+pub struct RecordLeave;
+impl OnMasternodeLeave<AccountId> for RecordLeave {
+	fn on_leave(who: &AccountId) {
+		LeaveNotices::mutate(|notices| notices.push(*who));
+	}
+}
+
 impl pallet_masternodes::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -84,6 +92,7 @@ impl pallet_masternodes::Config for Test {
 	type CurrentEra = CurrentEra;
 	type Delegations = MockDelegations;
 	type OnSlash = RecordSlash;
+	type OnLeave = RecordLeave;
 	type WeightInfo = ();
 }
 
@@ -111,6 +120,7 @@ impl ExtBuilder {
 		CurrentEra::set(0);
 		HasDelegators::set(false);
 		SlashNotices::set(vec![]);
+		LeaveNotices::set(vec![]);
 		MaxMasternodes::set(10);
 		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 		pallet_balances::GenesisConfig::<Test> {

@@ -2,7 +2,9 @@
 
 use crate::{mock::*, Error, Event, MasternodeUpdate, Masternodes as MasternodesStore, Unbonding};
 use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
-use pop_primitives::{MasternodeRegistry, MasternodeSlashing, MasternodeStatus};
+use pop_primitives::{
+	MasternodeDirectory, MasternodeRegistry, MasternodeSlashing, MasternodeStatus,
+};
 use sp_runtime::{Perbill, TokenError};
 
 fn register(who: AccountId, bond: Balance, proof_key: AccountId) -> sp_runtime::DispatchResult {
@@ -30,6 +32,8 @@ mod register {
 			assert_eq!(held(BOB), 5_000);
 			assert_eq!(Balances::balance(&BOB), ENDOWMENT - 5_000);
 			assert_eq!(Masternodes::operator_of(&BOB_PROOF), Some(BOB));
+			assert_eq!(Masternodes::storage_offer(&BOB), Some(1_000_000));
+			assert_eq!(Masternodes::endpoint(&BOB), Some(b"https://node.example:8080".to_vec()));
 			assert_eq!(
 				masternode_events(),
 				vec![Event::Registered { operator: BOB, bond: 5_000, proof_key: BOB_PROOF }]
@@ -313,6 +317,8 @@ mod deregister {
 			assert_ok!(Masternodes::deregister(RuntimeOrigin::signed(ALICE)));
 			assert_eq!(Masternodes::self_bond(&ALICE), None);
 			assert_eq!(Masternodes::operator_of(&ALICE_PROOF), None);
+			assert_eq!(Masternodes::storage_offer(&ALICE), None);
+			assert_eq!(LeaveNotices::get(), vec![ALICE]);
 			assert_eq!(held(ALICE), 2_000);
 			CurrentEra::set(2);
 			assert_ok!(Masternodes::withdraw_unbonded(RuntimeOrigin::signed(ALICE)));
@@ -362,6 +368,9 @@ mod slashing {
 			assert_eq!(node.status, MasternodeStatus::Jailed);
 			assert_eq!(node.jailed_until, Some(8));
 			assert_eq!(SlashNotices::get(), vec![(ALICE, Perbill::from_percent(25))]);
+			// A jailed masternode may hold no content, and its content is told to move.
+			assert_eq!(LeaveNotices::get(), vec![ALICE]);
+			assert_eq!(Masternodes::storage_offer(&ALICE), None);
 			assert_eq!(
 				masternode_events(),
 				vec![
@@ -383,6 +392,7 @@ mod slashing {
 		ExtBuilder::default().build_and_execute(|| {
 			assert_eq!(Masternodes::slash_and_jail(&BOB, Perbill::one()), 0);
 			assert!(SlashNotices::get().is_empty());
+			assert!(LeaveNotices::get().is_empty());
 		});
 	}
 

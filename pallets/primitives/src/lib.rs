@@ -117,6 +117,38 @@ pub trait MasternodeRegistry<AccountId, Balance> {
 	fn max_registered() -> u32;
 }
 
+/// What the content pallet needs to know about masternodes: who may hold content and how
+/// much, where it is served, and which masternode a proof key signs for.
+pub trait MasternodeDirectory<AccountId> {
+	/// The bytes `who` offers to store, `None` when it may not hold content (not registered,
+	/// or jailed).
+	fn storage_offer(who: &AccountId) -> Option<u64>;
+	/// The URL where the sidecar of `who` serves content.
+	fn endpoint(who: &AccountId) -> Option<Vec<u8>>;
+	/// The masternode that `proof_key` signs storage proofs for.
+	fn operator_of(proof_key: &AccountId) -> Option<AccountId>;
+}
+
+/// The masternodes elected into the current era's active set.
+pub trait ActiveMasternodes<AccountId> {
+	/// The active set, at most `MaxActiveMasternodes` long.
+	fn active() -> Vec<AccountId>;
+
+	/// Makes `active` the active set, for other pallets' benchmarks.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn set_active(active: Vec<AccountId>);
+}
+
+/// Told when a masternode can no longer hold content: it deregistered or was jailed.
+pub trait OnMasternodeLeave<AccountId> {
+	/// `who` left; whatever it held must find another holder.
+	fn on_leave(who: &AccountId);
+}
+
+impl<AccountId> OnMasternodeLeave<AccountId> for () {
+	fn on_leave(_: &AccountId) {}
+}
+
 /// Punishment of a masternode for faults, called by the pallet that detects them.
 pub trait MasternodeSlashing<AccountId, Balance> {
 	/// Slashes `fraction` of the masternode's self-bond and of its backers' delegations and
@@ -220,6 +252,8 @@ impl<AccountId, Balance> RewardSettlement<AccountId, Balance> for () {
 pub trait BenchmarkHelper<AccountId> {
 	/// A registered, electable masternode, distinct for each `index`.
 	fn registered(index: u32) -> AccountId;
+	/// The proof key of the masternode `registered(index)` returns.
+	fn proof_key(index: u32) -> AccountId;
 }
 
 /// Sets up delegations for other pallets' benchmarks.

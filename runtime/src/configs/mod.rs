@@ -15,9 +15,9 @@ use sp_version::RuntimeVersion;
 
 use super::{
 	currency::{EXISTENTIAL_DEPOSIT, MICRO_POP, POP},
-	time::{DAYS, MILLI_SECS_PER_BLOCK, SLOT_DURATION},
-	AccountId, Babe, Balance, Balances, Block, BlockNumber, Delegation, Hash, Masternodes, Nonce,
-	PalletInfo, PopToken, Rewards, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason,
+	time::{DAYS, MILLI_SECS_PER_BLOCK, MINUTES, SLOT_DURATION},
+	AccountId, Babe, Balance, Balances, Block, BlockNumber, Content, Delegation, Hash, Masternodes,
+	Nonce, PalletInfo, PopToken, Rewards, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason,
 	RuntimeHoldReason, RuntimeOrigin, RuntimeTask, Session, SessionKeys, System, Timestamp,
 	VERSION,
 };
@@ -198,15 +198,10 @@ impl pallet_pop_token::Config for Runtime {
 	type InflationDecay = InflationDecay;
 	type MinimumInflation = MinimumInflation;
 	type FeeToPot = FeeToPot;
-	// Content registration arrives with the content pallet; until then nothing is priced
-	// (benchmark builds measure the payment against a one-item stand-in).
-	#[cfg(not(feature = "runtime-benchmarks"))]
-	type Catalog = ();
-	#[cfg(feature = "runtime-benchmarks")]
-	type Catalog = crate::benchmarks::BenchmarkCatalog;
+	type Catalog = Content;
 	type CreatorShare = CreatorShare;
 	type ServersShare = ServersShare;
-	type MaxServersPaid = ConstU32<16>;
+	type MaxServersPaid = MaxReplication;
 	type GrantDuration = ConstU32<DAYS>;
 	type WeightInfo = pallet_pop_token::weights::SubstrateWeight<Runtime>;
 }
@@ -225,6 +220,7 @@ impl pallet_masternodes::Config for Runtime {
 	type CurrentEra = Delegation;
 	type Delegations = Delegation;
 	type OnSlash = Delegation;
+	type OnLeave = Content;
 	type WeightInfo = pallet_masternodes::weights::SubstrateWeight<Runtime>;
 }
 
@@ -254,4 +250,41 @@ impl pallet_rewards::Config for Runtime {
 	type Emission = PopToken;
 	type PointsPerBlock = ConstU32<20>;
 	type WeightInfo = pallet_rewards::weights::SubstrateWeight<Runtime>;
+}
+
+/// Most masternodes one content item is stored on, and so most servers paid per view.
+pub type MaxReplication = ConstU32<8>;
+
+parameter_types! {
+	/// A missed challenge or bad proof costs this much of the stake at the fault threshold.
+	pub const ContentSlashFraction: Perbill = Perbill::from_percent(1);
+}
+
+impl pallet_content::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Masternodes = Masternodes;
+	type ActiveSet = Delegation;
+	type Slashing = Masternodes;
+	type Points = Rewards;
+	type Randomness = pallet_babe::ParentBlockRandomness<Runtime>;
+	type CurrentEra = Delegation;
+	type DepositBase = ConstU128<POP>;
+	// 1 POP more per GiB.
+	type DepositPerMiB = ConstU128<{ POP / 1024 }>;
+	type MaxContentSize = ConstU64<{ 64 << 30 }>;
+	type MaxMimeLen = ConstU32<64>;
+	type MaxTitleLen = ConstU32<128>;
+	type MaxReplication = MaxReplication;
+	type MaxCandidates = MaxAuthorities;
+	type ChallengesPerBlock = ConstU32<4>;
+	// 30 s to answer: a sidecar following finalized blocks sees a challenge a few blocks late.
+	type ChallengeDeadline = ConstU32<10>;
+	type ReplicationTimeout = ConstU32<{ 10 * MINUTES }>;
+	type FaultThreshold = ConstU32<3>;
+	type SlashFraction = ContentSlashFraction;
+	// A block author earns 20 points; four challenges a block pay holders as much in all.
+	type ProofPoints = ConstU32<5>;
+	type MaxReassignmentsPerBlock = ConstU32<16>;
+	type WeightInfo = pallet_content::weights::SubstrateWeight<Runtime>;
 }

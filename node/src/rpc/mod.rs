@@ -1,5 +1,7 @@
 //! Node-specific RPC methods, merged into the standard Substrate RPC set by `sc-service`.
 
+mod content;
+
 use std::sync::Arc;
 
 use jsonrpsee::RpcModule;
@@ -54,7 +56,7 @@ pub struct FullDeps<C, P, SC, B> {
 
 /// Builds the RPC methods beyond the standard set: `system_accountNextIndex` and
 /// `system_dryRun`, `payment_queryInfo` and `payment_queryFeeDetails`, `babe_epochAuthorship`,
-/// and the `grandpa_*` methods.
+/// the `grandpa_*` methods, and `content_locate`.
 pub fn create_full<C, P, SC, B>(
 	FullDeps { client, pool, select_chain, babe, grandpa, subscription_executor }: FullDeps<
 		C,
@@ -73,12 +75,14 @@ where
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>
 		+ pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>
 		+ sp_consensus_babe::BabeApi<Block>
+		+ pallet_content::runtime_api::ContentApi<Block, AccountId, Balance>
 		+ BlockBuilder<Block>,
 	P: TransactionPool + 'static,
 	SC: SelectChain<Block> + 'static,
 	B: sc_client_api::Backend<Block> + Send + Sync + 'static,
 	B::State: sc_client_api::StateBackend<sp_runtime::traits::HashingFor<Block>>,
 {
+	use content::{ContentRpc, ContentRpcApiServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use sc_consensus_babe_rpc::{Babe, BabeApiServer};
 	use sc_consensus_grandpa_rpc::{Grandpa, GrandpaApiServer};
@@ -87,6 +91,7 @@ where
 	let mut module = RpcModule::new(());
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
+	module.merge(ContentRpc::new(client.clone()).into_rpc())?;
 	module.merge(Babe::new(client, babe.worker_handle, babe.keystore, select_chain).into_rpc())?;
 	module.merge(
 		Grandpa::new(

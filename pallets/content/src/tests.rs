@@ -1,0 +1,616 @@
+//! Unit tests, grouped by topic. Every test ends with the pallet's invariants checked.
+
+use crate::{
+	mock::*, Assignments, Challenge, Challenges, ContentCount, Contents, Departing, Error, Event,
+	Faults, Used, Wanting,
+};
+use frame_support::{
+	assert_noop, assert_ok,
+	dispatch::{GetDispatchInfo, Pays},
+	traits::fungible::InspectHold,
+};
+use pop_primitives::{
+	commitment::{ContentId, LeafProof},
+	ContentCatalog, OnMasternodeLeave,
+};
+use sp_runtime::{DispatchError, Perbill, TokenError};
+
+const MIB: usize = 1 << 20;
+
+fn register(owner: AccountId, data: &[u8], replication: u32, uploader: AccountId) -> ContentId {
+	let id = id_of(data);
+	assert_ok!(register_id(owner, id, data.len() as u64, replication, uploader));
+	id
+}
+
+fn register_id(
+	owner: AccountId,
+	id: ContentId,
+	size: u64,
+	replication: u32,
+	uploader: AccountId,
+) -> sp_runtime::DispatchResultWithInfo<frame_support::dispatch::PostDispatchInfo> {
+	Content::register_content(
+		RuntimeOrigin::signed(owner),
+		id,
+		size,
+		b"video/mp4".to_vec(),
+		b"A film".to_vec(),
+		0,
+		replication,
+		uploader,
+	)
+}
+
+fn proof_key(masternode: AccountId) -> RuntimeOrigin {
+	RuntimeOrigin::signed(masternode + PROOF_KEY_OFFSET)
+}
+
+fn holders(id: &ContentId) -> Vec<(AccountId, bool)> {
+	Contents::<Test>::get(id).unwrap().replicas.iter().map(|r| (r.holder, r.confirmed)).collect()
+}
+
+fn held(who: AccountId) -> Balance {
+	Balances::balance_on_hold(&crate::HoldReason::ContentDeposit.into(), &who)
+}
+
+fn confirm_all(id: &ContentId) {
+	for (holder, confirmed) in holders(id) {
+		if !confirmed {
+			assert_ok!(Content::confirm_replica(proof_key(holder), *id));
+		}
+	}
+}
+
+/// The open challenges of `masternode`, by id.
+fn open_challenges(masternode: AccountId) -> Vec<(u64, Challenge<BlockNumber>)> {
+	Challenges::<Test>::iter_prefix(masternode).collect()
+}
+
+mod register {
+	use super::*;
+
+	#[test]
+	fn holds_the_deposit_and_assigns_distinct_holders_uploader_first() {
+		ExtBuilder::default().build_and_execute(|| {
+			let data = bytes(MIB + 1, 0);
+			let id = register(ALICE, &data, 3, MN[1]);
+			let info = Contents::<Test>::get(id).unwrap();
+			let deposit = DEPOSIT_BASE + 2 * DEPOSIT_PER_MIB;
+			assert_eq!(info.deposit, deposit);
+			assert_eq!(held(ALICE), deposit);
+			assert_eq!(info.size, data.len() as u64);
+			assert_eq!(ContentCount::<Test>::get(), 1);
+			let holders: Vec<_> = holders(&id).into_iter().map(|(h, _)| h).collect();
+			assert_eq!(holders.len(), 3);
+			assert_eq!(holders[0], MN[1]);
+			let mut sorted = holders.clone();
+			sorted.sort();
+			assert_eq!(sorted, MN[..3].to_vec());
+			for holder in &holders {
+				assert_eq!(Used::<Test>::get(holder), data.len() as u64);
+				assert!(Assignments::<Test>::contains_key(holder, id));
+			}
+			let events = content_events();
+			assert_eq!(
+				events[0],
+				Event::ContentRegistered {
+					content: id,
+					owner: ALICE,
+					size: data.len() as u64,
+					price: 0,
+					replication: 3,
+					deposit,
+				}
+			);
+			let assigned: Vec<_> = events[1..]
+				.iter()
+				.map(|e| match e {
+					Event::ReplicaAssigned { content, masternode } if *content == id => *masternode,
+					other => panic!("unexpected event {other:?}"),
+				})
+				.collect();
+			assert_eq!(assigned, holders);
+		});
+	}
+
+	#[test]
+	fn assignment_is_deterministic_from_randomness() {
+		let assign = |seed| {
+			let mut result = vec![];
+			ExtBuilder::default().active(&MN).build_and_execute(|| {
+				RandomSeed::set(Some(seed));
+				let id = register(ALICE, &bytes(4096, 0), 3, MN[0]);
+				result = holders(&id);
+			});
+			result
+		};
+		assert_eq!(assign(1), assign(1));
+		// Different randomness picks differently for at least one of a few seeds.
+		assert!((2..6).any(|seed| assign(seed) != assign(1)));
+	}
+
+	#[test]
+	fn respects_capacity_and_registers_short_when_too_few_have_room() {
+		ExtBuilder::default().build_and_execute(|| {
+			Nodes::mutate(|nodes| nodes[2].capacity = 1000);
+			let id = register(ALICE, &bytes(4096, 0), 3, MN[0]);
+			let holders: Vec<_> = holders(&id).into_iter().map(|(h, _)| h).collect();
+			assert_eq!(holders.len(), 2);
+			assert!(!holders.contains(&MN[2]));
+			assert!(Wanting::<Test>::contains_key(id));
+			assert!(content_events().contains(&Event::UnderReplicated {
+				content: id,
+				holders: 2,
+				replication: 3
+			}));
+		});
+	}
+
+	#[test]
+	fn rejects_bad_input_changing_nothing() {
+		ExtBuilder::default().build_and_execute(|| {
+			let data = bytes(2048, 0);
+			let id = id_of(&data);
+			let call = |size, mime: &[u8], title: &[u8], replication, uploader| {
+				Content::register_content(
+					RuntimeOrigin::signed(ALICE),
+					id,
+					size,
+					mime.to_vec(),
+					title.to_vec(),
+					0,
+					replication,
+					uploader,
+				)
+			};
+			assert_noop!(call(0, b"video/mp4", b"", 1, MN[0]), Error::<Test>::InvalidSize);
+			assert_noop!(
+				call((1 << 30) + 1, b"video/mp4", b"", 1, MN[0]),
+				Error::<Test>::InvalidSize
+			);
+			for mime in [&b""[..], b"video", b"/mp4", b"video/", b"video/mp 4", b"a/b/c"] {
+				assert_noop!(call(2048, mime, b"", 1, MN[0]), Error::<Test>::InvalidMimeType);
+			}
+			assert_noop!(call(2048, &[b'a'; 33], b"", 1, MN[0]), Error::<Test>::InvalidMimeType);
+			assert_noop!(
+				call(2048, b"video/mp4", &[b't'; 33], 1, MN[0]),
+				Error::<Test>::TitleTooLong
+			);
+			assert_noop!(
+				call(2048, b"video/mp4", b"", 0, MN[0]),
+				Error::<Test>::InvalidReplication
+			);
+			assert_noop!(
+				call(2048, b"video/mp4", b"", 4, MN[0]),
+				Error::<Test>::InvalidReplication
+			);
+			// Registered but not active; unknown; full.
+			assert_noop!(
+				call(2048, b"video/mp4", b"", 1, MN[3]),
+				Error::<Test>::UploaderUnavailable
+			);
+			assert_noop!(call(2048, b"video/mp4", b"", 1, 99), Error::<Test>::UploaderUnavailable);
+			Nodes::mutate(|nodes| nodes[0].capacity = 1000);
+			assert_noop!(
+				call(2048, b"video/mp4", b"", 1, MN[0]),
+				Error::<Test>::UploaderUnavailable
+			);
+			// Too poor for the deposit.
+			assert_noop!(
+				Content::register_content(
+					RuntimeOrigin::signed(77),
+					id,
+					2048,
+					b"video/mp4".to_vec(),
+					vec![],
+					0,
+					1,
+					MN[1]
+				),
+				TokenError::FundsUnavailable
+			);
+			assert_ok!(call(2048, b"video/mp4", b"", 1, MN[1]));
+			assert_noop!(call(2048, b"video/mp4", b"", 1, MN[1]), Error::<Test>::AlreadyRegistered);
+		});
+	}
+}
+
+mod remove {
+	use super::*;
+
+	#[test]
+	fn releases_deposit_and_holders_and_keeps_the_index_dense() {
+		ExtBuilder::default().build_and_execute(|| {
+			let first = register(ALICE, &bytes(1000, 1), 2, MN[0]);
+			let second = register(BOB, &bytes(2000, 2), 2, MN[0]);
+			content_events();
+			assert_ok!(Content::remove_content(RuntimeOrigin::signed(ALICE), first));
+			assert_eq!(held(ALICE), 0);
+			assert!(!Contents::<Test>::contains_key(first));
+			assert_eq!(ContentCount::<Test>::get(), 1);
+			assert_eq!(Contents::<Test>::get(second).unwrap().index, 0);
+			assert_eq!(Used::<Test>::get(MN[0]), 2000);
+			assert!(!Assignments::<Test>::contains_key(MN[0], first));
+			assert_eq!(
+				content_events(),
+				vec![Event::ContentRemoved { content: first, owner: ALICE }]
+			);
+		});
+	}
+
+	#[test]
+	fn only_the_owner_removes_known_content() {
+		ExtBuilder::default().build_and_execute(|| {
+			let id = register(ALICE, &bytes(1000, 1), 1, MN[0]);
+			assert_noop!(
+				Content::remove_content(RuntimeOrigin::signed(BOB), id),
+				Error::<Test>::NotOwner
+			);
+			assert_noop!(
+				Content::remove_content(RuntimeOrigin::signed(ALICE), ContentId([9; 32])),
+				Error::<Test>::UnknownContent
+			);
+		});
+	}
+}
+
+mod confirm {
+	use super::*;
+
+	#[test]
+	fn holders_confirm_with_their_proof_key_for_free() {
+		ExtBuilder::default().build_and_execute(|| {
+			let id = register(ALICE, &bytes(1000, 1), 2, MN[0]);
+			content_events();
+			let result = Content::confirm_replica(proof_key(MN[0]), id).unwrap();
+			assert_eq!(result.pays_fee, Pays::No);
+			assert_eq!(holders(&id)[0], (MN[0], true));
+			assert_eq!(
+				content_events(),
+				vec![Event::ReplicaConfirmed { content: id, masternode: MN[0] }]
+			);
+			// Only confirmed holders serve, for viewer payments and for dapps.
+			assert_eq!(Content::servers_of(&id.0), vec![MN[0]]);
+			let location = Content::locate(&id).unwrap();
+			assert_eq!(location.holders, vec![(MN[0], b"http://mn-10.example".to_vec())]);
+			assert_eq!(location.mime, b"video/mp4".to_vec());
+		});
+	}
+
+	#[test]
+	fn confirm_errors() {
+		ExtBuilder::default().build_and_execute(|| {
+			let id = register(ALICE, &bytes(1000, 1), 1, MN[0]);
+			// The operator's own account is not its proof key.
+			assert_noop!(
+				Content::confirm_replica(RuntimeOrigin::signed(MN[0]), id),
+				Error::<Test>::NotProofKey
+			);
+			assert_noop!(
+				Content::confirm_replica(proof_key(MN[0]), ContentId([3; 32])),
+				Error::<Test>::UnknownContent
+			);
+			assert_noop!(
+				Content::confirm_replica(proof_key(MN[1]), id),
+				Error::<Test>::NotAssigned
+			);
+			assert_ok!(Content::confirm_replica(proof_key(MN[0]), id));
+			assert_noop!(
+				Content::confirm_replica(proof_key(MN[0]), id),
+				Error::<Test>::AlreadyConfirmed
+			);
+		});
+	}
+}
+
+mod challenges {
+	use super::*;
+
+	#[test]
+	fn confirmed_holders_are_challenged_every_block_and_valid_proofs_earn_points() {
+		ExtBuilder::default().build_and_execute(|| {
+			let data = bytes(300 * 1024 + 17, 4);
+			let id = register(ALICE, &data, 1, MN[0]);
+			confirm_all(&id);
+			content_events();
+			run_to_block(2);
+			let open = open_challenges(MN[0]);
+			assert_eq!(open.len(), 2, "ChallengesPerBlock");
+			let events = content_events();
+			for (challenge, open) in &open {
+				assert_eq!(open.content, id);
+				assert_eq!(open.deadline, 2 + DEADLINE);
+				assert!(events.contains(&Event::ChallengeIssued {
+					masternode: MN[0],
+					challenge: *challenge,
+					content: id,
+					leaf: open.leaf,
+					deadline: open.deadline,
+				}));
+			}
+			for (challenge, open) in open {
+				let proof = prove(&data, open.leaf);
+				let result = Content::submit_proof(proof_key(MN[0]), challenge, proof).unwrap();
+				assert_eq!(result.pays_fee, Pays::No);
+				assert_eq!(
+					content_events(),
+					vec![Event::ProofAccepted { masternode: MN[0], challenge, content: id }]
+				);
+			}
+			assert_eq!(Points::get(), vec![(MN[0], 5), (MN[0], 5)]);
+			// Answered challenges do not expire into faults.
+			run_to_block(2 + DEADLINE + 1);
+			assert!(Faults::<Test>::get(MN[0]).is_none());
+		});
+	}
+
+	#[test]
+	fn proofs_are_operational_so_full_blocks_do_not_crowd_them_out() {
+		let call = crate::Call::<Test>::submit_proof {
+			challenge: 0,
+			proof: LeafProof { index: 0, leaf: vec![], path: vec![] },
+		};
+		assert_eq!(
+			call.get_dispatch_info().class,
+			frame_support::dispatch::DispatchClass::Operational
+		);
+	}
+
+	#[test]
+	fn unconfirmed_replicas_are_challenged_only_after_the_timeout() {
+		ExtBuilder::default().build_and_execute(|| {
+			register(ALICE, &bytes(5000, 4), 1, MN[0]);
+			run_to_block(TIMEOUT);
+			assert!(open_challenges(MN[0]).is_empty());
+			run_to_block(TIMEOUT + 1);
+			assert!(!open_challenges(MN[0]).is_empty());
+		});
+	}
+
+	#[test]
+	fn no_randomness_no_challenges() {
+		ExtBuilder::default().build_and_execute(|| {
+			let id = register(ALICE, &bytes(5000, 4), 1, MN[0]);
+			confirm_all(&id);
+			RandomSeed::set(None);
+			run_to_block(3);
+			assert!(open_challenges(MN[0]).is_empty());
+		});
+	}
+
+	#[test]
+	fn bad_proofs_and_wrong_leaves_are_faults_and_pay() {
+		ExtBuilder::default().build_and_execute(|| {
+			let data = bytes(8 * 1024, 4);
+			let id = register(ALICE, &data, 1, MN[0]);
+			confirm_all(&id);
+			run_to_block(2);
+			content_events();
+			let mut open = open_challenges(MN[0]).into_iter();
+			let (challenge, first) = open.next().unwrap();
+			let mut proof = prove(&data, first.leaf);
+			proof.leaf[0] ^= 1;
+			let result = Content::submit_proof(proof_key(MN[0]), challenge, proof).unwrap();
+			assert_eq!(result.pays_fee, Pays::Yes);
+			assert_eq!(
+				content_events(),
+				vec![
+					Event::ProofRejected { masternode: MN[0], challenge, content: id },
+					Event::FaultRecorded { masternode: MN[0], faults: 1 },
+				]
+			);
+			// A valid proof of another leaf does not answer the challenge.
+			let (challenge, second) = open.next().unwrap();
+			let other = (second.leaf + 1) % 8;
+			assert_ok!(Content::submit_proof(proof_key(MN[0]), challenge, prove(&data, other)));
+			assert!(content_events().contains(&Event::ProofRejected {
+				masternode: MN[0],
+				challenge,
+				content: id
+			}));
+			assert!(Points::get().is_empty());
+		});
+	}
+
+	#[test]
+	fn proof_errors() {
+		ExtBuilder::default().build_and_execute(|| {
+			let data = bytes(4096, 4);
+			let id = register(ALICE, &data, 1, MN[0]);
+			confirm_all(&id);
+			run_to_block(2);
+			let (challenge, open) = open_challenges(MN[0]).into_iter().next().unwrap();
+			let proof = prove(&data, open.leaf);
+			// Not a proof key; another masternode's key; an unknown challenge.
+			assert_noop!(
+				Content::submit_proof(RuntimeOrigin::signed(ALICE), challenge, proof.clone()),
+				Error::<Test>::NotProofKey
+			);
+			assert_noop!(
+				Content::submit_proof(proof_key(MN[1]), challenge, proof.clone()),
+				Error::<Test>::UnknownChallenge
+			);
+			assert_noop!(
+				Content::submit_proof(proof_key(MN[0]), 999, proof.clone()),
+				Error::<Test>::UnknownChallenge
+			);
+			assert_ok!(Content::submit_proof(proof_key(MN[0]), challenge, proof.clone()));
+			// One answer per challenge.
+			assert_noop!(
+				Content::submit_proof(proof_key(MN[0]), challenge, proof),
+				Error::<Test>::UnknownChallenge
+			);
+		});
+	}
+
+	#[test]
+	fn missed_deadlines_are_faults_and_the_threshold_slashes_jails_and_reassigns() {
+		ExtBuilder::default().build_and_execute(|| {
+			let data = bytes(4096, 4);
+			let id = register(ALICE, &data, 1, MN[0]);
+			confirm_all(&id);
+			run_to_block(2);
+			let open = open_challenges(MN[0]);
+			assert_eq!(open.len(), 2);
+			content_events();
+			// The proof is still accepted in the deadline block itself.
+			run_to_block(2 + DEADLINE);
+			assert_eq!(open_challenges(MN[0]).len(), 2 * (DEADLINE as usize + 1));
+			content_events();
+			run_to_block(2 + DEADLINE + 1);
+			let events = content_events();
+			assert!(events.contains(&Event::ChallengeMissed {
+				masternode: MN[0],
+				challenge: open[0].0,
+				content: id
+			}));
+			assert!(events.contains(&Event::FaultRecorded { masternode: MN[0], faults: 1 }));
+			assert!(events.contains(&Event::FaultRecorded { masternode: MN[0], faults: 2 }));
+			assert!(events.contains(&Event::MasternodePunished { masternode: MN[0], slashed: 100 }));
+			assert_eq!(Slashes::get(), vec![(MN[0], Perbill::from_percent(10))]);
+			// Jailed: its replica moved to another active masternode in the same block.
+			assert!(events.contains(&Event::ReplicaDropped { content: id, masternode: MN[0] }));
+			let holders = holders(&id);
+			assert_eq!(holders.len(), 1);
+			assert_ne!(holders[0].0, MN[0]);
+			assert!(!holders[0].1, "the new holder must confirm");
+			assert_eq!(Used::<Test>::get(MN[0]), 0);
+			// Its other open challenges expire without further faults (and the new holder's
+			// replica is not challenged before its timeout).
+			run_to_block(2 + DEADLINE + TIMEOUT);
+			assert_eq!(Slashes::get().len(), 1);
+			assert!(!Departing::<Test>::contains_key(MN[0]));
+		});
+	}
+
+	#[test]
+	fn faults_are_counted_per_era() {
+		ExtBuilder::default().build_and_execute(|| {
+			let id = register(ALICE, &bytes(4096, 4), 1, MN[0]);
+			confirm_all(&id);
+			run_to_block(2);
+			let (challenge, _) = open_challenges(MN[0])[0].clone();
+			let bad = LeafProof { index: 0, leaf: vec![0; 1024], path: vec![] };
+			assert_ok!(Content::submit_proof(proof_key(MN[0]), challenge, bad.clone()));
+			assert_eq!(Faults::<Test>::get(MN[0]), Some((0, 1)));
+			CurrentEra::set(1);
+			let (challenge, _) = open_challenges(MN[0])[0].clone();
+			assert_ok!(Content::submit_proof(proof_key(MN[0]), challenge, bad));
+			assert_eq!(Faults::<Test>::get(MN[0]), Some((1, 1)));
+			assert!(Slashes::get().is_empty());
+		});
+	}
+
+	#[test]
+	fn removed_content_is_not_held_against_anyone() {
+		ExtBuilder::default().build_and_execute(|| {
+			let data = bytes(4096, 4);
+			let id = register(ALICE, &data, 1, MN[0]);
+			confirm_all(&id);
+			run_to_block(2);
+			let (challenge, open) = open_challenges(MN[0])[0].clone();
+			assert_ok!(Content::remove_content(RuntimeOrigin::signed(ALICE), id));
+			let result =
+				Content::submit_proof(proof_key(MN[0]), challenge, prove(&data, open.leaf))
+					.unwrap();
+			assert_eq!(result.pays_fee, Pays::No);
+			run_to_block(10);
+			assert!(Faults::<Test>::get(MN[0]).is_none());
+		});
+	}
+}
+
+mod reassignment {
+	use super::*;
+
+	#[test]
+	fn a_leaving_masternode_hands_over_a_few_replicas_per_block() {
+		ExtBuilder::default().active(&MN).build_and_execute(|| {
+			let ids: Vec<_> =
+				(0..3).map(|i| register(ALICE, &bytes(1000 + i, i as u8), 2, MN[0])).collect();
+			Nodes::mutate(|nodes| nodes.retain(|n| n.id != MN[0]));
+			Active::mutate(|active| active.retain(|m| *m != MN[0]));
+			Content::on_leave(&MN[0]);
+			assert!(Departing::<Test>::contains_key(MN[0]));
+			// Two steps per block: two replicas in the first block, the third and the
+			// departure's end in the second.
+			run_to_block(2);
+			assert_eq!(Assignments::<Test>::iter_prefix(MN[0]).count(), 1);
+			run_to_block(3);
+			assert_eq!(Assignments::<Test>::iter_prefix(MN[0]).count(), 0);
+			assert!(!Departing::<Test>::contains_key(MN[0]));
+			for id in ids {
+				let holders: Vec<_> = holders(&id).into_iter().map(|(h, _)| h).collect();
+				assert_eq!(holders.len(), 2);
+				assert!(!holders.contains(&MN[0]));
+			}
+		});
+	}
+
+	#[test]
+	fn a_masternode_without_replicas_is_not_queued() {
+		ExtBuilder::default().build_and_execute(|| {
+			Content::on_leave(&MN[4]);
+			assert!(!Departing::<Test>::contains_key(MN[4]));
+		});
+	}
+
+	#[test]
+	fn items_short_of_holders_are_retried_each_era() {
+		ExtBuilder::default().active(&MN[..1]).build_and_execute(|| {
+			let id = register(ALICE, &bytes(1000, 0), 3, MN[0]);
+			assert!(Wanting::<Test>::contains_key(id));
+			run_to_block(3);
+			assert_eq!(holders(&id).len(), 1);
+			// A new era brings more active masternodes; the retry fills the item.
+			Active::set(MN[..3].to_vec());
+			CurrentEra::set(1);
+			run_to_block(4);
+			assert_eq!(holders(&id).len(), 3);
+			assert!(!Wanting::<Test>::contains_key(id));
+		});
+	}
+}
+
+mod catalog {
+	use super::*;
+
+	#[test]
+	fn prices_and_servers_for_viewer_payments() {
+		ExtBuilder::default().build_and_execute(|| {
+			let data = bytes(1000, 0);
+			let id = id_of(&data);
+			assert_ok!(Content::register_content(
+				RuntimeOrigin::signed(BOB),
+				id,
+				1000,
+				b"video/webm".to_vec(),
+				b"Priced".to_vec(),
+				250,
+				2,
+				MN[2],
+			));
+			assert_eq!(Content::price_of(&id.0), Some((BOB, 250)));
+			assert!(Content::servers_of(&id.0).is_empty());
+			confirm_all(&id);
+			let mut servers = Content::servers_of(&id.0);
+			servers.sort();
+			let mut expected: Vec<_> = holders(&id).into_iter().map(|(h, _)| h).collect();
+			expected.sort();
+			assert_eq!(servers, expected);
+			assert_eq!(Content::price_of(&[0; 32]), None);
+			assert!(Content::locate(&ContentId([0; 32])).is_none());
+		});
+	}
+}
+
+#[test]
+fn unsigned_calls_are_refused() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_noop!(
+			Content::confirm_replica(RuntimeOrigin::none(), ContentId([0; 32])),
+			DispatchError::BadOrigin
+		);
+	});
+}

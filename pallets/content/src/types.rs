@@ -1,0 +1,80 @@
+//! Types stored by the content registry.
+
+use crate::{BalanceOf, Config};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
+use frame_system::pallet_prelude::BlockNumberFor;
+use pop_primitives::commitment::ContentId;
+use scale_info::TypeInfo;
+
+/// A masternode's copy of a content item.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct Replica<T: Config> {
+	/// The masternode holding it.
+	pub holder: T::AccountId,
+	/// When it was assigned; an unconfirmed replica is challenged once
+	/// [`Config::ReplicationTimeout`] blocks have passed since.
+	pub assigned_at: BlockNumberFor<T>,
+	/// Whether the holder has confirmed that it stores the bytes.
+	pub confirmed: bool,
+}
+
+/// A registered content item.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct ContentInfo<T: Config> {
+	/// The creator, who paid the deposit and receives viewer payments.
+	pub owner: T::AccountId,
+	/// Size in bytes; part of the id.
+	pub size: u64,
+	/// MIME type, e.g. `video/mp4`.
+	pub mime: BoundedVec<u8, T::MaxMimeLen>,
+	/// Title shown to viewers.
+	pub title: BoundedVec<u8, T::MaxTitleLen>,
+	/// What a viewer pays for access; zero for free content.
+	pub price: BalanceOf<T>,
+	/// How many masternodes should hold it.
+	pub replication: u32,
+	/// The deposit held from the owner, returned on removal.
+	pub deposit: BalanceOf<T>,
+	/// Position in [`crate::ContentByIndex`], from which challenges are drawn.
+	pub index: u32,
+	/// The current holders, the masternode it was uploaded to first; never two of one
+	/// masternode.
+	pub replicas: BoundedVec<Replica<T>, T::MaxReplication>,
+}
+
+/// An open availability challenge: the holder must prove leaf `leaf` of `content`.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug, DecodeWithMemTracking,
+)]
+pub struct Challenge<BlockNumber> {
+	/// The content challenged.
+	pub content: ContentId,
+	/// The leaf whose bytes and path must be shown.
+	pub leaf: u64,
+	/// The last block in which the proof is accepted.
+	pub deadline: BlockNumber,
+}
+
+/// Where a content item can be streamed from, as the runtime API answers a dapp.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct ContentLocation<AccountId, Balance> {
+	/// The creator.
+	pub owner: AccountId,
+	/// Size in bytes.
+	pub size: u64,
+	/// MIME type.
+	pub mime: alloc::vec::Vec<u8>,
+	/// Title.
+	pub title: alloc::vec::Vec<u8>,
+	/// Price of access; zero for free content.
+	pub price: Balance,
+	/// Holders that confirmed a copy, with their sidecar endpoints, in assignment order.
+	pub holders: alloc::vec::Vec<(AccountId, alloc::vec::Vec<u8>)>,
+}
