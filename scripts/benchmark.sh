@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures POP's pallets with their runtime benchmarks, writes each pallet's `weights.rs`, and
-# records the era-transition and claim scaling in docs/benchmarks.md.
+# records the era-transition, claim and proof-verification scaling in docs/benchmarks.md.
 #
 #   scripts/benchmark.sh            # all of it (about an hour on 2 cores, most of it the build)
 #   QUICK=1 scripts/benchmark.sh    # fewer steps and repeats, to try the pipeline
@@ -67,6 +67,10 @@ measure pallet_rewards claim "$call_steps" "$call_repeat" "$work/rewards.json"
 write_weights pallet_rewards "$REPO_ROOT/pallets/rewards/src/weights.rs" \
 	"$call_steps steps × $call_repeat repeats" "$work/rewards.json"
 
+measure pallet_content '*' "$call_steps" "$call_repeat" "$work/content.json"
+write_weights pallet_content "$REPO_ROOT/pallets/content/src/weights.rs" \
+	"$call_steps steps × $call_repeat repeats" "$work/content.json"
+
 # The era transition sets up to 100,000 backers per sample, so it gets fewer samples.
 measure pallet_delegation delegate,undelegate,redelegate,withdraw_unbonded \
 	"$call_steps" "$call_repeat" "$work/delegation-calls.json"
@@ -76,7 +80,7 @@ write_weights pallet_delegation "$REPO_ROOT/pallets/delegation/src/weights.rs" \
 	"$work/delegation-calls.json" "$work/delegation-era.json"
 
 python3 "$REPO_ROOT/scripts/benchmark-report.py" \
-	--era "$work/delegation-era.json" --claim "$work/rewards.json" \
+	--era "$work/delegation-era.json" --claim "$work/rewards.json" --content "$work/content.json" \
 	--steps "$call_steps/$call_repeat, era $era_steps/$era_repeat" \
 	--out "$REPO_ROOT/docs/benchmarks.md"
 echo "wrote docs/benchmarks.md"

@@ -10,7 +10,7 @@ cargo test --release --workspace --locked --no-fail-fast --manifest-path "$REPO_
 
 log "Pallet benchmarks, run once each as tests"
 cargo test --release --locked --manifest-path "$REPO_ROOT/Cargo.toml" --features runtime-benchmarks \
-	-p pallet-masternodes -p pallet-delegation -p pallet-rewards -p pallet-pop-token --lib bench_
+	-p pallet-masternodes -p pallet-delegation -p pallet-rewards -p pallet-pop-token -p pallet-content --lib bench_
 
 log "Polkadot.js tests"
 cd "$REPO_ROOT/tests/polkadotjs"
