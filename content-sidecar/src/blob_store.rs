@@ -9,14 +9,17 @@
 //! removed when the store is opened. The files are the truth: [`BlobStore::list`] recovers
 //! every item from them.
 
-use crate::hashing::{NativeSha256, TreeBuilder};
+use crate::hashing::{hash_reader, NativeSha256, TreeBuilder};
 use codec::{Decode, Encode};
 use pop_primitives::commitment::{ChunkedTree, ContentId};
 use std::{
 	fs::{self, File, OpenOptions},
-	io::{self, Read, Write},
+	io::{self, Write},
 	path::{Path, PathBuf},
-	sync::atomic::{AtomicU64, Ordering},
+	sync::{
+		atomic::{AtomicU64, Ordering},
+		Mutex, PoisonError,
+	},
 };
 
 const CHUNKS_SUFFIX: &str = ".chunks";
@@ -57,11 +60,23 @@ pub fn parse_id(text: &str) -> Option<ContentId> {
 	Some(ContentId(bytes))
 }
 
+/// How much content a store holds.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct StoreUsage {
+	/// Items stored.
+	pub items: u64,
+	/// Their bytes (content only, not the chunk roots).
+	pub bytes: u64,
+}
+
 /// Content files under one directory.
 pub struct BlobStore {
 	content: PathBuf,
 	tmp: PathBuf,
 	next_temp: AtomicU64,
+	/// Held while an item is put in place or removed, so the usage stays exact when the same
+	/// content arrives twice at once.
+	usage: Mutex<StoreUsage>,
 }
 
 impl BlobStore {
@@ -84,7 +99,13 @@ impl BlobStore {
 			}
 		}
 		sync_dir(&content)?;
-		Ok(Self { content, tmp, next_temp: AtomicU64::new(0) })
+		let store = Self { content, tmp, next_temp: AtomicU64::new(0), usage: Mutex::default() };
+		let items = store.list()?;
+		*store.lock_usage() = StoreUsage {
+			items: items.len() as u64,
+			bytes: items.iter().map(|(_, size)| size).sum(),
+		};
+		Ok(store)
 	}
 
 	/// Path of an item's content file.
@@ -101,10 +122,15 @@ impl BlobStore {
 		self.path(id).is_file()
 	}
 
+	/// A fresh name for a temp file.
+	fn temp_path(&self) -> PathBuf {
+		let n = self.next_temp.fetch_add(1, Ordering::Relaxed);
+		self.tmp.join(format!("{}-{n}", std::process::id()))
+	}
+
 	/// Starts writing a new item.
 	pub fn writer(&self) -> Result<BlobWriter<'_>, StoreError> {
-		let n = self.next_temp.fetch_add(1, Ordering::Relaxed);
-		let path = self.tmp.join(format!("{}-{n}", std::process::id()));
+		let path = self.temp_path();
 		let file = OpenOptions::new().write(true).create_new(true).open(&path)?;
 		Ok(BlobWriter { store: self, file, path, tree: TreeBuilder::new() })
 	}
@@ -129,7 +155,11 @@ impl BlobStore {
 
 	/// Removes an item (content first, so a crash never leaves content without chunk roots).
 	pub fn remove(&self, id: &ContentId) -> Result<(), StoreError> {
+		let mut usage = self.lock_usage();
+		let size = fs::metadata(self.path(id)).map_err(|e| not_found(e, id))?.len();
 		fs::remove_file(self.path(id)).map_err(|e| not_found(e, id))?;
+		usage.items -= 1;
+		usage.bytes -= size;
 		let _ = fs::remove_file(self.chunks_path(id));
 		sync_dir(&self.content)?;
 		Ok(())
@@ -149,19 +179,50 @@ impl BlobStore {
 		Ok(items)
 	}
 
+	/// Moves the finished file at `path` (on the store's file system, not under its final name)
+	/// into the store under its id, if it is `expected` (when given); returns the id. `tree`
+	/// must be the file's tree, hashed while it was written. An item already stored is kept as
+	/// it is and the file is removed.
+	pub fn adopt(
+		&self,
+		path: &Path,
+		tree: &ChunkedTree,
+		expected: Option<&ContentId>,
+	) -> Result<ContentId, StoreError> {
+		let id = tree.id::<NativeSha256>().map_err(|_| StoreError::Empty)?;
+		if let Some(expected) = expected.filter(|expected| **expected != id) {
+			return Err(StoreError::IdMismatch { expected: id_hex(expected), actual: id_hex(&id) });
+		}
+		let mut usage = self.lock_usage();
+		if self.contains(&id) {
+			fs::remove_file(path)?;
+			return Ok(id);
+		}
+		File::open(path)?.sync_all()?;
+		let chunks_temp = self.temp_path();
+		write_durably(&chunks_temp, &tree.encode())?;
+		fs::rename(&chunks_temp, self.chunks_path(&id))?;
+		fs::rename(path, self.path(&id))?;
+		sync_dir(&self.content)?;
+		usage.items += 1;
+		usage.bytes += tree.size;
+		Ok(id)
+	}
+
+	/// How many items and bytes are stored.
+	pub fn usage(&self) -> StoreUsage {
+		*self.lock_usage()
+	}
+
+	fn lock_usage(&self) -> std::sync::MutexGuard<'_, StoreUsage> {
+		// The usage is two counters updated together; a panic elsewhere cannot leave it torn.
+		self.usage.lock().unwrap_or_else(PoisonError::into_inner)
+	}
+
 	/// Hashes an item's bytes again and checks them against its id.
 	pub fn verify(&self, id: &ContentId) -> Result<(), StoreError> {
-		let (mut file, _) = self.open_blob(id)?;
-		let mut tree = TreeBuilder::new();
-		let mut buffer = vec![0u8; 1 << 20];
-		loop {
-			let read = file.read(&mut buffer)?;
-			if read == 0 {
-				break;
-			}
-			tree.update(&buffer[..read]);
-		}
-		match tree.finish().and_then(|tree| tree.id::<NativeSha256>()) {
+		let (file, _) = self.open_blob(id)?;
+		match hash_reader(file)?.finish().and_then(|tree| tree.id::<NativeSha256>()) {
 			Ok(actual) if actual == *id => Ok(()),
 			_ => Err(StoreError::Corrupt(id_hex(id))),
 		}
@@ -192,24 +253,11 @@ impl BlobWriter<'_> {
 	/// Makes the item durable under its id, if it is `expected` (when given); returns the id.
 	/// An item already stored is kept as it is.
 	pub fn commit(mut self, expected: Option<&ContentId>) -> Result<ContentId, StoreError> {
-		// Building a tree and naming it fail only for empty content.
+		// Building a tree fails only for empty content.
 		let tree = std::mem::replace(&mut self.tree, TreeBuilder::new())
 			.finish()
 			.map_err(|_| StoreError::Empty)?;
-		let id = tree.id::<NativeSha256>().map_err(|_| StoreError::Empty)?;
-		if let Some(expected) = expected.filter(|expected| **expected != id) {
-			return Err(StoreError::IdMismatch { expected: id_hex(expected), actual: id_hex(&id) });
-		}
-		if self.store.contains(&id) {
-			return Ok(id);
-		}
-		self.file.sync_all()?;
-		let chunks_temp = self.path.with_extension("chunks");
-		write_durably(&chunks_temp, &tree.encode())?;
-		fs::rename(&chunks_temp, self.store.chunks_path(&id))?;
-		fs::rename(&self.path, self.store.path(&id))?;
-		sync_dir(&self.store.content)?;
-		Ok(id)
+		self.store.adopt(&self.path, &tree, expected)
 	}
 }
 
@@ -320,6 +368,40 @@ mod tests {
 		assert!(matches!(store.verify(&id), Err(StoreError::Corrupt(_))));
 		fs::write(store.chunks_path(&id), b"garbage").unwrap();
 		assert!(matches!(store.chunk_tree(&id), Err(StoreError::Corrupt(_))));
+	}
+
+	#[test]
+	fn adopts_a_finished_file_and_keeps_its_usage() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = BlobStore::open(dir.path()).unwrap();
+		let bytes = content(CHUNK_SIZE + 9, 5);
+		let outside = dir.path().join("finished");
+		let adopt = || {
+			fs::write(&outside, &bytes).unwrap();
+			let tree = hash_reader(&bytes[..]).unwrap().finish().unwrap();
+			store.adopt(&outside, &tree, None).unwrap()
+		};
+		let id = adopt();
+		assert!(!outside.exists());
+		store.verify(&id).unwrap();
+		assert_eq!(store.chunk_tree(&id).unwrap().size, bytes.len() as u64);
+		assert_eq!(store.usage(), StoreUsage { items: 1, bytes: bytes.len() as u64 });
+		// The same content again: the file goes, the item and the usage stay.
+		assert_eq!(adopt(), id);
+		assert!(!outside.exists());
+		assert_eq!(store.usage(), StoreUsage { items: 1, bytes: bytes.len() as u64 });
+
+		let other = store_bytes(&store, &content(100, 6));
+		assert_eq!(store.usage(), StoreUsage { items: 2, bytes: bytes.len() as u64 + 100 });
+		store.remove(&id).unwrap();
+		assert_eq!(store.usage(), StoreUsage { items: 1, bytes: 100 });
+		assert!(matches!(store.remove(&id), Err(StoreError::NotFound(_))));
+		drop(store);
+		assert_eq!(
+			BlobStore::open(dir.path()).unwrap().usage(),
+			StoreUsage { items: 1, bytes: 100 }
+		);
+		assert!(BlobStore::open(dir.path()).unwrap().contains(&other));
 	}
 
 	#[test]

@@ -2,6 +2,7 @@
 
 use pop_primitives::commitment::{self, Hash};
 use sha2::Digest;
+use std::io::{self, Read};
 
 /// SHA-256 from the `sha2` crate, fed part by part without copying.
 pub struct NativeSha256;
@@ -18,6 +19,18 @@ impl commitment::Sha256 for NativeSha256 {
 
 /// Builds the commitment of content streamed through it.
 pub type TreeBuilder = commitment::TreeBuilder<NativeSha256>;
+
+/// Hashes everything `reader` yields into a new tree.
+pub fn hash_reader(mut reader: impl Read) -> io::Result<TreeBuilder> {
+	let mut tree = TreeBuilder::new();
+	let mut buffer = vec![0u8; 1 << 20];
+	loop {
+		match reader.read(&mut buffer)? {
+			0 => return Ok(tree),
+			read => tree.update(&buffer[..read]),
+		}
+	}
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,8 +1,10 @@
-//! The metadata index: what the sidecar knows about its items beyond their bytes.
+//! The metadata index: what the sidecar knows about its items beyond their bytes, and the
+//! upload sessions in progress.
 //!
-//! The index lives in sled behind the small [`MetadataIndex`] trait. It is never the only copy
-//! of anything that matters: [`reindex`] rebuilds it from the blob store's files, so a lost or
-//! damaged index loses no content.
+//! The index lives in sled behind the small [`MetadataIndex`] trait. Its item records are never
+//! the only copy of anything that matters: [`reindex`] rebuilds them from the blob store's
+//! files, so a lost or damaged index loses no content. Upload sessions are kept in a tree of
+//! their own beside their partial files (see [`crate::uploads`]).
 
 use crate::blob_store::{BlobStore, StoreError};
 use codec::{Decode, Encode};
@@ -31,14 +33,20 @@ pub enum ItemState {
 		/// The uploading account.
 		owner: [u8; 32],
 	},
-	/// Registered on chain.
-	Registered,
+	/// Registered on chain, with its price per view (0 for free content).
+	Registered {
+		/// Price in planck; above zero, viewers need an access grant.
+		price: u128,
+	},
 	/// Found on disk by [`reindex`] with no record; the chain client settles its state.
 	Recovered,
 }
 
+/// Content type of items whose type nobody told us.
+pub const DEFAULT_MIME: &str = "application/octet-stream";
+
 /// The index's record of one stored item.
-#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, Debug)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, Debug)]
 pub struct ItemRecord {
 	/// Size in bytes.
 	pub size: u64,
@@ -46,6 +54,29 @@ pub struct ItemRecord {
 	pub state: ItemState,
 	/// When it was stored (Unix milliseconds).
 	pub stored_at_ms: u64,
+	/// Its `Content-Type`.
+	pub mime: String,
+}
+
+/// Key of an upload session: 16 random bytes.
+pub type UploadId = [u8; 16];
+
+/// An upload session: a tus upload in progress or finished.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, Debug)]
+pub struct UploadRecord {
+	/// The uploading account; only it may see, continue or end the upload.
+	pub owner: [u8; 32],
+	/// Size of the whole upload.
+	pub length: u64,
+	/// Bytes received and fsynced so far.
+	pub offset: u64,
+	/// `Content-Type` the item gets.
+	pub mime: String,
+	/// Last time bytes arrived, or creation (Unix milliseconds); sessions idle longer than the
+	/// unregistered-upload TTL are collected.
+	pub touched_at_ms: u64,
+	/// Set once every byte has arrived: the id the bytes hash to.
+	pub content_id: Option<ContentId>,
 }
 
 /// The records of stored items.
@@ -60,6 +91,14 @@ pub trait MetadataIndex: Send + Sync {
 	fn items(&self) -> Result<Vec<(ContentId, ItemRecord)>, IndexError>;
 	/// Every id with a record, readable or not, ordered.
 	fn ids(&self) -> Result<Vec<ContentId>, IndexError>;
+	/// The upload session `id`, if any.
+	fn upload(&self, id: &UploadId) -> Result<Option<UploadRecord>, IndexError>;
+	/// Writes the upload session `id`.
+	fn put_upload(&self, id: &UploadId, record: &UploadRecord) -> Result<(), IndexError>;
+	/// Forgets the upload session `id`.
+	fn remove_upload(&self, id: &UploadId) -> Result<(), IndexError>;
+	/// Every upload session.
+	fn uploads(&self) -> Result<Vec<(UploadId, UploadRecord)>, IndexError>;
 	/// Makes every write so far durable.
 	fn flush(&self) -> Result<(), IndexError>;
 }
@@ -67,6 +106,7 @@ pub trait MetadataIndex: Send + Sync {
 /// [`MetadataIndex`] in a sled database.
 pub struct SledIndex {
 	items: sled::Tree,
+	uploads: sled::Tree,
 	db: sled::Db,
 }
 
@@ -74,23 +114,42 @@ impl SledIndex {
 	/// Opens (creating if needed) the index in `dir`.
 	pub fn open(dir: &Path) -> Result<Self, IndexError> {
 		let db = sled::open(dir)?;
-		Ok(Self { items: db.open_tree("items")?, db })
+		Ok(Self { items: db.open_tree("items")?, uploads: db.open_tree("uploads")?, db })
 	}
 }
 
-fn decode_record(key: &[u8], value: &[u8]) -> Result<(ContentId, ItemRecord), IndexError> {
+/// Decodes one entry of a tree keyed by fixed-size ids.
+fn decode_entry<const N: usize, V: Decode>(
+	key: &[u8],
+	value: &[u8],
+) -> Result<([u8; N], V), IndexError> {
 	let corrupt = || IndexError::Corrupt(hex::encode(key));
-	let id = ContentId(key.try_into().map_err(|_| corrupt())?);
-	let record = ItemRecord::decode(&mut &value[..]).map_err(|_| corrupt())?;
-	Ok((id, record))
+	let key = key.try_into().map_err(|_| corrupt())?;
+	let value = V::decode(&mut &value[..]).map_err(|_| corrupt())?;
+	Ok((key, value))
+}
+
+fn read<const N: usize, V: Decode>(
+	tree: &sled::Tree,
+	key: &[u8; N],
+) -> Result<Option<V>, IndexError> {
+	let Some(value) = tree.get(key)? else { return Ok(None) };
+	let (_, value): ([u8; N], V) = decode_entry(key, &value)?;
+	Ok(Some(value))
+}
+
+fn read_all<const N: usize, V: Decode>(tree: &sled::Tree) -> Result<Vec<([u8; N], V)>, IndexError> {
+	tree.iter()
+		.map(|entry| {
+			let (key, value) = entry?;
+			decode_entry(&key, &value)
+		})
+		.collect()
 }
 
 impl MetadataIndex for SledIndex {
 	fn item(&self, id: &ContentId) -> Result<Option<ItemRecord>, IndexError> {
-		self.items
-			.get(id.0)?
-			.map(|value| decode_record(&id.0, &value).map(|(_, record)| record))
-			.transpose()
+		read(&self.items, &id.0)
 	}
 
 	fn put_item(&self, id: &ContentId, record: &ItemRecord) -> Result<(), IndexError> {
@@ -104,13 +163,7 @@ impl MetadataIndex for SledIndex {
 	}
 
 	fn items(&self) -> Result<Vec<(ContentId, ItemRecord)>, IndexError> {
-		self.items
-			.iter()
-			.map(|entry| {
-				let (key, value) = entry?;
-				decode_record(&key, &value)
-			})
-			.collect()
+		Ok(read_all(&self.items)?.into_iter().map(|(id, record)| (ContentId(id), record)).collect())
 	}
 
 	fn ids(&self) -> Result<Vec<ContentId>, IndexError> {
@@ -124,6 +177,24 @@ impl MetadataIndex for SledIndex {
 				))
 			})
 			.collect()
+	}
+
+	fn upload(&self, id: &UploadId) -> Result<Option<UploadRecord>, IndexError> {
+		read(&self.uploads, id)
+	}
+
+	fn put_upload(&self, id: &UploadId, record: &UploadRecord) -> Result<(), IndexError> {
+		self.uploads.insert(id, record.encode())?;
+		Ok(())
+	}
+
+	fn remove_upload(&self, id: &UploadId) -> Result<(), IndexError> {
+		self.uploads.remove(id)?;
+		Ok(())
+	}
+
+	fn uploads(&self) -> Result<Vec<(UploadId, UploadRecord)>, IndexError> {
+		read_all(&self.uploads)
 	}
 
 	fn flush(&self) -> Result<(), IndexError> {
@@ -156,8 +227,12 @@ pub fn reindex(
 		match index.item(id) {
 			Ok(Some(record)) if record.size == *size => report.kept += 1,
 			_ => {
-				let record =
-					ItemRecord { size: *size, state: ItemState::Recovered, stored_at_ms: now_ms };
+				let record = ItemRecord {
+					size: *size,
+					state: ItemState::Recovered,
+					stored_at_ms: now_ms,
+					mime: DEFAULT_MIME.into(),
+				};
 				index.put_item(id, &record)?;
 				report.recovered += 1;
 			}
@@ -188,18 +263,54 @@ mod tests {
 	fn records_survive_a_reopen() {
 		let dir = tempfile::tempdir().unwrap();
 		let id = ContentId([1; 32]);
-		let record =
-			ItemRecord { size: 10, state: ItemState::Uploaded { owner: [9; 32] }, stored_at_ms: 5 };
+		let record = ItemRecord {
+			size: 10,
+			state: ItemState::Uploaded { owner: [9; 32] },
+			stored_at_ms: 5,
+			mime: "video/mp4".into(),
+		};
 		{
 			let index = SledIndex::open(dir.path()).unwrap();
 			index.put_item(&id, &record).unwrap();
 			index.flush().unwrap();
 		}
 		let index = SledIndex::open(dir.path()).unwrap();
-		assert_eq!(index.item(&id).unwrap(), Some(record));
+		assert_eq!(index.item(&id).unwrap(), Some(record.clone()));
 		assert_eq!(index.items().unwrap(), vec![(id, record)]);
 		index.remove_item(&id).unwrap();
 		assert_eq!(index.item(&id).unwrap(), None);
+	}
+
+	#[test]
+	fn upload_sessions_live_beside_the_items() {
+		let dir = tempfile::tempdir().unwrap();
+		let session = UploadRecord {
+			owner: [1; 32],
+			length: 100,
+			offset: 40,
+			mime: "video/mp4".into(),
+			touched_at_ms: 9,
+			content_id: None,
+		};
+		{
+			let index = SledIndex::open(dir.path()).unwrap();
+			index.put_upload(&[5; 16], &session).unwrap();
+			index
+				.put_upload(
+					&[6; 16],
+					&UploadRecord { content_id: Some(ContentId([2; 32])), ..session.clone() },
+				)
+				.unwrap();
+			index.flush().unwrap();
+		}
+		let index = SledIndex::open(dir.path()).unwrap();
+		assert_eq!(index.upload(&[5; 16]).unwrap(), Some(session.clone()));
+		assert_eq!(index.uploads().unwrap().len(), 2);
+		assert!(index.items().unwrap().is_empty());
+		index.remove_upload(&[6; 16]).unwrap();
+		assert_eq!(index.uploads().unwrap(), vec![([5; 16], session)]);
+		index.uploads.insert([7u8; 16], &b"\xff"[..]).unwrap();
+		assert!(matches!(index.upload(&[7; 16]), Err(IndexError::Corrupt(_))));
 	}
 
 	#[test]
@@ -209,20 +320,30 @@ mod tests {
 		let index = SledIndex::open(&dir.path().join("index")).unwrap();
 		let kept = store_item(&store, 1, 3000);
 		let lost = store_item(&store, 2, 5000);
-		let known = ItemRecord { size: 3000, state: ItemState::Registered, stored_at_ms: 1 };
+		let known = ItemRecord {
+			size: 3000,
+			state: ItemState::Registered { price: 7 },
+			stored_at_ms: 1,
+			mime: "video/webm".into(),
+		};
 		index.put_item(&kept, &known).unwrap();
 		let gone = ContentId([7; 32]);
 		index.put_item(&gone, &known).unwrap();
 		// A record with the wrong size is rewritten.
 		let stale = store_item(&store, 3, 100);
-		index.put_item(&stale, &ItemRecord { size: 99, ..known }).unwrap();
+		index.put_item(&stale, &ItemRecord { size: 99, ..known.clone() }).unwrap();
 
 		let report = reindex(&store, &index, 42).unwrap();
 		assert_eq!(report, ReindexReport { kept: 1, recovered: 2, dropped: 1 });
 		assert_eq!(index.item(&kept).unwrap(), Some(known));
 		assert_eq!(
 			index.item(&lost).unwrap(),
-			Some(ItemRecord { size: 5000, state: ItemState::Recovered, stored_at_ms: 42 })
+			Some(ItemRecord {
+				size: 5000,
+				state: ItemState::Recovered,
+				stored_at_ms: 42,
+				mime: DEFAULT_MIME.into()
+			})
 		);
 		assert_eq!(index.item(&stale).unwrap().unwrap().size, 100);
 		assert_eq!(index.item(&gone).unwrap(), None);
