@@ -17,7 +17,7 @@ use sp_blockchain::HeaderBackend;
 use sp_core::H256;
 
 /// A content item's metadata and its servers, as JSON.
-#[derive(Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Location {
 	/// The content id, `0x`-hex.
@@ -37,7 +37,7 @@ pub struct Location {
 }
 
 /// One server of a content item.
-#[derive(Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Holder {
 	/// The masternode (SS58).
