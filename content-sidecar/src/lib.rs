@@ -3,12 +3,141 @@
 //! The daemon beside every masternode: it takes uploads, keeps content on disk, answers the
 //! chain's storage challenges and streams bytes to viewers. One module per concern:
 //!
+//! - [`config`]: command line and environment.
+//! - [`state`]: what handlers and the chain client share ([`AppState`]).
+//! - [`auth`]: requests signed by POP accounts (the token format is documented there).
+//! - [`uploads`]: resumable tus uploads at `/uploads`.
+//! - [`streaming`]: `GET`/`HEAD /content/{id}` with ranges.
+//! - [`grants`]: the seam to the chain's access grants for priced content.
+//! - [`ops`] and [`metrics`]: `/health` and `/metrics`.
+//! - [`gc`]: deleting uploads not registered in time.
+//! - [`error`]: the HTTP layer's one error type.
 //! - [`hashing`]: the content commitment with native SHA-256.
 //! - [`blob_store`]: finished content as immutable files named by id, written crash-safely.
 //! - [`index`]: the metadata index (sled), rebuildable from the files.
 
 #![deny(missing_docs)]
 
+pub mod auth;
 pub mod blob_store;
+pub mod config;
+pub mod error;
+pub mod gc;
+pub mod grants;
 pub mod hashing;
 pub mod index;
+pub mod metrics;
+pub mod ops;
+pub mod state;
+pub mod streaming;
+pub mod uploads;
+
+#[cfg(test)]
+mod testing;
+
+pub use state::AppState;
+
+use axum::{
+	extract::Request,
+	http::{header, HeaderValue, Method, StatusCode},
+	middleware::{self, Next},
+	response::{IntoResponse, Response},
+	Router,
+};
+use std::time::{SystemTime, UNIX_EPOCH};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+
+/// The HTTP API of the sidecar.
+pub fn app(state: AppState) -> Router {
+	Router::new()
+		.merge(uploads::routes())
+		.merge(streaming::routes())
+		.merge(ops::routes())
+		.layer(middleware::from_fn_with_state(state.clone(), metrics::count_requests))
+		.layer(
+			TraceLayer::new_for_http()
+				// The path only: a query may carry an auth token.
+				.make_span_with(|request: &Request| {
+					tracing::info_span!("http", method = %request.method(), path = request.uri().path())
+				})
+				.on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+		)
+		.layer(middleware::from_fn(cors))
+		.with_state(state)
+}
+
+/// Headers a cross-origin dapp may read.
+const EXPOSED_HEADERS: &str = "location, upload-offset, upload-length, tus-version, \
+	tus-resumable, tus-max-size, tus-extension, tus-checksum-algorithm, pop-content-id, \
+	content-range, content-length, accept-ranges, etag";
+
+/// CORS for dapps on any origin (credentials are tokens, never cookies). Only real preflights,
+/// which carry `Access-Control-Request-Method`, are answered here: a tus `OPTIONS` request
+/// still reaches its handler.
+async fn cors(request: Request, next: Next) -> Response {
+	let preflight = request.method() == Method::OPTIONS
+		&& request.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+	let mut response = if preflight {
+		let mut response = StatusCode::NO_CONTENT.into_response();
+		let headers = response.headers_mut();
+		headers.insert(
+			header::ACCESS_CONTROL_ALLOW_METHODS,
+			HeaderValue::from_static("GET, HEAD, POST, PATCH, DELETE, OPTIONS"),
+		);
+		if let Some(asked) = request.headers().get(header::ACCESS_CONTROL_REQUEST_HEADERS) {
+			headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, asked.clone());
+		}
+		headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
+		response
+	} else {
+		next.run(request).await
+	};
+	let headers = response.headers_mut();
+	headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+	headers
+		.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static(EXPOSED_HEADERS));
+	response
+}
+
+/// Unix time in milliseconds.
+pub fn unix_time_ms() -> u64 {
+	SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_millis() as u64)
+}
+
+/// Unix time in seconds.
+pub fn unix_time_secs() -> u64 {
+	unix_time_ms() / 1000
+}
+
+#[cfg(test)]
+mod tests {
+	use crate::testing::{header, Sidecar};
+	use axum::{body::Body, http::Request};
+
+	#[tokio::test]
+	async fn cors_preflights_are_answered_and_tus_options_still_work() {
+		let sidecar = Sidecar::new();
+		let preflight = Request::options("/uploads")
+			.header("origin", "https://dapp.example")
+			.header("access-control-request-method", "PATCH")
+			.header("access-control-request-headers", "authorization, upload-offset")
+			.body(Body::empty())
+			.unwrap();
+		let response = sidecar.send(preflight).await;
+		assert_eq!(response.status(), 204);
+		assert_eq!(header(&response, "access-control-allow-origin"), Some("*"));
+		assert_eq!(
+			header(&response, "access-control-allow-headers"),
+			Some("authorization, upload-offset")
+		);
+		assert!(header(&response, "access-control-allow-methods").unwrap().contains("PATCH"));
+
+		let discovery = Request::options("/uploads").body(Body::empty()).unwrap();
+		let response = sidecar.send(discovery).await;
+		assert_eq!(header(&response, "tus-version"), Some("1.0.0"));
+		assert_eq!(header(&response, "access-control-allow-origin"), Some("*"));
+		assert!(header(&response, "access-control-expose-headers")
+			.unwrap()
+			.contains("pop-content-id"));
+	}
+}

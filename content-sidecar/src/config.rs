@@ -1,0 +1,178 @@
+//! Command line and environment: every option is also an environment variable
+//! `POP_SIDECAR_*`, and the defaults suit a dev chain on one machine.
+
+use clap::{Args, FromArgMatches, Parser, Subcommand, ValueEnum};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+/// The command line of `pop-sidecar`.
+#[derive(Parser, Debug)]
+#[command(name = "pop-sidecar", version, about, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+	/// What to do; `run` when omitted.
+	#[command(subcommand)]
+	pub command: Option<Command>,
+	/// Options of `run`, accepted without the subcommand too.
+	#[command(flatten)]
+	pub run: Config,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+	/// Serve uploads and streams (the default).
+	Run(Config),
+	/// Rebuild the metadata index from the content files and print what changed. Stop the
+	/// daemon first: the index cannot be opened twice.
+	Reindex(ReindexArgs),
+}
+
+/// Options of `reindex`.
+#[derive(Args, Debug)]
+pub struct ReindexArgs {
+	/// Directory holding content, uploads and the index.
+	#[arg(long, env = "POP_SIDECAR_DATA_DIR", default_value = "./sidecar-data")]
+	pub data_dir: PathBuf,
+}
+
+/// How logs are written.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+	/// One line per event, for people.
+	Compact,
+	/// One JSON object per event, for log collectors.
+	Json,
+}
+
+/// Settings of the daemon.
+#[derive(Args, Clone, Debug)]
+pub struct Config {
+	/// Address the HTTP server listens on.
+	#[arg(long, env = "POP_SIDECAR_LISTEN", default_value = "127.0.0.1:8090")]
+	pub listen: SocketAddr,
+	/// Directory holding content, uploads and the index.
+	#[arg(long, env = "POP_SIDECAR_DATA_DIR", default_value = "./sidecar-data")]
+	pub data_dir: PathBuf,
+	/// JSON-RPC endpoint of the pop-node this sidecar serves.
+	#[arg(long, env = "POP_SIDECAR_NODE_URL", default_value = "ws://127.0.0.1:9944")]
+	pub node_url: String,
+	/// URL where clients reach this sidecar. It is the audience of auth tokens, so a token
+	/// signed for one sidecar is refused by every other; a trailing `/` is dropped.
+	#[arg(
+		long,
+		env = "POP_SIDECAR_PUBLIC_URL",
+		default_value = "http://127.0.0.1:8090",
+		value_parser = parse_public_url
+	)]
+	pub public_url: String,
+	/// Largest upload accepted, in bytes or with a unit (KiB, MiB, GiB, TiB).
+	#[arg(long, env = "POP_SIDECAR_MAX_UPLOAD_SIZE", default_value = "4GiB", value_parser = parse_size)]
+	pub max_upload_size: u64,
+	/// Bytes one account may hold in uploads not yet registered on chain (in progress or
+	/// finished), in bytes or with a unit.
+	#[arg(long, env = "POP_SIDECAR_QUOTA_PER_ACCOUNT", default_value = "16GiB", value_parser = parse_size)]
+	pub quota_per_account: u64,
+	/// How long an upload may stay idle, or finished but unregistered on chain, before it is
+	/// deleted (e.g. `1h`, `30m`, `90s`).
+	#[arg(long, env = "POP_SIDECAR_UNREGISTERED_TTL", default_value = "1h", value_parser = humantime::parse_duration)]
+	pub unregistered_ttl: Duration,
+	/// How often expired uploads are looked for.
+	#[arg(long, env = "POP_SIDECAR_GC_INTERVAL", default_value = "1m", value_parser = humantime::parse_duration)]
+	pub gc_interval: Duration,
+	/// Log format; the level comes from `RUST_LOG` (default `info`).
+	#[arg(long, env = "POP_SIDECAR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Compact)]
+	pub log_format: LogFormat,
+}
+
+impl Config {
+	/// The dev defaults with content under `data_dir`, ignoring the environment (for tests and
+	/// embedding).
+	pub fn with_data_dir(data_dir: PathBuf) -> Self {
+		let matches = Self::augment_args(clap::Command::new("pop-sidecar"))
+			.mut_args(|arg| arg.env(None))
+			.get_matches_from(["pop-sidecar"]);
+		let mut config = Self::from_arg_matches(&matches).expect("the defaults parse");
+		config.data_dir = data_dir;
+		config
+	}
+}
+
+fn parse_public_url(text: &str) -> Result<String, String> {
+	let url = text.trim_end_matches('/');
+	if !(url.starts_with("http://") || url.starts_with("https://")) {
+		return Err("must start with http:// or https://".into());
+	}
+	Ok(url.into())
+}
+
+/// Parses a byte count: digits, optionally followed by a binary unit.
+fn parse_size(text: &str) -> Result<u64, String> {
+	const UNITS: [(&str, u64); 5] =
+		[("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("B", 1)];
+	let text = text.trim();
+	let (digits, unit) = UNITS
+		.iter()
+		.find_map(|(suffix, unit)| Some((text.strip_suffix(suffix)?.trim_end(), *unit)))
+		.unwrap_or((text, 1));
+	digits
+		.parse::<u64>()
+		.ok()
+		.and_then(|count| count.checked_mul(unit))
+		.ok_or_else(|| format!("`{text}` is not a size (e.g. 1048576, 512MiB, 4GiB)"))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use std::path::Path;
+
+	#[test]
+	fn defaults_suit_a_dev_chain() {
+		let config = Config::with_data_dir("/data".into());
+		assert_eq!(config.listen, "127.0.0.1:8090".parse().unwrap());
+		assert_eq!(config.data_dir, PathBuf::from("/data"));
+		assert_eq!(config.node_url, "ws://127.0.0.1:9944");
+		assert_eq!(config.public_url, "http://127.0.0.1:8090");
+		assert_eq!(config.max_upload_size, 4 << 30);
+		assert_eq!(config.quota_per_account, 16 << 30);
+		assert_eq!(config.unregistered_ttl, Duration::from_secs(3600));
+	}
+
+	#[test]
+	fn run_is_the_default_command_and_options_parse() {
+		let cli = Cli::try_parse_from([
+			"pop-sidecar",
+			"--max-upload-size",
+			"512 MiB",
+			"--public-url",
+			"https://cdn.example/",
+			"--unregistered-ttl",
+			"90s",
+		])
+		.unwrap();
+		assert!(cli.command.is_none());
+		assert_eq!(cli.run.max_upload_size, 512 << 20);
+		assert_eq!(cli.run.public_url, "https://cdn.example");
+		assert_eq!(cli.run.unregistered_ttl, Duration::from_secs(90));
+
+		let cli = Cli::try_parse_from(["pop-sidecar", "reindex", "--data-dir", "/d"]).unwrap();
+		assert!(
+			matches!(cli.command, Some(Command::Reindex(args)) if args.data_dir == Path::new("/d"))
+		);
+		assert!(Cli::try_parse_from(["pop-sidecar", "run", "--listen", "0.0.0.0:1"]).is_ok());
+	}
+
+	#[test]
+	fn bad_values_are_refused_with_a_reason() {
+		for args in [
+			["--max-upload-size", "lots"],
+			["--quota-per-account", "99999999999TiB"],
+			["--public-url", "ftp://x"],
+			["--unregistered-ttl", "soon"],
+		] {
+			let error = Cli::try_parse_from(["pop-sidecar", args[0], args[1]]).unwrap_err();
+			assert_eq!(error.kind(), clap::error::ErrorKind::ValueValidation, "{args:?}");
+		}
+		assert_eq!(parse_size("1024"), Ok(1024));
+		assert_eq!(parse_size("3KiB"), Ok(3072));
+	}
+}

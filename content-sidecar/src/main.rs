@@ -1,0 +1,100 @@
+//! `pop-sidecar`: the content daemon beside a pop-node (see the library's docs).
+
+use axum::serve::ListenerExt;
+use clap::Parser;
+use pop_sidecar::{
+	config::{Cli, Command, Config, LogFormat},
+	gc,
+	grants::MemoryGrants,
+	index, state, unix_time_ms, AppState,
+};
+use std::{error::Error, io::IsTerminal, path::Path, process::ExitCode, sync::Arc, time::Duration};
+use tracing_subscriber::EnvFilter;
+
+/// How long open connections may go on after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+fn main() -> ExitCode {
+	let cli = Cli::parse();
+	let result = match cli.command.unwrap_or(Command::Run(cli.run)) {
+		Command::Run(config) => run(config),
+		Command::Reindex(args) => reindex(&args.data_dir),
+	};
+	match result {
+		Ok(()) => ExitCode::SUCCESS,
+		Err(error) => {
+			eprintln!("pop-sidecar: {error}");
+			ExitCode::FAILURE
+		}
+	}
+}
+
+#[tokio::main]
+async fn run(config: Config) -> Result<(), Box<dyn Error>> {
+	init_logs(config.log_format);
+	// No chain client yet: no grants, so priced content is refused rather than given away.
+	let state = AppState::open(config.clone(), Arc::new(MemoryGrants::default()))?;
+	let listener = tokio::net::TcpListener::bind(config.listen).await?;
+	tracing::info!(
+		listen = %listener.local_addr()?,
+		data_dir = %config.data_dir.display(),
+		public_url = config.public_url,
+		node_url = config.node_url,
+		"pop-sidecar serving"
+	);
+	let collector = tokio::spawn(gc::run_periodically(state.clone(), config.gc_interval));
+
+	let (signalled, on_signal) = tokio::sync::oneshot::channel();
+	let listener = listener.tap_io(|stream| {
+		// Responses are written in large frames; small ones should not wait for more.
+		let _ = stream.set_nodelay(true);
+	});
+	let server =
+		axum::serve(listener, pop_sidecar::app(state.clone())).with_graceful_shutdown(async move {
+			shutdown_signal().await;
+			let _ = signalled.send(());
+		});
+	let mut server = tokio::spawn(async move { server.await });
+	tokio::select! {
+		result = &mut server => result??,
+		_ = on_signal => {
+			tracing::info!("shutting down");
+			if tokio::time::timeout(SHUTDOWN_GRACE, &mut server).await.is_err() {
+				tracing::warn!("connections still open after {SHUTDOWN_GRACE:?} are dropped");
+			}
+		},
+	}
+	collector.abort();
+	state.index.flush()?;
+	tracing::info!("stopped");
+	Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+	let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+		.expect("SIGTERM can be handled");
+	tokio::select! {
+		_ = tokio::signal::ctrl_c() => {},
+		_ = terminate.recv() => {},
+	}
+}
+
+fn init_logs(format: LogFormat) {
+	let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+	let logs = tracing_subscriber::fmt()
+		.with_env_filter(filter)
+		.with_writer(std::io::stderr)
+		.with_ansi(std::io::stderr().is_terminal());
+	match format {
+		LogFormat::Compact => logs.compact().init(),
+		LogFormat::Json => logs.json().init(),
+	}
+}
+
+fn reindex(data_dir: &Path) -> Result<(), Box<dyn Error>> {
+	let (store, index) = state::open_data(data_dir)?;
+	let report = index::reindex(&store, &*index, unix_time_ms())?;
+	println!("{report:?}");
+	Ok(())
+}

@@ -1,0 +1,173 @@
+//! Prometheus metrics (`/metrics`, OpenMetrics text). The HTTP layer counts requests, bytes and
+//! uploads; the chain client counts proofs and sets the replication queue.
+
+use crate::state::AppState;
+use axum::{
+	extract::{MatchedPath, Request, State},
+	middleware::Next,
+	response::Response,
+};
+use prometheus_client::{
+	encoding::{text::encode, EncodeLabelSet},
+	metrics::{counter::Counter, family::Family, gauge::Gauge},
+	registry::Registry,
+};
+
+/// Labels of `pop_sidecar_requests_total`.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+	/// The route template (`/content/{id}`), so ids do not explode the series.
+	pub route: String,
+	/// The response status code.
+	pub status: u16,
+}
+
+/// Every metric of the sidecar, all named `pop_sidecar_*`.
+pub struct Metrics {
+	registry: Registry,
+	/// Requests answered, by route and status.
+	pub requests: Family<RequestLabels, Counter>,
+	/// Content bytes sent to viewers.
+	pub bytes_served: Counter,
+	/// Upload sessions created.
+	pub uploads_created: Counter,
+	/// Uploads whose every byte arrived and was stored.
+	pub uploads_completed: Counter,
+	/// Upload bytes received and made durable.
+	pub upload_bytes_received: Counter,
+	/// Idle upload sessions and unregistered uploads deleted.
+	pub uploads_expired: Counter,
+	/// Storage proofs submitted to the chain (chain client).
+	pub proofs_sent: Counter,
+	/// Storage proofs that could not be made or were rejected (chain client).
+	pub proofs_failed: Counter,
+	/// Replicas assigned to this sidecar and not yet stored (chain client).
+	pub replication_queue: Gauge,
+	/// Bytes of content stored, set when scraped.
+	pub disk_bytes: Gauge,
+}
+
+impl Default for Metrics {
+	fn default() -> Self {
+		let mut metrics = Self {
+			registry: Registry::with_prefix("pop_sidecar"),
+			requests: Family::default(),
+			bytes_served: Counter::default(),
+			uploads_created: Counter::default(),
+			uploads_completed: Counter::default(),
+			upload_bytes_received: Counter::default(),
+			uploads_expired: Counter::default(),
+			proofs_sent: Counter::default(),
+			proofs_failed: Counter::default(),
+			replication_queue: Gauge::default(),
+			disk_bytes: Gauge::default(),
+		};
+		// The registry holds clones, which share their values with the fields.
+		let registry = &mut metrics.registry;
+		registry.register(
+			"requests",
+			"HTTP requests answered, by route and status",
+			metrics.requests.clone(),
+		);
+		registry.register(
+			"bytes_served",
+			"Content bytes sent to viewers",
+			metrics.bytes_served.clone(),
+		);
+		registry.register(
+			"uploads_created",
+			"Upload sessions created",
+			metrics.uploads_created.clone(),
+		);
+		registry.register(
+			"uploads_completed",
+			"Uploads completely received and stored",
+			metrics.uploads_completed.clone(),
+		);
+		registry.register(
+			"upload_bytes_received",
+			"Upload bytes received and made durable",
+			metrics.upload_bytes_received.clone(),
+		);
+		registry.register(
+			"uploads_expired",
+			"Idle or unregistered uploads deleted",
+			metrics.uploads_expired.clone(),
+		);
+		registry.register(
+			"proofs_sent",
+			"Storage proofs submitted to the chain",
+			metrics.proofs_sent.clone(),
+		);
+		registry.register(
+			"proofs_failed",
+			"Storage proofs that failed or were rejected",
+			metrics.proofs_failed.clone(),
+		);
+		registry.register(
+			"replication_queue",
+			"Replicas assigned and not yet stored",
+			metrics.replication_queue.clone(),
+		);
+		registry.register("disk_bytes", "Bytes of content stored", metrics.disk_bytes.clone());
+		metrics
+	}
+}
+
+impl Metrics {
+	/// The OpenMetrics text of every metric.
+	pub fn encode(&self) -> String {
+		let mut text = String::new();
+		encode(&mut text, &self.registry).expect("writing to a String cannot fail");
+		text
+	}
+}
+
+/// Middleware counting every response by route and status.
+pub async fn count_requests(
+	State(state): State<AppState>,
+	request: Request,
+	next: Next,
+) -> Response {
+	let route = request
+		.extensions()
+		.get::<MatchedPath>()
+		.map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+	let response = next.run(request).await;
+	let labels = RequestLabels { route, status: response.status().as_u16() };
+	state.metrics.requests.get_or_create(&labels).inc();
+	response
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn every_metric_is_exported_under_the_prefix() {
+		let metrics = Metrics::default();
+		metrics.proofs_sent.inc();
+		metrics.bytes_served.inc_by(5);
+		metrics.replication_queue.set(3);
+		metrics
+			.requests
+			.get_or_create(&RequestLabels { route: "/health".into(), status: 200 })
+			.inc();
+		let text = metrics.encode();
+		for line in [
+			"pop_sidecar_proofs_sent_total 1",
+			"pop_sidecar_proofs_failed_total 0",
+			"pop_sidecar_bytes_served_total 5",
+			"pop_sidecar_replication_queue 3",
+			"pop_sidecar_disk_bytes 0",
+			"pop_sidecar_uploads_created_total 0",
+			"pop_sidecar_uploads_completed_total 0",
+			"pop_sidecar_upload_bytes_received_total 0",
+			"pop_sidecar_uploads_expired_total 0",
+			"pop_sidecar_requests_total{route=\"/health\",status=\"200\"} 1",
+		] {
+			assert!(text.lines().any(|l| l == line), "{line} missing from\n{text}");
+		}
+		assert!(text.ends_with("# EOF\n"));
+	}
+}

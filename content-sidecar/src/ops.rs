@@ -1,0 +1,92 @@
+//! Operations endpoints: `/health` (JSON) and `/metrics` (Prometheus / OpenMetrics text).
+
+use crate::state::AppState;
+use axum::{
+	extract::State,
+	http::{header, HeaderValue},
+	response::{IntoResponse, Response},
+	routing::get,
+	Json, Router,
+};
+use serde::Serialize;
+
+/// The operations routes.
+pub fn routes() -> Router<AppState> {
+	Router::new().route("/health", get(health)).route("/metrics", get(metrics))
+}
+
+/// The body of `/health`.
+#[derive(Serialize, Debug)]
+pub struct Health {
+	/// `ok` whenever the sidecar answers.
+	pub status: &'static str,
+	/// The sidecar's version.
+	pub version: &'static str,
+	/// The audience auth tokens must be signed for (the configured public URL).
+	pub audience: String,
+	/// Content items stored.
+	pub items_stored: u64,
+	/// Bytes of content stored.
+	pub disk_bytes: u64,
+}
+
+async fn health(State(state): State<AppState>) -> Json<Health> {
+	let usage = state.store.usage();
+	Json(Health {
+		status: "ok",
+		version: env!("CARGO_PKG_VERSION"),
+		audience: state.config.public_url.clone(),
+		items_stored: usage.items,
+		disk_bytes: usage.bytes,
+	})
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+	let bytes = i64::try_from(state.store.usage().bytes).unwrap_or(i64::MAX);
+	state.metrics.disk_bytes.set(bytes);
+	(
+		[(
+			header::CONTENT_TYPE,
+			HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+		)],
+		state.metrics.encode(),
+	)
+		.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+	use crate::testing::{body_of, content, header, Sidecar};
+	use axum::{body::Body, http::Request};
+
+	#[tokio::test]
+	async fn health_reports_the_store() {
+		let sidecar = Sidecar::new();
+		sidecar.store_registered(&content(1234, 1), 0, "video/mp4");
+		let response = sidecar.send(Request::get("/health").body(Body::empty()).unwrap()).await;
+		let health: serde_json::Value = serde_json::from_slice(&body_of(response).await).unwrap();
+		assert_eq!(health["status"], "ok");
+		assert_eq!(health["version"], env!("CARGO_PKG_VERSION"));
+		assert_eq!(health["audience"], "http://127.0.0.1:8090");
+		assert_eq!(health["items_stored"], 1);
+		assert_eq!(health["disk_bytes"], 1234);
+	}
+
+	#[tokio::test]
+	async fn metrics_count_requests_by_route_and_status() {
+		let sidecar = Sidecar::new();
+		sidecar.store_registered(&content(10, 1), 0, "video/mp4");
+		let missing = format!("/content/{}", "00".repeat(32));
+		sidecar.send(Request::get(&missing).body(Body::empty()).unwrap()).await;
+		let response = sidecar.send(Request::get("/metrics").body(Body::empty()).unwrap()).await;
+		assert!(header(&response, "content-type")
+			.unwrap()
+			.starts_with("application/openmetrics-text"));
+		let text = String::from_utf8(body_of(response).await.to_vec()).unwrap();
+		assert!(
+			text.contains("pop_sidecar_requests_total{route=\"/content/{id}\",status=\"404\"} 1\n"),
+			"{text}"
+		);
+		assert!(text.contains("pop_sidecar_disk_bytes 10\n"), "{text}");
+	}
+}

@@ -1,0 +1,75 @@
+//! What every request handler shares, and what the chain client works with.
+
+use crate::{
+	blob_store::{BlobStore, StoreError},
+	config::Config,
+	grants::GrantSource,
+	index::{IndexError, MetadataIndex, SledIndex},
+	metrics::Metrics,
+	uploads::Uploads,
+};
+use std::{path::Path, sync::Arc};
+
+/// Why the sidecar's data could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+	/// The blob store failed.
+	#[error(transparent)]
+	Store(#[from] StoreError),
+	/// The index failed.
+	#[error(transparent)]
+	Index(#[from] IndexError),
+	/// The uploads directory failed.
+	#[error("upload sessions could not be recovered: {0}")]
+	Uploads(String),
+}
+
+/// The sidecar's shared state; cloning it is cheap.
+///
+/// The chain client gets a clone: it marks items registered (`index.put_item` with
+/// [`crate::index::ItemState::Registered`]), stores replicas (`store.writer()`, `write`,
+/// `commit(Some(&id))`, then `index.put_item`), reads chunk roots for proofs
+/// (`store.chunk_tree`, `store.open_blob`), answers [`GrantSource`] and counts proofs and the
+/// replication queue in `metrics`.
+#[derive(Clone)]
+pub struct AppState {
+	/// The settings it runs with.
+	pub config: Arc<Config>,
+	/// Finished content on disk.
+	pub store: Arc<BlobStore>,
+	/// Item records and upload sessions.
+	pub index: Arc<dyn MetadataIndex>,
+	/// Uploads in progress.
+	pub uploads: Arc<Uploads>,
+	/// Who may stream priced content.
+	pub grants: Arc<dyn GrantSource>,
+	/// Counters and gauges for `/metrics`.
+	pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+	/// Opens the data under `config.data_dir` (content, index, uploads), clearing what a crash
+	/// left behind and making every upload resumable.
+	pub fn open(config: Config, grants: Arc<dyn GrantSource>) -> Result<Self, OpenError> {
+		let (store, index) = open_data(&config.data_dir)?;
+		let metrics = Arc::new(Metrics::default());
+		let uploads =
+			Uploads::open(&config.data_dir, store.clone(), index.clone(), metrics.clone())?;
+		Ok(Self {
+			config: Arc::new(config),
+			store,
+			index,
+			uploads: Arc::new(uploads),
+			grants,
+			metrics,
+		})
+	}
+}
+
+/// Opens the index and then the store under `data_dir`. The index comes first: sled refuses a
+/// second opener, so a daemon already running is never disturbed by the store's clean-up.
+pub fn open_data(data_dir: &Path) -> Result<(Arc<BlobStore>, Arc<dyn MetadataIndex>), OpenError> {
+	let index = SledIndex::open(&data_dir.join("index"))?;
+	let store = BlobStore::open(data_dir)?;
+	Ok((Arc::new(store), Arc::new(index)))
+}

@@ -1,0 +1,117 @@
+//! What the handler tests share: a sidecar in a temp dir, dev tokens, requests and content.
+
+use crate::{
+	auth::sign_token,
+	config::Config,
+	grants::MemoryGrants,
+	hashing::{NativeSha256, TreeBuilder},
+	index::{ItemRecord, ItemState},
+	AppState,
+};
+use axum::{
+	body::Body,
+	http::{Request, Response},
+};
+use bytes::Bytes;
+use pop_primitives::commitment::ContentId;
+use sp_core::{sr25519, Pair as _};
+use std::sync::Arc;
+use tower::ServiceExt as _;
+
+/// A dev account's key pair (`//Alice`, `//Bob`, ...).
+pub fn dev_pair(name: &str) -> sr25519::Pair {
+	sr25519::Pair::from_string(&format!("//{name}"), None).unwrap()
+}
+
+/// A dev account's public key.
+pub fn dev_account(name: &str) -> [u8; 32] {
+	dev_pair(name).public().0
+}
+
+/// Deterministic content of `size` bytes.
+pub fn content(size: usize, seed: u8) -> Vec<u8> {
+	(0..size).map(|i| (i as u8).wrapping_mul(7).wrapping_add(seed ^ (i >> 10) as u8)).collect()
+}
+
+/// The id of `bytes`.
+pub fn id_of(bytes: &[u8]) -> ContentId {
+	let mut tree = TreeBuilder::new();
+	tree.update(bytes);
+	tree.finish().unwrap().id::<NativeSha256>().unwrap()
+}
+
+/// A sidecar on a temp dir, answering through `tower::ServiceExt::oneshot`.
+pub struct Sidecar {
+	/// Its data dir, removed when dropped.
+	pub dir: tempfile::TempDir,
+	/// Its state.
+	pub state: AppState,
+	/// The grants it checks.
+	pub grants: Arc<MemoryGrants>,
+}
+
+impl Sidecar {
+	/// A sidecar with the dev defaults.
+	pub fn new() -> Self {
+		Self::with(|_| {})
+	}
+
+	/// A sidecar with the dev defaults changed by `adjust`.
+	pub fn with(adjust: impl FnOnce(&mut Config)) -> Self {
+		let dir = tempfile::tempdir().unwrap();
+		let mut config = Config::with_data_dir(dir.path().to_owned());
+		adjust(&mut config);
+		let grants = Arc::new(MemoryGrants::default());
+		let state = AppState::open(config, grants.clone()).unwrap();
+		Self { dir, state, grants }
+	}
+
+	/// The same data dir opened afresh, as after a restart.
+	pub fn restart(self) -> Self {
+		let Self { dir, state, grants } = self;
+		let config = (*state.config).clone();
+		drop(state);
+		let state = AppState::open(config, grants.clone()).unwrap();
+		Self { dir, state, grants }
+	}
+
+	/// A token of a dev account for this sidecar, valid for ten minutes.
+	pub fn token(&self, name: &str) -> String {
+		sign_token(&dev_pair(name), &self.state.config.public_url, crate::unix_time_secs() + 600)
+	}
+
+	/// `PopSr25519 <token>` of a dev account.
+	pub fn authorization(&self, name: &str) -> String {
+		format!("PopSr25519 {}", self.token(name))
+	}
+
+	/// Sends a request through the app.
+	pub async fn send(&self, request: Request<Body>) -> Response<Body> {
+		crate::app(self.state.clone()).oneshot(request).await.unwrap()
+	}
+
+	/// Stores `bytes` as an item registered on chain at `price`.
+	pub fn store_registered(&self, bytes: &[u8], price: u128, mime: &str) -> ContentId {
+		let mut writer = self.state.store.writer().unwrap();
+		writer.write(bytes).unwrap();
+		let id = writer.commit(None).unwrap();
+		let record = ItemRecord {
+			size: bytes.len() as u64,
+			state: ItemState::Registered { price },
+			stored_at_ms: crate::unix_time_ms(),
+			mime: mime.into(),
+		};
+		self.state.index.put_item(&id, &record).unwrap();
+		id
+	}
+}
+
+/// The whole body of a response.
+pub async fn body_of(response: Response<Body>) -> Bytes {
+	axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap()
+}
+
+/// A header of a response as text.
+pub fn header<'a>(response: &'a Response<Body>, name: &str) -> Option<&'a str> {
+	response.headers().get(name).map(|value| value.to_str().unwrap())
+}
