@@ -22,11 +22,13 @@
 //! # Durability
 //!
 //! A session is a record in the index plus a partial file `uploads/<id>`. Bytes are hashed into
-//! the commitment as they stream in, written, fsynced, and only then is the new offset recorded:
-//! bytes past the recorded offset do not count, and whoever opens the partial file cuts them
-//! off. A body cut short keeps what arrived (unless it carried a checksum, which then cannot be
-//! checked). After a crash the hash state is rebuilt by reading the partial file again, so every
-//! upload resumes where its record says.
+//! the commitment as they stream in, written, fsynced, and only then is the new offset recorded
+//! (when the body ends, and every second along the way for a body of declared length without a
+//! checksum, so a crash in a long PATCH loses at most a second of it). Bytes past the recorded
+//! offset do not count: whoever opens the partial file cuts them off. A body cut short keeps
+//! what arrived (unless it carried a checksum, which then cannot be checked). After a crash the
+//! hash state is rebuilt by reading the partial file again, so every upload resumes where its
+//! record says.
 //!
 //! # One request at a time
 //!
@@ -95,6 +97,9 @@ const RELEASE_RETRY: Duration = Duration::from_millis(50);
 const FRAMES_IN_FLIGHT: usize = 64;
 /// Bytes gathered before a write to the partial file.
 const WRITE_BUFFER: usize = 1 << 20;
+/// How often a long PATCH makes its progress durable and records it, bounding what a crash
+/// mid-body loses.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 
 /// The tus routes, every response marked `Tus-Resumable: 1.0.0`.
 pub fn routes() -> Router<AppState> {
@@ -363,9 +368,16 @@ impl Uploads {
 		})
 		.await??;
 
-		let algorithm = checksum.as_ref().map(|checksum| checksum.algorithm);
-		let (end, written) =
-			receive(body, file, tree, remaining, algorithm, &held.slot.release).await?;
+		let sink = Sink {
+			file,
+			tree,
+			algorithm: checksum.as_ref().map(|checksum| checksum.algorithm),
+			// A body under a checksum counts whole or not at all, and one of undeclared length
+			// may still prove too long: only other bodies are recorded as they arrive.
+			checkpoint: (checksum.is_none() && declared_length.is_some())
+				.then(|| self.checkpointer(id, record.clone())),
+		};
+		let (end, written) = receive(body, sink, remaining, &held.slot.release).await?;
 		match (end, &checksum) {
 			(BodyEnd::TooLong, _) => return Err(too_long(remaining)),
 			(BodyEnd::Cut | BodyEnd::Released, Some(_)) => {
@@ -408,6 +420,23 @@ impl Uploads {
 			)));
 		}
 		Ok(record)
+	}
+
+	/// Records the progress of `record`'s session part way through a body, given the bytes
+	/// written and made durable so far. The last byte is left to [`Self::save_progress`], which
+	/// completes the upload.
+	fn checkpointer(self: &Arc<Self>, id: UploadId, mut record: UploadRecord) -> Checkpoint {
+		let uploads = self.clone();
+		let start = record.offset;
+		Box::new(move |written| {
+			if start + written >= record.length {
+				return Ok(());
+			}
+			record.offset = start + written;
+			record.touched_at_ms = unix_time_ms();
+			let index = &uploads.index;
+			index.put_upload(&id, &record).and_then(|()| index.flush()).map_err(io::Error::other)
+		})
 	}
 
 	/// Records a session whose bytes up to `record.offset` are durable; when they are all there,
@@ -561,42 +590,66 @@ enum BodyEnd {
 	TooLong,
 }
 
-/// Streams `body` (at most `limit` bytes) to the end of `file`, hashing it into `tree` and with
-/// `algorithm`, and fsyncs what was written; returns how the body ended and what was written.
-/// The network and the disk work side by side: frames go to a blocking writer as they arrive.
+/// Records that the bytes written so far (the argument) are durable.
+type Checkpoint = Box<dyn FnMut(u64) -> io::Result<()> + Send>;
+
+/// Where a PATCH body goes.
+struct Sink {
+	/// The partial file, positioned at its end.
+	file: File,
+	/// The hash state of the bytes before.
+	tree: TreeBuilder,
+	/// The checksum the body is checked against, if any.
+	algorithm: Option<Algorithm>,
+	/// Called every [`CHECKPOINT_INTERVAL`], if given.
+	checkpoint: Option<Checkpoint>,
+}
+
+/// What the connection hands the disk writer.
+enum Piece {
+	Bytes(Bytes),
+	Checkpoint,
+}
+
+/// Streams `body` (at most `limit` bytes) into `sink` and fsyncs what was written; returns how
+/// the body ended and what was written. The network and the disk work side by side: frames go
+/// to a blocking writer as they arrive.
 async fn receive(
 	body: Body,
-	file: File,
-	tree: TreeBuilder,
+	sink: Sink,
 	limit: u64,
-	algorithm: Option<Algorithm>,
 	release: &Notify,
 ) -> io::Result<(BodyEnd, Written)> {
-	let (frames, incoming) = tokio::sync::mpsc::channel(FRAMES_IN_FLIGHT);
-	let writer = tokio::task::spawn_blocking(move || write_frames(incoming, file, tree, algorithm));
+	let checkpoints = sink.checkpoint.is_some();
+	let (pieces, incoming) = tokio::sync::mpsc::channel(FRAMES_IN_FLIGHT);
+	let writer = tokio::task::spawn_blocking(move || write_pieces(incoming, sink));
 	let mut stream = body.into_data_stream();
+	let mut ticks = tokio::time::interval(CHECKPOINT_INTERVAL);
+	ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+	ticks.reset();
 	let mut taken = 0u64;
 	let end = loop {
-		let frame = tokio::select! {
-			frame = stream.next() => frame,
+		let piece = tokio::select! {
+			frame = stream.next() => match frame {
+				None => break BodyEnd::Complete,
+				Some(Err(_)) => break BodyEnd::Cut,
+				Some(Ok(bytes)) => {
+					taken += bytes.len() as u64;
+					if taken > limit {
+						break BodyEnd::TooLong;
+					}
+					Piece::Bytes(bytes)
+				},
+			},
+			_ = ticks.tick(), if checkpoints => Piece::Checkpoint,
 			_ = release.notified() => break BodyEnd::Released,
 		};
-		match frame {
-			None => break BodyEnd::Complete,
-			Some(Err(_)) => break BodyEnd::Cut,
-			Some(Ok(bytes)) => {
-				taken += bytes.len() as u64;
-				if taken > limit {
-					break BodyEnd::TooLong;
-				}
-				// A closed channel means the writer failed; its error is returned below.
-				if frames.send(bytes).await.is_err() {
-					break BodyEnd::Complete;
-				}
-			}
+		// A closed channel means the writer failed; its error is returned below.
+		if pieces.send(piece).await.is_err() {
+			break BodyEnd::Complete;
 		}
 	};
-	drop(frames);
+	drop(pieces);
 	Ok((end, writer.await.map_err(io::Error::other)??))
 }
 
@@ -615,22 +668,32 @@ impl Written {
 	}
 }
 
-fn write_frames(
-	mut incoming: tokio::sync::mpsc::Receiver<Bytes>,
-	file: File,
-	mut tree: TreeBuilder,
-	algorithm: Option<Algorithm>,
+fn write_pieces(
+	mut incoming: tokio::sync::mpsc::Receiver<Piece>,
+	sink: Sink,
 ) -> io::Result<Written> {
+	let Sink { file, mut tree, algorithm, mut checkpoint } = sink;
 	let mut out = BufWriter::with_capacity(WRITE_BUFFER, file);
 	let mut checksum = algorithm.map(Algorithm::hasher);
-	let mut written = 0;
-	while let Some(frame) = incoming.blocking_recv() {
-		out.write_all(&frame)?;
-		tree.update(&frame);
-		if let Some(checksum) = &mut checksum {
-			checksum.update(&frame);
+	let (mut written, mut recorded) = (0, 0);
+	while let Some(piece) = incoming.blocking_recv() {
+		match (piece, &mut checkpoint) {
+			(Piece::Bytes(frame), _) => {
+				out.write_all(&frame)?;
+				tree.update(&frame);
+				if let Some(checksum) = &mut checksum {
+					checksum.update(&frame);
+				}
+				written += frame.len() as u64;
+			}
+			(Piece::Checkpoint, Some(checkpoint)) if written > recorded => {
+				out.flush()?;
+				out.get_ref().sync_data()?;
+				checkpoint(written)?;
+				recorded = written;
+			}
+			(Piece::Checkpoint, _) => {}
 		}
-		written += frame.len() as u64;
 	}
 	out.into_inner().map_err(io::IntoInnerError::into_error)?.sync_data()?;
 	Ok(Written { tree, bytes: written, digest: checksum.map(|checksum| checksum.finalize()) })
@@ -1421,6 +1484,28 @@ mod tests {
 		let response = patch(&sidecar, ALICE, &location, 300, &[4; 700]).await;
 		assert_eq!(content_id_header(&response), Some(hex_id(&[4; 1000])));
 		drop(frames);
+	}
+
+	#[tokio::test]
+	async fn a_long_patch_records_its_progress_as_it_goes() {
+		let sidecar = Sidecar::new();
+		let location = start(&sidecar, ALICE, 1000).await;
+		let (frames, slow_body) = tokio::sync::mpsc::channel::<Result<Bytes, Infallible>>(4);
+		let request = patch_request(&sidecar, ALICE, &location, 0)
+			.header("content-length", 1000)
+			.body(Body::from_stream(tokio_stream_of(slow_body)))
+			.unwrap();
+		let patching = tokio::spawn(crate::app(sidecar.state.clone()).oneshot(request));
+		frames.send(Ok(Bytes::from(vec![6; 300]))).await.unwrap();
+		tokio::time::sleep(CHECKPOINT_INTERVAL * 3 / 2).await;
+		// Recorded while the body is still coming: a crash now would keep the 300 bytes.
+		let id = parse_upload_id(&location["/uploads/".len()..]).unwrap();
+		assert_eq!(sidecar.state.index.upload(&id).unwrap().unwrap().offset, 300);
+
+		frames.send(Ok(Bytes::from(vec![6; 700]))).await.unwrap();
+		drop(frames);
+		let response = patching.await.unwrap().unwrap();
+		assert_eq!(content_id_header(&response), Some(hex_id(&[6; 1000])));
 	}
 
 	#[tokio::test]
