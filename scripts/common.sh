@@ -4,6 +4,7 @@ set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pop-network/target}"
 export POP_NODE_BIN="${POP_NODE_BIN:-$CARGO_TARGET_DIR/release/pop-node}"
+export POP_SIDECAR_BIN="${POP_SIDECAR_BIN:-$CARGO_TARGET_DIR/release/pop-sidecar}"
 # The wasm runtime is built by substrate-wasm-builder in release mode regardless of this profile.
 export CARGO_INCREMENTAL=0
 log() { printf '\033[1m[pop]\033[0m %s\n' "$*" >&2; }

@@ -1,0 +1,242 @@
+// A dapp's uploader against the real pop-sidecar binary, with no node running: tus-js-client
+// uploads a few MiB signed by //Alice, the connection is cut half way by a proxy, the upload
+// resumes from its URL, and the Pop-Content-Id the sidecar reports must equal the content id
+// computed here (an independent implementation of the commitment, checked against the
+// published test vectors). An upload signed with the wrong key is refused and changes nothing.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, createWriteStream } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Keyring } from '@polkadot/keyring';
+import { stringToU8a, u8aToHex, u8aWrapBytes } from '@polkadot/util';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import * as tus from 'tus-js-client';
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function sidecarBinary() {
+  if (process.env.POP_SIDECAR_BIN) return process.env.POP_SIDECAR_BIN;
+  const target = process.env.CARGO_TARGET_DIR ?? join(homedir(), '.cache/pop-network/target');
+  return join(target, 'release/pop-sidecar');
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// The commitment of pallets/primitives/src/commitment.rs: 1 KiB leaves, leaf = sha256(0x00 ‖
+// leaf zero-padded), node = sha256(0x01 ‖ left ‖ right), an odd last node moves up unchanged,
+// id = sha256(0x02 ‖ root ‖ size as u64 LE).
+const LEAF_SIZE = 1024;
+const sha256 = (...parts) => parts.reduce((hash, part) => hash.update(part), createHash('sha256')).digest();
+
+function contentId(bytes) {
+  let level = [];
+  for (let start = 0; start < bytes.length; start += LEAF_SIZE) {
+    const leaf = Buffer.alloc(LEAF_SIZE);
+    bytes.subarray(start, start + LEAF_SIZE).copy(leaf);
+    level.push(sha256(Buffer.from([0]), leaf));
+  }
+  while (level.length > 1) {
+    const up = [];
+    for (let i = 0; i < level.length; i += 2) {
+      up.push(i + 1 < level.length ? sha256(Buffer.from([1]), level[i], level[i + 1]) : level[i]);
+    }
+    level = up;
+  }
+  const size = Buffer.alloc(8);
+  size.writeBigUInt64LE(BigInt(bytes.length));
+  return `0x${sha256(Buffer.from([2]), level[0], size).toString('hex')}`;
+}
+
+/** An auth token (see content-sidecar/src/auth.rs): `<ss58>.<expires>.<0x signature>`. */
+function token(pair, audience, { signer = pair, wrap = false } = {}) {
+  const expires = Math.floor(Date.now() / 1000) + 600;
+  const message = stringToU8a(`pop-sidecar-auth:v1:${audience}:${expires}`);
+  // The Polkadot.js extension's signRaw signs the message wrapped in <Bytes>…</Bytes>.
+  const signature = signer.sign(wrap ? u8aWrapBytes(message) : message);
+  return `PopSr25519 ${pair.address}.${expires}.${u8aToHex(signature)}`;
+}
+
+/** Starts pop-sidecar on a free port and a fresh data dir; returns its URL and `stop`. */
+async function startSidecar() {
+  const dir = mkdtempSync(join(tmpdir(), 'pop-sidecar-'));
+  const url = `http://127.0.0.1:${await freePort()}`;
+  const logPath = join(dir, 'sidecar.log');
+  const log = createWriteStream(logPath);
+  const child = spawn(sidecarBinary(), [
+    'run', '--data-dir', join(dir, 'data'), '--listen', url.slice('http://'.length),
+    '--public-url', url,
+    // No node listens there: the sidecar must serve anyway.
+    '--node-url', `ws://127.0.0.1:${await freePort()}`,
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  let exited = null;
+  child.on('exit', (code) => { exited = code; });
+  const logTail = () => readFileSync(logPath, 'utf8').split('\n').slice(-30).join('\n');
+
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (exited !== null) throw new Error(`pop-sidecar exited with ${exited}:\n${logTail()}`);
+    if (Date.now() > deadline) throw new Error(`pop-sidecar not up in 30 s:\n${logTail()}`);
+    const health = await fetch(`${url}/health`).catch(() => null);
+    if (health?.ok) break;
+    await sleep(100);
+  }
+
+  async function stop() {
+    if (exited === null) {
+      const done = new Promise((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      const fallback = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await done;
+      clearTimeout(fallback);
+    }
+    rmSync(dir, { recursive: true, force: true });
+    return exited;
+  }
+  return { url, stop, logTail };
+}
+
+/** A TCP proxy to `target` that drops the connection once `cutAfter` bytes went through. */
+function startCuttingProxy(target, cutAfter) {
+  const { hostname, port } = new URL(target);
+  const server = createServer((client) => {
+    const upstream = connect(Number(port), hostname);
+    let forwarded = 0;
+    client.on('data', (data) => {
+      forwarded += data.length;
+      if (forwarded > cutAfter) {
+        client.destroy();
+        upstream.destroy();
+      } else {
+        upstream.write(data);
+      }
+    });
+    upstream.on('data', (data) => client.write(data));
+    for (const [from, to] of [[client, upstream], [upstream, client]]) {
+      from.on('error', () => to.destroy());
+      from.on('close', () => to.destroy());
+    }
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() });
+    });
+  });
+}
+
+// Runs a tus upload to its end; resolves with the upload, the responses it saw and its error,
+// if it failed.
+function runUpload(bytes, options) {
+  return new Promise((resolve) => {
+    const responses = [];
+    const upload = new tus.Upload(bytes, {
+      metadata: { filename: 'clip.mp4', filetype: 'video/mp4' },
+      retryDelays: null,
+      ...options,
+      onAfterResponse: (request, response) => {
+        responses.push({ method: request.getMethod(), status: response.getStatus(), response });
+      },
+      onSuccess: () => resolve({ upload, responses }),
+      onError: (error) => resolve({ upload, responses, error }),
+    });
+    upload.start();
+  });
+}
+
+describe('pop-sidecar with tus-js-client', () => {
+  let sidecar;
+  let alice;
+  let bob;
+
+  before(async () => {
+    await cryptoWaitReady();
+    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+    alice = keyring.addFromUri('//Alice');
+    bob = keyring.addFromUri('//Bob');
+    sidecar = await startSidecar();
+  });
+
+  after(async () => {
+    if (sidecar) assert.equal(await sidecar.stop(), 0, 'pop-sidecar exits cleanly on SIGTERM');
+  });
+
+  it('computes content ids as the published test vectors say', () => {
+    const vectors = JSON.parse(readFileSync(join(REPO, 'pallets/primitives/test-vectors/commitment.json')));
+    for (const vector of vectors.vectors) {
+      const bytes = Buffer.from(Array.from({ length: vector.size }, (_, i) => i % 251));
+      assert.equal(contentId(bytes), `0x${vector.id}`, vector.name);
+    }
+  });
+
+  it('resumes an upload cut half way and reports its content id', async () => {
+    const bytes = randomBytes(6 * 1024 * 1024 + 123);
+    const headers = { Authorization: token(alice, sidecar.url) };
+    const proxy = await startCuttingProxy(sidecar.url, bytes.length / 2);
+    const cut = await runUpload(bytes, { endpoint: `${proxy.url}/uploads`, headers });
+    proxy.close();
+    assert.ok(cut.error, 'the cut upload fails');
+    const path = new URL(cut.upload.url).pathname;
+    assert.match(path, /^\/uploads\/[0-9a-f]{32}$/);
+
+    const resumed = await runUpload(bytes, {
+      uploadUrl: `${sidecar.url}${path}`, headers, retryDelays: [100, 500, 1000],
+    });
+    assert.equal(resumed.error, undefined, `${resumed.error}`);
+    const [asked] = resumed.responses.filter((r) => r.method === 'HEAD');
+    const resumedAt = Number(asked.response.getHeader('Upload-Offset'));
+    assert.ok(resumedAt > 0 && resumedAt <= bytes.length / 2, `resumed at ${resumedAt}`);
+    const last = resumed.responses.at(-1);
+    assert.equal(last.method, 'PATCH');
+    assert.equal(last.response.getHeader('Pop-Content-Id'), contentId(bytes));
+
+    const head = await fetch(`${sidecar.url}${path}`, {
+      method: 'HEAD', headers: { ...headers, 'Tus-Resumable': '1.0.0' },
+    });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('upload-offset'), String(bytes.length));
+    assert.equal(head.headers.get('upload-length'), String(bytes.length));
+    assert.equal(head.headers.get('pop-content-id'), contentId(bytes));
+  });
+
+  it('accepts a token signed as the Polkadot.js extension signs', async () => {
+    const bytes = randomBytes(3000);
+    const { error, responses } = await runUpload(bytes, {
+      endpoint: `${sidecar.url}/uploads`, headers: { Authorization: token(bob, sidecar.url, { wrap: true }) },
+    });
+    assert.equal(error, undefined, `${error}`);
+    assert.equal(responses.at(-1).response.getHeader('Pop-Content-Id'), contentId(bytes));
+  });
+
+  it('refuses an upload signed with the wrong key and creates nothing', async () => {
+    const created = async () => {
+      const metrics = await (await fetch(`${sidecar.url}/metrics`)).text();
+      return Number(metrics.match(/^pop_sidecar_uploads_created_total (\d+)$/m)[1]);
+    };
+    const before = await created();
+    const forged = token(alice, sidecar.url, { signer: bob });
+    const { error } = await runUpload(randomBytes(1000), {
+      endpoint: `${sidecar.url}/uploads`, headers: { Authorization: forged },
+    });
+    assert.ok(error, 'the upload fails');
+    assert.equal(error.originalResponse.getStatus(), 401);
+    assert.match(error.originalResponse.getBody(), /signature/);
+    assert.equal(await created(), before);
+  });
+});
