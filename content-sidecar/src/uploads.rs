@@ -63,7 +63,7 @@ use sha2::digest::DynDigest;
 use std::{
 	collections::{HashMap, HashSet},
 	fs::{self, File, OpenOptions},
-	io::{self, BufWriter, Read, Seek, SeekFrom, Write},
+	io::{self, Read, Seek, SeekFrom, Write},
 	path::{Path, PathBuf},
 	sync::{Arc, Mutex, MutexGuard, PoisonError},
 	time::Duration,
@@ -95,8 +95,8 @@ const RELEASE_TIMEOUT: Duration = Duration::from_secs(10);
 const RELEASE_RETRY: Duration = Duration::from_millis(50);
 /// Body frames queued between the connection and the disk writer.
 const FRAMES_IN_FLIGHT: usize = 64;
-/// Bytes gathered before a write to the partial file.
-const WRITE_BUFFER: usize = 1 << 20;
+/// Bytes after which the writer fsyncs, so the fsync at the end of a body is short.
+const SYNC_EVERY: u64 = 32 << 20;
 /// How often a long PATCH makes its progress durable and records it, bounding what a crash
 /// mid-body loses.
 const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
@@ -612,17 +612,20 @@ enum Piece {
 }
 
 /// Streams `body` (at most `limit` bytes) into `sink` and fsyncs what was written; returns how
-/// the body ended and what was written. The network and the disk work side by side: frames go
-/// to a blocking writer as they arrive.
+/// the body ended and what was written. The network, the hashing and the disk work side by
+/// side: frames go to a blocking hasher and a blocking writer as they arrive.
 async fn receive(
 	body: Body,
 	sink: Sink,
 	limit: u64,
 	release: &Notify,
 ) -> io::Result<(BodyEnd, Written)> {
-	let checkpoints = sink.checkpoint.is_some();
-	let (pieces, incoming) = tokio::sync::mpsc::channel(FRAMES_IN_FLIGHT);
-	let writer = tokio::task::spawn_blocking(move || write_pieces(incoming, sink));
+	let Sink { file, tree, algorithm, checkpoint } = sink;
+	let checkpoints = checkpoint.is_some();
+	let (to_disk, for_disk) = tokio::sync::mpsc::channel(FRAMES_IN_FLIGHT);
+	let (to_hasher, for_hasher) = tokio::sync::mpsc::channel(FRAMES_IN_FLIGHT);
+	let disk = tokio::task::spawn_blocking(move || write_pieces(for_disk, file, checkpoint));
+	let hasher = tokio::task::spawn_blocking(move || hash_frames(for_hasher, tree, algorithm));
 	let mut stream = body.into_data_stream();
 	let mut ticks = tokio::time::interval(CHECKPOINT_INTERVAL);
 	ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -644,13 +647,19 @@ async fn receive(
 			_ = ticks.tick(), if checkpoints => Piece::Checkpoint,
 			_ = release.notified() => break BodyEnd::Released,
 		};
+		let hashing = match &piece {
+			Piece::Bytes(bytes) => to_hasher.send(bytes.clone()).await.is_ok(),
+			Piece::Checkpoint => true,
+		};
 		// A closed channel means the writer failed; its error is returned below.
-		if pieces.send(piece).await.is_err() {
+		if !hashing || to_disk.send(piece).await.is_err() {
 			break BodyEnd::Complete;
 		}
 	};
-	drop(pieces);
-	Ok((end, writer.await.map_err(io::Error::other)??))
+	drop((to_disk, to_hasher));
+	let bytes = disk.await.map_err(io::Error::other)??;
+	let (tree, digest) = hasher.await.map_err(io::Error::other)?;
+	Ok((end, Written { tree, bytes, digest }))
 }
 
 /// What a PATCH body brought, durably written to the partial file.
@@ -668,35 +677,53 @@ impl Written {
 	}
 }
 
+/// Appends frames to `file` and makes them durable, calling `checkpoint` (if any) when asked;
+/// returns how many bytes were written.
 fn write_pieces(
 	mut incoming: tokio::sync::mpsc::Receiver<Piece>,
-	sink: Sink,
-) -> io::Result<Written> {
-	let Sink { file, mut tree, algorithm, mut checkpoint } = sink;
-	let mut out = BufWriter::with_capacity(WRITE_BUFFER, file);
-	let mut checksum = algorithm.map(Algorithm::hasher);
-	let (mut written, mut recorded) = (0, 0);
+	mut file: File,
+	mut checkpoint: Option<Checkpoint>,
+) -> io::Result<u64> {
+	let (mut written, mut synced, mut recorded) = (0, 0, 0);
 	while let Some(piece) = incoming.blocking_recv() {
 		match (piece, &mut checkpoint) {
 			(Piece::Bytes(frame), _) => {
-				out.write_all(&frame)?;
-				tree.update(&frame);
-				if let Some(checksum) = &mut checksum {
-					checksum.update(&frame);
-				}
+				// Frames are mostly hundreds of KiB: written as they come, without a buffer.
+				file.write_all(&frame)?;
 				written += frame.len() as u64;
+				// Syncing as the bytes come keeps the last fsync short.
+				if written - synced >= SYNC_EVERY {
+					file.sync_data()?;
+					synced = written;
+				}
 			}
 			(Piece::Checkpoint, Some(checkpoint)) if written > recorded => {
-				out.flush()?;
-				out.get_ref().sync_data()?;
+				file.sync_data()?;
+				synced = written;
 				checkpoint(written)?;
 				recorded = written;
 			}
 			(Piece::Checkpoint, _) => {}
 		}
 	}
-	out.into_inner().map_err(io::IntoInnerError::into_error)?.sync_data()?;
-	Ok(Written { tree, bytes: written, digest: checksum.map(|checksum| checksum.finalize()) })
+	file.sync_data()?;
+	Ok(written)
+}
+
+/// Hashes frames into `tree`, and with `algorithm` when given; returns the tree and the digest.
+fn hash_frames(
+	mut incoming: tokio::sync::mpsc::Receiver<Bytes>,
+	mut tree: TreeBuilder,
+	algorithm: Option<Algorithm>,
+) -> (TreeBuilder, Option<Box<[u8]>>) {
+	let mut checksum = algorithm.map(Algorithm::hasher);
+	while let Some(frame) = incoming.blocking_recv() {
+		tree.update(&frame);
+		if let Some(checksum) = &mut checksum {
+			checksum.update(&frame);
+		}
+	}
+	(tree, checksum.map(|checksum| checksum.finalize()))
 }
 
 /// Opens a partial file for appending at `offset`, cutting off bytes past it (they were never
