@@ -153,7 +153,8 @@ pub fn caller(headers: &HeaderMap, uri: &Uri, audience: &str) -> Result<Option<A
 pub fn require_caller(headers: &HeaderMap, uri: &Uri, audience: &str) -> Result<Account, ApiError> {
 	caller(headers, uri, audience)?.ok_or_else(|| {
 		ApiError::Unauthorized(format!(
-			"this needs a signed request: `Authorization: {SCHEME} <token>` or `?{QUERY_PARAMETER}=<token>`"
+			"this needs a signed request: `Authorization: {SCHEME} <token>` or \
+			 `?{QUERY_PARAMETER}=<token>`"
 		))
 	})
 }

@@ -65,18 +65,38 @@ pub struct Config {
 	)]
 	pub public_url: String,
 	/// Largest upload accepted, in bytes or with a unit (KiB, MiB, GiB, TiB).
-	#[arg(long, env = "POP_SIDECAR_MAX_UPLOAD_SIZE", default_value = "4GiB", value_parser = parse_size)]
+	#[arg(
+		long,
+		env = "POP_SIDECAR_MAX_UPLOAD_SIZE",
+		default_value = "4GiB",
+		value_parser = parse_size
+	)]
 	pub max_upload_size: u64,
 	/// Bytes one account may hold in uploads not yet registered on chain (in progress or
 	/// finished), in bytes or with a unit.
-	#[arg(long, env = "POP_SIDECAR_QUOTA_PER_ACCOUNT", default_value = "16GiB", value_parser = parse_size)]
+	#[arg(
+		long,
+		env = "POP_SIDECAR_QUOTA_PER_ACCOUNT",
+		default_value = "16GiB",
+		value_parser = parse_size
+	)]
 	pub quota_per_account: u64,
 	/// How long an upload may stay idle, or finished but unregistered on chain, before it is
 	/// deleted (e.g. `1h`, `30m`, `90s`).
-	#[arg(long, env = "POP_SIDECAR_UNREGISTERED_TTL", default_value = "1h", value_parser = humantime::parse_duration)]
+	#[arg(
+		long,
+		env = "POP_SIDECAR_UNREGISTERED_TTL",
+		default_value = "1h",
+		value_parser = humantime::parse_duration
+	)]
 	pub unregistered_ttl: Duration,
 	/// How often expired uploads are looked for.
-	#[arg(long, env = "POP_SIDECAR_GC_INTERVAL", default_value = "1m", value_parser = humantime::parse_duration)]
+	#[arg(
+		long,
+		env = "POP_SIDECAR_GC_INTERVAL",
+		default_value = "1m",
+		value_parser = humantime::parse_duration
+	)]
 	pub gc_interval: Duration,
 	/// Log format; the level comes from `RUST_LOG` (default `info`).
 	#[arg(long, env = "POP_SIDECAR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Compact)]

@@ -58,7 +58,8 @@ pub fn app(state: AppState) -> Router {
 			TraceLayer::new_for_http()
 				// The path only: a query may carry an auth token.
 				.make_span_with(|request: &Request| {
-					tracing::info_span!("http", method = %request.method(), path = request.uri().path())
+					let path = request.uri().path();
+					tracing::info_span!("http", method = %request.method(), path)
 				})
 				.on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
 		)

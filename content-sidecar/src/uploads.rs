@@ -529,20 +529,24 @@ impl Uploads {
 		doomed: impl Fn(&Account, &ItemRecord) -> bool,
 	) -> Result<bool, ApiError> {
 		let _items = lock(&self.unregistered_items);
-		match self.index.item(id)? {
-			Some(item) if matches!(item.state, ItemState::Uploaded { owner } if doomed(&owner, &item)) =>
-			{
-				// The record goes last: until then a crash leaves it for the next collection.
-				match self.store.remove(id) {
-					Err(StoreError::NotFound(_)) | Ok(()) => {}
-					Err(error) => return Err(error.into()),
-				}
-				self.index.remove_item(id)?;
-				self.index.flush()?;
-				Ok(true)
-			}
-			_ => Ok(false),
+		let condemned = match self.index.item(id)? {
+			Some(item) => match item.state {
+				ItemState::Uploaded { owner } => doomed(&owner, &item),
+				_ => false,
+			},
+			None => false,
+		};
+		if !condemned {
+			return Ok(false);
 		}
+		// The record goes last: until then a crash leaves it for the next collection.
+		match self.store.remove(id) {
+			Err(StoreError::NotFound(_)) | Ok(()) => {}
+			Err(error) => return Err(error.into()),
+		}
+		self.index.remove_item(id)?;
+		self.index.flush()?;
+		Ok(true)
 	}
 
 	/// Deletes sessions idle since before `cutoff_ms`, except those a request is using; returns
@@ -752,7 +756,8 @@ fn empty_upload() -> ApiError {
 
 fn too_long(remaining: u64) -> ApiError {
 	ApiError::TooLarge(format!(
-		"the body is longer than the {remaining} bytes the upload still needs; nothing of it was kept"
+		"the body is longer than the {remaining} bytes the upload still needs; nothing of it was \
+		 kept"
 	))
 }
 
@@ -838,7 +843,8 @@ fn item_mime(metadata: &HashMap<String, Vec<u8>>) -> Result<String, ApiError> {
 		.map(str::to_owned)
 		.ok_or_else(|| {
 			ApiError::BadRequest(format!(
-				"Upload-Metadata filetype must be a media type such as video/mp4 (at most {LONGEST} bytes)"
+				"Upload-Metadata filetype must be a media type such as video/mp4, at most \
+				 {LONGEST} bytes"
 			))
 		})
 }
