@@ -47,7 +47,7 @@ pub enum LogFormat {
 #[derive(Args, Clone, Debug)]
 pub struct Config {
 	/// Address the HTTP server listens on.
-	#[arg(long, env = "POP_SIDECAR_LISTEN", default_value = "127.0.0.1:8090")]
+	#[arg(long, env = "POP_SIDECAR_LISTEN", default_value = "127.0.0.1:8080")]
 	pub listen: SocketAddr,
 	/// Directory holding content, uploads and the index.
 	#[arg(long, env = "POP_SIDECAR_DATA_DIR", default_value = "./sidecar-data")]
@@ -60,10 +60,15 @@ pub struct Config {
 	#[arg(
 		long,
 		env = "POP_SIDECAR_PUBLIC_URL",
-		default_value = "http://127.0.0.1:8090",
+		default_value = "http://127.0.0.1:8080",
 		value_parser = parse_public_url
 	)]
 	pub public_url: String,
+	/// Secret URI of the masternode's proof key (a mnemonic, a `0x` seed or a dev path like
+	/// `//Alice//stash`, the dev chain's masternode), with which proofs and confirmations are
+	/// signed. Keep it out of the command line in production: use the environment.
+	#[arg(long, env = "POP_SIDECAR_PROOF_KEY", default_value = "//Alice//stash")]
+	pub proof_key: String,
 	/// Largest upload accepted, in bytes or with a unit (KiB, MiB, GiB, TiB).
 	#[arg(
 		long,
@@ -148,10 +153,10 @@ mod tests {
 	#[test]
 	fn defaults_suit_a_dev_chain() {
 		let config = Config::with_data_dir("/data".into());
-		assert_eq!(config.listen, "127.0.0.1:8090".parse().unwrap());
+		assert_eq!(config.listen, "127.0.0.1:8080".parse().unwrap());
 		assert_eq!(config.data_dir, PathBuf::from("/data"));
 		assert_eq!(config.node_url, "ws://127.0.0.1:9944");
-		assert_eq!(config.public_url, "http://127.0.0.1:8090");
+		assert_eq!(config.public_url, "http://127.0.0.1:8080");
 		assert_eq!(config.max_upload_size, 4 << 30);
 		assert_eq!(config.quota_per_account, 16 << 30);
 		assert_eq!(config.unregistered_ttl, Duration::from_secs(3600));

@@ -9,6 +9,8 @@
 //! - [`uploads`]: resumable tus uploads at `/uploads`.
 //! - [`streaming`]: `GET`/`HEAD /content/{id}` with ranges.
 //! - [`grants`]: the seam to the chain's access grants for priced content.
+//! - [`chain`]: the subxt client that answers challenges, replicates and confirms content,
+//!   and reads grants.
 //! - [`ops`] and [`metrics`]: `/health` and `/metrics`.
 //! - [`gc`]: deleting uploads not registered in time.
 //! - [`error`]: the HTTP layer's one error type.
@@ -20,6 +22,7 @@
 
 pub mod auth;
 pub mod blob_store;
+pub mod chain;
 pub mod config;
 pub mod error;
 pub mod gc;

@@ -3,10 +3,9 @@
 use axum::serve::ListenerExt;
 use clap::Parser;
 use pop_sidecar::{
+	chain::{self, ChainGrants, Connection, ProofKey},
 	config::{Cli, Command, Config, LogFormat},
-	gc,
-	grants::MemoryGrants,
-	index, state, unix_time_ms, AppState,
+	gc, index, state, unix_time_ms, AppState,
 };
 use std::{error::Error, io::IsTerminal, path::Path, process::ExitCode, sync::Arc, time::Duration};
 use tracing_subscriber::EnvFilter;
@@ -32,8 +31,9 @@ fn main() -> ExitCode {
 #[tokio::main]
 async fn run(config: Config) -> Result<(), Box<dyn Error>> {
 	init_logs(config.log_format);
-	// No chain client yet: no grants, so priced content is refused rather than given away.
-	let state = AppState::open(config.clone(), Arc::new(MemoryGrants::default()))?;
+	let proof_key = ProofKey::from_uri(&config.proof_key)?;
+	let connection = Connection::default();
+	let state = AppState::open(config.clone(), Arc::new(ChainGrants(connection.clone())))?;
 	let listener = tokio::net::TcpListener::bind(config.listen).await?;
 	tracing::info!(
 		listen = %listener.local_addr()?,
@@ -43,6 +43,8 @@ async fn run(config: Config) -> Result<(), Box<dyn Error>> {
 		"pop-sidecar serving"
 	);
 	let collector = tokio::spawn(gc::run_periodically(state.clone(), config.gc_interval));
+	let follower =
+		tokio::spawn(chain::run(state.clone(), connection, config.node_url.clone(), proof_key));
 
 	let (signalled, on_signal) = tokio::sync::oneshot::channel();
 	let listener = listener.tap_io(|stream| {
@@ -65,6 +67,7 @@ async fn run(config: Config) -> Result<(), Box<dyn Error>> {
 		},
 	}
 	collector.abort();
+	follower.abort();
 	state.index.flush()?;
 	tracing::info!("stopped");
 	Ok(())

@@ -67,7 +67,7 @@ mod tests {
 		let health: serde_json::Value = serde_json::from_slice(&body_of(response).await).unwrap();
 		assert_eq!(health["status"], "ok");
 		assert_eq!(health["version"], env!("CARGO_PKG_VERSION"));
-		assert_eq!(health["audience"], "http://127.0.0.1:8090");
+		assert_eq!(health["audience"], "http://127.0.0.1:8080");
 		assert_eq!(health["items_stored"], 1);
 		assert_eq!(health["disk_bytes"], 1234);
 	}

@@ -12,7 +12,7 @@ export function nodeBinary() {
   return join(target, 'release/pop-node');
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -86,7 +86,7 @@ export async function startNode(chainArgs) {
   }
   // A JSON-RPC call that bypasses @polkadot/api's own encoding and checks.
   const rawRpc = (method, params) => api._rpcCore.provider.send(method, params);
-  return { api, stop, logTail, rawRpc, p2pPort };
+  return { api, stop, logTail, rawRpc, p2pPort, rpcUrl: `ws://127.0.0.1:${rpcPort}` };
 }
 
 /**

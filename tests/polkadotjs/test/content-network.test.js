@@ -1,0 +1,174 @@
+// The whole content path on real processes: a dev pop-node and two pop-sidecars, one for
+// Alice's masternode and one for Bob's. A creator uploads to Alice's sidecar with tus-js-client
+// and registers the item with Polkadot.js; Bob's sidecar replicates it (killed with SIGKILL
+// while at it, and restarted) and both confirm; both answer the chain's challenges and earn
+// proof points; `curl` range reads return the exact bytes from either; then the file is deleted
+// from Bob's disk, his challenges fail, and the chain records the faults, slashes and jails
+// him, and moves his replica to Charlie's masternode.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import * as tus from 'tus-js-client';
+import { sendAndFinalize, startDevNode } from '../lib/node.js';
+import { authHeader, startSidecar } from '../lib/sidecar.js';
+import { contentId } from '../lib/commitment.js';
+
+const POP = 10n ** 12n;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const run = promisify(execFile);
+
+describe('content network: node, two sidecars, upload, replication, proofs, faults', () => {
+  let node; let api;
+  let sidecarA; let sidecarB;
+  let alice; let bob; let charlie; let dave;
+  const bytes = randomBytes(3 * 1024 * 1024 + 777);
+  const id = contentId(bytes);
+  const hex = id.slice(2);
+  const contentEvents = [];
+
+  const named = (name, who) => contentEvents.filter(
+    (e) => e.method === name && (who === undefined || e.data.masternode?.toString() === who.address),
+  );
+  const waitFor = async (what, check, seconds = 150) => {
+    const deadline = Date.now() + seconds * 1000;
+    for (;;) {
+      const found = await check();
+      if (found) return found;
+      if (Date.now() > deadline) {
+        throw new Error(`timed out waiting for ${what}\nsidecar A:\n${sidecarA.logTail()}\nsidecar B:\n${sidecarB.logTail()}`);
+      }
+      await sleep(500);
+    }
+  };
+  const ok = ({ dispatchError }) => assert.equal(dispatchError, undefined, dispatchError?.toString());
+  const isActive = async (who) => (await api.query.delegation.activeSet()).some((a) => a.toString() === who.address);
+  const replicas = async () => (await api.query.content.contents(id)).unwrap().toJSON().replicas;
+
+  before(async () => {
+    await cryptoWaitReady();
+    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+    [alice, bob, charlie, dave] = ['//Alice', '//Bob', '//Charlie', '//Dave'].map((uri) => keyring.addFromUri(uri));
+    node = await startDevNode();
+    api = node.api;
+    await api.query.system.events((records) => {
+      for (const { event } of records) {
+        if (event.section === 'content' || event.section === 'masternodes') contentEvents.push(event);
+      }
+    });
+    sidecarA = await startSidecar({ nodeUrl: node.rpcUrl, proofKey: '//Alice//stash' });
+    sidecarB = await startSidecar({ nodeUrl: node.rpcUrl, proofKey: '//Bob//stash' });
+    // Alice's genesis masternode now serves from sidecar A; Bob registers one served by B.
+    ok(await sendAndFinalize(
+      api.tx.masternodes.update({ endpoint: sidecarA.url, proofKey: null, capacity: null, commission: null }),
+      alice,
+    ));
+    ok(await sendAndFinalize(
+      api.tx.masternodes.register(2_000n * POP, sidecarB.url, keyring.addFromUri('//Bob//stash').address, 1n << 30n, 50_000_000),
+      bob,
+    ));
+  });
+
+  after(async () => {
+    await sidecarA?.stop();
+    await sidecarB?.stop();
+    await node?.stop();
+  });
+
+  it('uploads to Alice\'s sidecar with tus-js-client and registers the item with Polkadot.js', async () => {
+    const upload = await new Promise((resolve, reject) => {
+      const task = new tus.Upload(bytes, {
+        endpoint: `${sidecarA.url}/uploads`,
+        headers: { Authorization: authHeader(dave, sidecarA.url) },
+        metadata: { filename: 'film.mp4', filetype: 'video/mp4' },
+        chunkSize: 1024 * 1024,
+        onError: reject,
+        onSuccess: () => resolve(task),
+      });
+      task.start();
+    });
+    const head = await fetch(upload.url, {
+      method: 'HEAD',
+      headers: { 'Tus-Resumable': '1.0.0', Authorization: authHeader(dave, sidecarA.url) },
+    });
+    assert.equal(head.headers.get('pop-content-id'), id);
+
+    // Bob's masternode is elected at the next era (one minute on the dev chain).
+    await waitFor('Bob in the active set', () => isActive(bob));
+    const { events, dispatchError } = await sendAndFinalize(
+      api.tx.content.registerContent(id, bytes.length, 'video/mp4', 'Film', 0, 2, alice.address),
+      dave,
+    );
+    assert.equal(dispatchError, undefined);
+    const assigned = events.filter((e) => e.method === 'ReplicaAssigned').map((e) => e.data.masternode.toString());
+    assert.deepEqual(assigned, [alice.address, bob.address]);
+  });
+
+  it('Bob\'s sidecar replicates from Alice\'s, survives SIGKILL mid-way, and both confirm', async () => {
+    // Kill Bob's sidecar as soon as it starts on the replica, then start it again.
+    await waitFor('B to start replicating', () => /replica|fetch/i.test(sidecarB.logTail()), 60);
+    await sidecarB.kill();
+    await sidecarB.restart();
+    await waitFor('both replicas confirmed', async () => (await replicas()).every((r) => r.confirmed));
+    const stored = readFileSync(join(sidecarB.dataDir, 'content', hex));
+    assert.ok(stored.equals(bytes), 'the replica is byte for byte the upload');
+    const location = await node.rawRpc('content_locate', [id]);
+    assert.deepEqual(location.holders.map((h) => h.endpoint).sort(), [sidecarA.url, sidecarB.url].sort());
+  });
+
+  it('curl range reads return the exact bytes from both sidecars', async () => {
+    for (const { url } of [sidecarA, sidecarB]) {
+      const target = `${url}/content/${hex}`;
+      for (const [range, start, end] of [['0-99', 0, 100], ['1048570-1048600', 1048570, 1048601],
+        [`${bytes.length - 10}-`, bytes.length - 10, bytes.length], ['-5', bytes.length - 5, bytes.length]]) {
+        const { stdout } = await run('curl', ['-sf', '-r', range, target], { encoding: 'buffer', maxBuffer: 1 << 26 });
+        assert.ok(stdout.equals(bytes.subarray(start, end)), `${url} range ${range}`);
+      }
+      const { stdout } = await run('curl', ['-sf', target], { encoding: 'buffer', maxBuffer: 1 << 26 });
+      assert.ok(stdout.equals(bytes), `${url} whole item`);
+    }
+  });
+
+  it('both sidecars answer challenges for several blocks and earn proof points', async () => {
+    await waitFor('three accepted proofs each', () =>
+      named('ProofAccepted', alice).length >= 3 && named('ProofAccepted', bob).length >= 3);
+    assert.equal(named('ChallengeMissed').length, 0);
+    assert.equal(named('ProofRejected').length, 0);
+    // Bob authors no blocks: his points are proof points.
+    assert.ok((await api.query.rewards.eraPoints(bob.address)).toNumber() > 0);
+    const metrics = await (await fetch(`${sidecarB.url}/metrics`)).text();
+    assert.match(metrics, /pop_sidecar_proofs_sent_total [1-9]/);
+  });
+
+  it('a file deleted from Bob\'s disk fails its challenges: faults, slash, jail, and the replica moves', async () => {
+    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+    ok(await sendAndFinalize(
+      api.tx.masternodes.register(2_000n * POP, 'http://127.0.0.1:9', keyring.addFromUri('//Charlie//stash').address, 1n << 30n, 0),
+      charlie,
+    ));
+    await waitFor('Charlie in the active set', () => isActive(charlie));
+    const bondBefore = (await api.query.masternodes.masternodes(bob.address)).unwrap().toJSON().bond;
+    rmSync(join(sidecarB.dataDir, 'content', hex));
+    assert.ok(!existsSync(join(sidecarB.dataDir, 'content', hex)));
+    await waitFor('Bob punished', () => named('MasternodePunished', bob).length > 0, 120);
+    assert.ok(named('ChallengeMissed', bob).length >= 1);
+    assert.ok(named('FaultRecorded', bob).length >= 3);
+    const slashed = contentEvents.find((e) => e.section === 'masternodes' && e.method === 'Slashed');
+    assert.equal(slashed.data.operator.toString(), bob.address);
+    assert.ok(contentEvents.some((e) => e.section === 'masternodes' && e.method === 'Jailed'));
+    const node = (await api.query.masternodes.masternodes(bob.address)).unwrap().toJSON();
+    assert.equal(node.status, 'Jailed');
+    assert.ok(BigInt(node.bond) < BigInt(bondBefore));
+    await waitFor('the replica moved to Charlie', async () =>
+      named('ReplicaDropped', bob).length > 0 && named('ReplicaAssigned', charlie).length > 0);
+    const holders = (await replicas()).map((r) => r.holder);
+    assert.deepEqual(holders.sort(), [alice.address, charlie.address].sort());
+    // Alice never missed.
+    assert.equal(named('ChallengeMissed', alice).length, 0);
+  });
+});
