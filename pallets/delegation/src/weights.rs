@@ -1,6 +1,6 @@
 //! Weights of `pallet_delegation`, measured by its benchmarks (`benchmarking.rs`).
 //!
-//! Measured on 2026-11-24 on AMD EPYC with pop-node 0.1.0-b0001b7a6f8, wasm compiled,
+//! Measured on 2026-11-25 on AMD EPYC with pop-node 0.1.0-ecf6ca64a2f, wasm compiled,
 //! dev genesis; calls 50 steps × 20 repeats, rotate_era 5 × 2.
 
 //! Proof sizes are not estimated: POP is a solochain, and its blocks have no proof-size limit.
@@ -26,39 +26,39 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn delegate() -> Weight {
 		// Measured proof size: 1259 bytes.
-		// Fastest run: 117_855 ns.
-		Weight::from_parts(122_432_000, 0)
+		// Fastest run: 116_343 ns.
+		Weight::from_parts(125_106_000, 0)
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	fn undelegate() -> Weight {
 		// Measured proof size: 1019 bytes.
-		// Fastest run: 73_389 ns.
-		Weight::from_parts(77_405_000, 0)
+		// Fastest run: 72_388 ns.
+		Weight::from_parts(78_467_000, 0)
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	fn redelegate() -> Weight {
 		// Measured proof size: 1595 bytes.
-		// Fastest run: 101_892 ns.
-		Weight::from_parts(108_561_000, 0)
+		// Fastest run: 99_308 ns.
+		Weight::from_parts(105_907_000, 0)
 			.saturating_add(T::DbWeight::get().reads(11))
 			.saturating_add(T::DbWeight::get().writes(8))
 	}
 	fn withdraw_unbonded(c: u32, ) -> Weight {
 		// Measured proof size: 661 + c × 20 bytes.
-		// Fastest run: 58_037 ns.
-		Weight::from_parts(62_287_751, 0)
-			.saturating_add(Weight::from_parts(7_830, 0).saturating_mul(c.into()))
+		// Fastest run: 58_066 ns.
+		Weight::from_parts(61_336_524, 0)
+			.saturating_add(Weight::from_parts(145_967, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
 	fn rotate_era(m: u32, d: u32, ) -> Weight {
-		// Measured proof size: 10080 + m × 218 bytes.
-		// Fastest run: 428_808 ns.
-		Weight::from_parts(428_808_000, 0)
-			.saturating_add(Weight::from_parts(25_209_665, 0).saturating_mul(m.into()))
-			.saturating_add(Weight::from_parts(60_208, 0).saturating_mul(d.into()))
+		// Measured proof size: 10081 + m × 218 bytes.
+		// Fastest run: 384_362 ns.
+		Weight::from_parts(384_362_000, 0)
+			.saturating_add(Weight::from_parts(26_800_613, 0).saturating_mul(m.into()))
+			.saturating_add(Weight::from_parts(80_734, 0).saturating_mul(d.into()))
 			.saturating_add(T::DbWeight::get().reads(64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(91))
@@ -69,39 +69,39 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 impl WeightInfo for () {
 	fn delegate() -> Weight {
 		// Measured proof size: 1259 bytes.
-		// Fastest run: 117_855 ns.
-		Weight::from_parts(122_432_000, 0)
+		// Fastest run: 116_343 ns.
+		Weight::from_parts(125_106_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(7))
 			.saturating_add(RocksDbWeight::get().writes(5))
 	}
 	fn undelegate() -> Weight {
 		// Measured proof size: 1019 bytes.
-		// Fastest run: 73_389 ns.
-		Weight::from_parts(77_405_000, 0)
+		// Fastest run: 72_388 ns.
+		Weight::from_parts(78_467_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(8))
 			.saturating_add(RocksDbWeight::get().writes(6))
 	}
 	fn redelegate() -> Weight {
 		// Measured proof size: 1595 bytes.
-		// Fastest run: 101_892 ns.
-		Weight::from_parts(108_561_000, 0)
+		// Fastest run: 99_308 ns.
+		Weight::from_parts(105_907_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(11))
 			.saturating_add(RocksDbWeight::get().writes(8))
 	}
 	fn withdraw_unbonded(c: u32, ) -> Weight {
 		// Measured proof size: 661 + c × 20 bytes.
-		// Fastest run: 58_037 ns.
-		Weight::from_parts(62_287_751, 0)
-			.saturating_add(Weight::from_parts(7_830, 0).saturating_mul(c.into()))
+		// Fastest run: 58_066 ns.
+		Weight::from_parts(61_336_524, 0)
+			.saturating_add(Weight::from_parts(145_967, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(4))
 			.saturating_add(RocksDbWeight::get().writes(3))
 	}
 	fn rotate_era(m: u32, d: u32, ) -> Weight {
-		// Measured proof size: 10080 + m × 218 bytes.
-		// Fastest run: 428_808 ns.
-		Weight::from_parts(428_808_000, 0)
-			.saturating_add(Weight::from_parts(25_209_665, 0).saturating_mul(m.into()))
-			.saturating_add(Weight::from_parts(60_208, 0).saturating_mul(d.into()))
+		// Measured proof size: 10081 + m × 218 bytes.
+		// Fastest run: 384_362 ns.
+		Weight::from_parts(384_362_000, 0)
+			.saturating_add(Weight::from_parts(26_800_613, 0).saturating_mul(m.into()))
+			.saturating_add(Weight::from_parts(80_734, 0).saturating_mul(d.into()))
 			.saturating_add(RocksDbWeight::get().reads(64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(m.into())))
 			.saturating_add(RocksDbWeight::get().writes(91))
