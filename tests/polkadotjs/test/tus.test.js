@@ -5,113 +5,18 @@
 // published test vectors). An upload signed with the wrong key is refused and changes nothing.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, createWriteStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Keyring } from '@polkadot/keyring';
-import { stringToU8a, u8aToHex, u8aWrapBytes } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import * as tus from 'tus-js-client';
+import { contentId } from '../lib/commitment.js';
+import { authHeader as token, startSidecar } from '../lib/sidecar.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '../../..');
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function sidecarBinary() {
-  if (process.env.POP_SIDECAR_BIN) return process.env.POP_SIDECAR_BIN;
-  const target = process.env.CARGO_TARGET_DIR ?? join(homedir(), '.cache/pop-network/target');
-  return join(target, 'release/pop-sidecar');
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-// The commitment of pallets/primitives/src/commitment.rs: 1 KiB leaves, leaf = sha256(0x00 ‖
-// leaf zero-padded), node = sha256(0x01 ‖ left ‖ right), an odd last node moves up unchanged,
-// id = sha256(0x02 ‖ root ‖ size as u64 LE).
-const LEAF_SIZE = 1024;
-const sha256 = (...parts) => parts.reduce((hash, part) => hash.update(part), createHash('sha256')).digest();
-
-function contentId(bytes) {
-  let level = [];
-  for (let start = 0; start < bytes.length; start += LEAF_SIZE) {
-    const leaf = Buffer.alloc(LEAF_SIZE);
-    bytes.subarray(start, start + LEAF_SIZE).copy(leaf);
-    level.push(sha256(Buffer.from([0]), leaf));
-  }
-  while (level.length > 1) {
-    const up = [];
-    for (let i = 0; i < level.length; i += 2) {
-      up.push(i + 1 < level.length ? sha256(Buffer.from([1]), level[i], level[i + 1]) : level[i]);
-    }
-    level = up;
-  }
-  const size = Buffer.alloc(8);
-  size.writeBigUInt64LE(BigInt(bytes.length));
-  return `0x${sha256(Buffer.from([2]), level[0], size).toString('hex')}`;
-}
-
-/** An auth token (see content-sidecar/src/auth.rs): `<ss58>.<expires>.<0x signature>`. */
-function token(pair, audience, { signer = pair, wrap = false } = {}) {
-  const expires = Math.floor(Date.now() / 1000) + 600;
-  const message = stringToU8a(`pop-sidecar-auth:v1:${audience}:${expires}`);
-  // The Polkadot.js extension's signRaw signs the message wrapped in <Bytes>…</Bytes>.
-  const signature = signer.sign(wrap ? u8aWrapBytes(message) : message);
-  return `PopSr25519 ${pair.address}.${expires}.${u8aToHex(signature)}`;
-}
-
-/** Starts pop-sidecar on a free port and a fresh data dir; returns its URL and `stop`. */
-async function startSidecar() {
-  const dir = mkdtempSync(join(tmpdir(), 'pop-sidecar-'));
-  const url = `http://127.0.0.1:${await freePort()}`;
-  const logPath = join(dir, 'sidecar.log');
-  const log = createWriteStream(logPath);
-  const child = spawn(sidecarBinary(), [
-    'run', '--data-dir', join(dir, 'data'), '--listen', url.slice('http://'.length),
-    '--public-url', url,
-    // No node listens there: the sidecar must serve anyway.
-    '--node-url', `ws://127.0.0.1:${await freePort()}`,
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
-  let exited = null;
-  child.on('exit', (code) => { exited = code; });
-  const logTail = () => readFileSync(logPath, 'utf8').split('\n').slice(-30).join('\n');
-
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (exited !== null) throw new Error(`pop-sidecar exited with ${exited}:\n${logTail()}`);
-    if (Date.now() > deadline) throw new Error(`pop-sidecar not up in 30 s:\n${logTail()}`);
-    const health = await fetch(`${url}/health`).catch(() => null);
-    if (health?.ok) break;
-    await sleep(100);
-  }
-
-  async function stop() {
-    if (exited === null) {
-      const done = new Promise((resolve) => child.on('exit', resolve));
-      child.kill('SIGTERM');
-      const fallback = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await done;
-      clearTimeout(fallback);
-    }
-    rmSync(dir, { recursive: true, force: true });
-    return exited;
-  }
-  return { url, stop, logTail };
-}
 
 /** A TCP proxy to `target` that drops the connection once `cutAfter` bytes went through. */
 function startCuttingProxy(target, cutAfter) {
