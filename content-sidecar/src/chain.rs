@@ -462,6 +462,7 @@ impl Follower {
 		let (state, key, fetching) = (state.clone(), key.clone(), self.fetching.clone());
 		tokio::spawn(async move {
 			for endpoint in &sources {
+				tracing::info!(content = %id_hex(&content), %endpoint, "fetching replica");
 				match fetch(&state, &key, &content, endpoint).await {
 					Ok(()) => {
 						if let Err(error) = mark_registered(&state, &content, &info) {

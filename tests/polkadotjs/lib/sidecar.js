@@ -29,16 +29,18 @@ export function authHeader(pair, audience, { signer = pair, wrap = false } = {})
 
 /**
  * Starts pop-sidecar on a free port with a fresh data dir. `nodeUrl` defaults to a port where
- * no node listens (the sidecar serves anyway); `proofKey` is the masternode's proof key URI.
- * Returns its URL, data dir, `stop` (SIGTERM, then cleans up), `kill` (SIGKILL, keeps the data)
- * and `restart` (same port and data).
+ * no node listens (the sidecar serves anyway); `proofKey` is the masternode's proof key URI;
+ * `publicUrl` is where clients reach it (default: its own address), the audience of tokens.
+ * Returns its URL, public URL, data dir, `stop` (SIGTERM, then cleans up), `kill` (SIGKILL,
+ * keeps the data) and `restart` (same port and data).
  */
-export async function startSidecar({ nodeUrl, proofKey } = {}) {
+export async function startSidecar({ nodeUrl, proofKey, publicUrl } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'pop-sidecar-'));
   const dataDir = join(dir, 'data');
   const url = `http://127.0.0.1:${await freePort()}`;
   const args = [
-    'run', '--data-dir', dataDir, '--listen', url.slice('http://'.length), '--public-url', url,
+    'run', '--data-dir', dataDir, '--listen', url.slice('http://'.length),
+    '--public-url', publicUrl ?? url,
     '--node-url', nodeUrl ?? `ws://127.0.0.1:${await freePort()}`,
     ...(proofKey ? ['--proof-key', proofKey] : []),
   ];
@@ -46,7 +48,8 @@ export async function startSidecar({ nodeUrl, proofKey } = {}) {
   const log = createWriteStream(logPath, { flags: 'a' });
   let child;
   let exited;
-  const logTail = () => readFileSync(logPath, 'utf8').split('\n').slice(-40).join('\n');
+  const logText = () => readFileSync(logPath, 'utf8');
+  const logTail = () => logText().split('\n').slice(-40).join('\n');
 
   async function launch() {
     exited = null;
@@ -77,7 +80,9 @@ export async function startSidecar({ nodeUrl, proofKey } = {}) {
   await launch();
   return {
     url,
+    publicUrl: publicUrl ?? url,
     dataDir,
+    logText,
     logTail,
     /** Stops with SIGTERM (graceful) and removes the data; resolves with the exit code. */
     async stop() {

@@ -1,7 +1,8 @@
 // The whole content path on real processes: a dev pop-node and two pop-sidecars, one for
-// Alice's masternode and one for Bob's. A creator uploads to Alice's sidecar with tus-js-client
-// and registers the item with Polkadot.js; Bob's sidecar replicates it (killed with SIGKILL
-// while at it, and restarted) and both confirm; both answer the chain's challenges and earn
+// Alice's masternode (behind a TCP proxy, its public address) and one for Bob's. A creator
+// uploads to Alice's sidecar with tus-js-client and registers the item with Polkadot.js; Bob's
+// sidecar replicates it, is killed with SIGKILL while the proxy holds the transfer half way,
+// is restarted and fetches it again; both confirm; both answer the chain's challenges and earn
 // proof points; `curl` range reads return the exact bytes from either; then the file is deleted
 // from Bob's disk, his challenges fail, and the chain records the faults, slashes and jails
 // him, and moves his replica to Charlie's masternode.
@@ -9,7 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Keyring } from '@polkadot/keyring';
@@ -23,9 +25,60 @@ const POP = 10n ** 12n;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const run = promisify(execFile);
 
+/**
+ * A TCP proxy to `proxy.target`. After `proxy.hold(n)`, the response to a `GET /content/`
+ * request stops after `n` bytes (`proxy.held` resolves) until `proxy.release()`.
+ */
+function startHoldingProxy() {
+  const paused = new Set();
+  const proxy = {
+    target: null,
+    holdAfter: null,
+    held: null,
+    hold(bytes) {
+      proxy.holdAfter = bytes;
+      proxy.held = new Promise((resolve) => { proxy.onHeld = resolve; });
+    },
+    release() {
+      proxy.holdAfter = null;
+      for (const upstream of paused) upstream.resume();
+      paused.clear();
+    },
+  };
+  const server = createServer((client) => {
+    const upstream = connect(Number(new URL(proxy.target).port), '127.0.0.1');
+    let isContent = false;
+    let forwarded = 0;
+    client.on('data', (data) => {
+      if (data.toString('latin1').startsWith('GET /content/')) isContent = true;
+      upstream.write(data);
+    });
+    upstream.on('data', (data) => {
+      client.write(data);
+      forwarded += data.length;
+      if (isContent && proxy.holdAfter !== null && forwarded > proxy.holdAfter) {
+        upstream.pause();
+        paused.add(upstream);
+        proxy.onHeld();
+      }
+    });
+    for (const [from, to] of [[client, upstream], [upstream, client]]) {
+      from.on('error', () => to.destroy());
+      from.on('close', () => to.destroy());
+    }
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      proxy.url = `http://127.0.0.1:${server.address().port}`;
+      proxy.close = () => server.close();
+      resolve(proxy);
+    });
+  });
+}
+
 describe('content network: node, two sidecars, upload, replication, proofs, faults', () => {
   let node; let api;
-  let sidecarA; let sidecarB;
+  let sidecarA; let sidecarB; let proxy;
   let alice; let bob; let charlie; let dave;
   const bytes = randomBytes(3 * 1024 * 1024 + 777);
   const id = contentId(bytes);
@@ -61,11 +114,13 @@ describe('content network: node, two sidecars, upload, replication, proofs, faul
         if (event.section === 'content' || event.section === 'masternodes') contentEvents.push(event);
       }
     });
-    sidecarA = await startSidecar({ nodeUrl: node.rpcUrl, proofKey: '//Alice//stash' });
+    proxy = await startHoldingProxy();
+    sidecarA = await startSidecar({ nodeUrl: node.rpcUrl, proofKey: '//Alice//stash', publicUrl: proxy.url });
+    proxy.target = sidecarA.url;
     sidecarB = await startSidecar({ nodeUrl: node.rpcUrl, proofKey: '//Bob//stash' });
     // Alice's genesis masternode now serves from sidecar A; Bob registers one served by B.
     ok(await sendAndFinalize(
-      api.tx.masternodes.update({ endpoint: sidecarA.url, proofKey: null, capacity: null, commission: null }),
+      api.tx.masternodes.update({ endpoint: sidecarA.publicUrl, proofKey: null, capacity: null, commission: null }),
       alice,
     ));
     ok(await sendAndFinalize(
@@ -77,14 +132,15 @@ describe('content network: node, two sidecars, upload, replication, proofs, faul
   after(async () => {
     await sidecarA?.stop();
     await sidecarB?.stop();
+    proxy?.close();
     await node?.stop();
   });
 
   it('uploads to Alice\'s sidecar with tus-js-client and registers the item with Polkadot.js', async () => {
     const upload = await new Promise((resolve, reject) => {
       const task = new tus.Upload(bytes, {
-        endpoint: `${sidecarA.url}/uploads`,
-        headers: { Authorization: authHeader(dave, sidecarA.url) },
+        endpoint: `${sidecarA.publicUrl}/uploads`,
+        headers: { Authorization: authHeader(dave, sidecarA.publicUrl) },
         metadata: { filename: 'film.mp4', filetype: 'video/mp4' },
         chunkSize: 1024 * 1024,
         onError: reject,
@@ -94,12 +150,14 @@ describe('content network: node, two sidecars, upload, replication, proofs, faul
     });
     const head = await fetch(upload.url, {
       method: 'HEAD',
-      headers: { 'Tus-Resumable': '1.0.0', Authorization: authHeader(dave, sidecarA.url) },
+      headers: { 'Tus-Resumable': '1.0.0', Authorization: authHeader(dave, sidecarA.publicUrl) },
     });
     assert.equal(head.headers.get('pop-content-id'), id);
 
     // Bob's masternode is elected at the next era (one minute on the dev chain).
     await waitFor('Bob in the active set', () => isActive(bob));
+    // Bob's fetch from Alice's sidecar will stop after 1 MiB of its 3 MiB.
+    proxy.hold(1 << 20);
     const { events, dispatchError } = await sendAndFinalize(
       api.tx.content.registerContent(id, bytes.length, 'video/mp4', 'Film', 0, 2, alice.address),
       dave,
@@ -110,15 +168,20 @@ describe('content network: node, two sidecars, upload, replication, proofs, faul
   });
 
   it('Bob\'s sidecar replicates from Alice\'s, survives SIGKILL mid-way, and both confirm', async () => {
-    // Kill Bob's sidecar as soon as it starts on the replica, then start it again.
-    await waitFor('B to start replicating', () => /replica|fetch/i.test(sidecarB.logTail()), 60);
+    await proxy.held;
     await sidecarB.kill();
+    proxy.release();
+    const fetches = () => (sidecarB.logText().match(/fetching replica/g) ?? []).length;
+    assert.equal(fetches(), 1, 'killed during its first fetch');
+    assert.ok(!existsSync(join(sidecarB.dataDir, 'content', hex)), 'nothing stored from the cut transfer');
     await sidecarB.restart();
     await waitFor('both replicas confirmed', async () => (await replicas()).every((r) => r.confirmed));
     const stored = readFileSync(join(sidecarB.dataDir, 'content', hex));
     assert.ok(stored.equals(bytes), 'the replica is byte for byte the upload');
+    assert.equal(fetches(), 2, 'fetched again after the restart');
+    assert.deepEqual(readdirSync(join(sidecarB.dataDir, 'tmp')), [], 'no partial file left behind');
     const location = await node.rawRpc('content_locate', [id]);
-    assert.deepEqual(location.holders.map((h) => h.endpoint).sort(), [sidecarA.url, sidecarB.url].sort());
+    assert.deepEqual(location.holders.map((h) => h.endpoint).sort(), [sidecarA.publicUrl, sidecarB.url].sort());
   });
 
   it('curl range reads return the exact bytes from both sidecars', async () => {
