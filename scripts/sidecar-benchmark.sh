@@ -1,0 +1,314 @@
+#!/usr/bin/env bash
+# Measures the content sidecar against its targets (DESIGN.md, "Targets") in one run on this
+# machine and writes the sidecar section of docs/benchmarks.md:
+#
+# 1. streaming: a 1 GiB random file read by 64 concurrent readers of random 1 MiB ranges (wrk)
+#    over loopback, from the release pop-sidecar and from nginx (sendfile) serving the same file,
+#    the two alternating;
+# 2. upload ingest: the same file uploaded through tus (POST, then one PATCH with curl, until the
+#    204 with Pop-Content-Id) against `openssl dgst -sha256` of it, three runs each, medians;
+# 3. proofs: encoded size and time of `chain::prove` for items of 1 MiB, 64 MiB and 1 GiB.
+#
+#   scripts/sidecar-benchmark.sh           # about three minutes after the build
+#   QUICK=1 scripts/sidecar-benchmark.sh   # 64 MiB, short runs: prints the section, docs untouched
+#
+# No node is needed: the sidecar runs without a chain, and the uploaded item is marked registered
+# while the sidecar is stopped, by the `sidecar_bench` example (content-sidecar/examples). The
+# machine should be otherwise idle: the load average at the start and end is recorded.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+export LC_ALL=C
+
+if [[ -n "${QUICK:-}" ]]; then
+	size=$((64 << 20)) seconds=5 rounds=1 samples=50
+else
+	size=$((1 << 30)) seconds=12 rounds=5 samples=200
+fi
+span=$((1 << 20)) connections=64 uploads=3
+
+# Prerequisites: nginx (Debian's nginx-light), wrk, curl, openssl.
+nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
+need_apt=()
+[[ -x "$nginx_bin" ]] || need_apt+=(nginx-light)
+command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+if ((${#need_apt[@]})); then
+	log "installing apt packages: ${need_apt[*]}"
+	SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+	nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
+fi
+
+log "building pop-sidecar and the sidecar_bench example (release) into $CARGO_TARGET_DIR"
+cargo build --release --locked -p pop-sidecar --manifest-path "$REPO_ROOT/Cargo.toml"
+# Separately: an example build also turns on the dev-dependencies' features.
+cargo build --release --locked -p pop-sidecar --example sidecar_bench \
+	--manifest-path "$REPO_ROOT/Cargo.toml"
+helper="$CARGO_TARGET_DIR/release/examples/sidecar_bench"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/pop-sidecar-bench.XXXXXX")"
+# nginx's workers (or all of nginx, see below) run as nobody and must reach the file.
+chmod 755 "$work"
+sidecar_pid="" nginx_pid=""
+cleanup() {
+	for pid in $sidecar_pid $nginx_pid; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+die() { log "error: $*"; exit 1; }
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+# Seconds between two $EPOCHREALTIME readings.
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", b - a }'; }
+# The value of header $2 (lower case) in the header dump $1.
+header_of() {
+	awk -v name="$2" '{ i = index($0, ":"); if (i && tolower(substr($0, 1, i - 1)) == name) {
+		v = substr($0, i + 1); gsub(/^[ \t]+|[ \t\r]+$/, "", v); print v } }' "$1"
+}
+wait_for() {
+	for _ in $(seq 100); do
+		curl -sf -o /dev/null "$1" && return 0
+		sleep 0.2
+	done
+	die "$1 did not answer"
+}
+# Idle and total ticks of the whole machine so far.
+machine_ticks() { awk '/^cpu / { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+# Percentage of idle between two machine_ticks readings.
+idle_pct() {
+	awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");
+		printf "%.0f", 100 * (y[1] - x[1]) / (y[2] - x[2]) }'
+}
+# Seconds of CPU in $1 ticks.
+cpu_seconds() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'; }
+# Ticks of CPU (user + system) used so far by the processes $@.
+cpu_ticks() {
+	local total=0 pid fields
+	for pid in "$@"; do
+		# Fields after the command name: state is 1, utime 12, stime 13.
+		fields="$(sed 's/^.*) //' "/proc/$pid/stat")"
+		total=$((total + $(awk '{ print $12 + $13 }' <<<"$fields")))
+	done
+	echo "$total"
+}
+
+# Raw results stay beside the build, for scripts/sidecar-benchmark-report.py to read again.
+results="$CARGO_TARGET_DIR/sidecar-benchmark${QUICK:+-quick}-results.txt"
+: >"$results"
+record() { echo "$*" >>"$results"; }
+record "size $size"
+record "span $span"
+record "connections $connections"
+record "seconds $seconds"
+record "rounds $rounds"
+record "cpu $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs || uname -m)"
+record "cores $(nproc)"
+record "sha_ni $(grep -qw sha_ni /proc/cpuinfo && echo yes || echo no)"
+record "date $(date -u +%Y-%m-%d)"
+record "commit $(git -C "$REPO_ROOT" rev-parse --short HEAD)"
+# Changes not committed to what is measured here.
+record "dirty $(git -C "$REPO_ROOT" status --porcelain -- content-sidecar pallets/primitives \
+	Cargo.toml Cargo.lock | wc -l)"
+record "fs $(df --output=fstype "$work" | tail -n 1 | xargs)"
+record "load_start $(cut -d' ' -f1-3 /proc/loadavg)"
+record "nginx $("$nginx_bin" -v 2>&1 | sed 's/^.*nginx\///')"
+record "wrk $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f2)"
+record "openssl_version $(openssl version | cut -d' ' -f2)"
+record "curl $(curl --version | head -n 1 | cut -d' ' -f2)"
+
+file="$work/www/video.bin"
+mkdir -p "$work/www"
+log "writing $((size >> 20)) MiB of random bytes"
+head -c "$size" /dev/urandom >"$file"
+chmod 644 "$file"
+
+sidecar_port="$(free_port)"
+sidecar_url="http://127.0.0.1:$sidecar_port"
+# A port nobody listens on: the chain client keeps retrying it and never connects, so a dev
+# node running on this machine is left alone.
+no_node="ws://127.0.0.1:$(free_port)"
+start_sidecar() {
+	RUST_LOG=warn "$POP_SIDECAR_BIN" --listen "127.0.0.1:$sidecar_port" \
+		--data-dir "$work/sidecar" --public-url "$sidecar_url" --node-url "$no_node" \
+		>>"$work/sidecar.log" 2>&1 &
+	sidecar_pid=$!
+	wait_for "$sidecar_url/health"
+}
+stop_sidecar() {
+	kill "$sidecar_pid"
+	wait "$sidecar_pid" || die "pop-sidecar did not stop cleanly: $(tail -n 5 "$work/sidecar.log")"
+	sidecar_pid=""
+}
+
+# --- 2. Upload ingest (first: it also puts the item into the sidecar) ---
+# For reference, the hashing an upload does, on one core with the file in memory.
+for _ in $(seq "$uploads"); do
+	record "hashing $("$helper" hash "$file")"
+done
+start_sidecar
+auth="Authorization: PopSr25519 $("$helper" token "$sidecar_url" 3600)"
+tus="Tus-Resumable: 1.0.0"
+# Uploads the file through tus; sets $upload_seconds, $location and $content_id.
+upload_once() {
+	local started status
+	started=$EPOCHREALTIME
+	status="$(curl -sS -o "$work/body" -D "$work/headers" -w '%{http_code}' -X POST -H "$tus" \
+		-H "Upload-Length: $size" -H "$auth" "$sidecar_url/uploads")"
+	[[ "$status" == 201 ]] || die "tus POST answered $status: $(cat "$work/body")"
+	location="$(header_of "$work/headers" location)"
+	# -T streams the file (--data-binary would read it all into memory first); no
+	# `Expect: 100-continue` round trip.
+	status="$(curl -sS -o "$work/body" -D "$work/headers" -w '%{http_code}' -X PATCH -T "$file" \
+		-H "Expect:" -H "$tus" -H "Upload-Offset: 0" \
+		-H "Content-Type: application/offset+octet-stream" -H "$auth" "$sidecar_url$location")"
+	upload_seconds="$(elapsed "$started" "$EPOCHREALTIME")"
+	[[ "$status" == 204 ]] || die "tus PATCH answered $status: $(cat "$work/body")"
+	content_id="$(header_of "$work/headers" pop-content-id)"
+	[[ -n "$content_id" ]] || die "the last PATCH brought no Pop-Content-Id"
+}
+for run in $(seq "$uploads"); do
+	# The file is read once before each measurement, so both start from the page cache.
+	cat "$file" >/dev/null
+	started=$EPOCHREALTIME
+	openssl dgst -sha256 "$file" >/dev/null
+	openssl_seconds="$(elapsed "$started" "$EPOCHREALTIME")"
+	record "openssl seconds=$openssl_seconds"
+	cat "$file" >/dev/null
+	machine_before="$(machine_ticks)" cpu_before="$(cpu_ticks "$sidecar_pid")"
+	upload_once
+	cpu="$(cpu_seconds $(($(cpu_ticks "$sidecar_pid") - cpu_before)))"
+	record "upload seconds=$upload_seconds sidecar_cpu_s=$cpu" \
+		"idle_pct=$(idle_pct "$machine_before" "$(machine_ticks)")"
+	log "run $run: openssl dgst $openssl_seconds s, upload $upload_seconds s (sidecar CPU $cpu s)"
+	if ((run < uploads)); then
+		# The next run starts from the same state: no item, no session.
+		status="$(curl -sS -o /dev/null -w '%{http_code}' -X DELETE -H "$tus" -H "$auth" \
+			"$sidecar_url$location")"
+		[[ "$status" == 204 ]] || die "tus DELETE answered $status"
+	fi
+done
+record "content_id $content_id"
+
+# --- 1. Streaming ---
+log "marking $content_id registered (sidecar stopped)"
+stop_sidecar
+"$helper" register "$work/sidecar" "$content_id"
+start_sidecar
+
+nginx_port="$(free_port)"
+nginx_dir="$work/nginx"
+mkdir -p "$nginx_dir/temp"
+cat >"$nginx_dir/nginx.conf" <<EOF
+worker_processes auto;
+pid $nginx_dir/nginx.pid;
+error_log $nginx_dir/error.log warn;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	sendfile on;
+	tcp_nopush on;
+	keepalive_requests 1000000;
+	default_type application/octet-stream;
+	client_body_temp_path $nginx_dir/temp/body;
+	proxy_temp_path $nginx_dir/temp/proxy;
+	fastcgi_temp_path $nginx_dir/temp/fastcgi;
+	uwsgi_temp_path $nginx_dir/temp/uwsgi;
+	scgi_temp_path $nginx_dir/temp/scgi;
+	server {
+		listen 127.0.0.1:$nginx_port;
+		root $work/www;
+	}
+}
+EOF
+unprivileged=()
+if [ "$(id -u)" -eq 0 ]; then
+	# As root, nginx runs whole as nobody rather than starting as root and dropping privileges.
+	chown -R nobody:nogroup "$nginx_dir"
+	unprivileged=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+fi
+"${unprivileged[@]}" "$nginx_bin" -p "$nginx_dir" -c "$nginx_dir/nginx.conf" \
+	-e "$nginx_dir/error.log" -g 'daemon off;' >>"$work/nginx.log" 2>&1 &
+nginx_pid=$!
+nginx_url="http://127.0.0.1:$nginx_port/video.bin"
+sidecar_content="$sidecar_url/content/$content_id"
+wait_for "$nginx_url"
+
+# Both servers give the same bytes as the file, with 206.
+for first in 0 $((size / 3 + 12345)) $((size - span)); do
+	range="bytes=$first-$((first + span - 1))"
+	for url in "$sidecar_content" "$nginx_url"; do
+		status="$(curl -sS -o "$work/part" -w '%{http_code}' -H "Range: $range" "$url")"
+		[[ "$status" == 206 ]] || die "$url answered $status to Range: $range"
+		cmp -s "$work/part" <(tail -c "+$((first + 1))" "$file" | head -c "$span") ||
+			die "$url gave the wrong bytes for $range"
+	done
+done
+
+cat >"$work/ranges.lua" <<'EOF'
+-- GETs of random `span`-byte ranges of a `size`-byte file (wrk ... -- size span). Each thread
+-- has its own fixed seed, so every server gets the same requests.
+local threads = 0
+function setup(thread)
+	threads = threads + 1
+	thread:set("seed", threads)
+end
+function init(args)
+	size, span = tonumber(args[1]), tonumber(args[2])
+	math.randomseed(seed * 7919)
+end
+function request()
+	local first = math.random(0, size - span)
+	return wrk.format("GET", nil, { Range = string.format("bytes=%d-%d", first, first + span - 1) })
+end
+function done(summary, latency, requests)
+	local e = summary.errors
+	io.write(string.format(
+		"result requests=%d bytes=%d duration_us=%d errors=%d latency_mean_us=%.0f "
+			.. "latency_p50_us=%d latency_p99_us=%d latency_max_us=%d\n",
+		summary.requests, summary.bytes, summary.duration,
+		e.connect + e.read + e.write + e.status + e.timeout,
+		latency.mean, latency:percentile(50), latency:percentile(99), latency.max))
+end
+EOF
+# Reads ranges from $2 for $3 seconds; with a label $1, records the result and the CPU the
+# server's processes (the rest of the arguments) used.
+read_ranges() {
+	local label="$1" url="$2" duration="$3" before machine result
+	shift 3
+	before="$(cpu_ticks "$@")" machine="$(machine_ticks)"
+	wrk -t "$(nproc)" -c "$connections" -d "${duration}s" --timeout 10s -s "$work/ranges.lua" \
+		"$url" -- "$size" "$span" >"$work/wrk.out" 2>&1 || die "wrk failed: $(cat "$work/wrk.out")"
+	result="$(sed -n 's/^result //p' "$work/wrk.out")"
+	[[ -n "$result" ]] || die "wrk printed no result: $(cat "$work/wrk.out")"
+	result+=" server_cpu_s=$(cpu_seconds $(($(cpu_ticks "$@") - before)))"
+	result+=" idle_pct=$(idle_pct "$machine" "$(machine_ticks)")"
+	[[ -z "$label" ]] || record "stream $label $result"
+	log "${label:-warm-up} $url: $result"
+}
+nginx_pids=("$nginx_pid" $(ps -o pid= --ppid "$nginx_pid"))
+read_ranges "" "$nginx_url" 3 "${nginx_pids[@]}"
+read_ranges "" "$sidecar_content" 3 "$sidecar_pid"
+for round in $(seq "$rounds"); do
+	read_ranges nginx "$nginx_url" "$seconds" "${nginx_pids[@]}"
+	read_ranges sidecar "$sidecar_content" "$seconds" "$sidecar_pid"
+done
+kill "$nginx_pid" && wait "$nginx_pid" || true
+nginx_pid=""
+stop_sidecar
+
+# --- 3. Proofs ---
+log "timing proofs"
+proof_sizes="$(printf '%s\n' $((1 << 20)) $((64 << 20)) "$size" | sort -nu | xargs)"
+"$helper" prove "$work/proofs" "$file" "$samples" $proof_sizes | sed 's/^/proof /' >>"$results"
+record "load_end $(cut -d' ' -f1-3 /proc/loadavg)"
+
+out="$REPO_ROOT/docs/benchmarks.md"
+[[ -z "${QUICK:-}" ]] || out="-"
+python3 "$REPO_ROOT/scripts/sidecar-benchmark-report.py" --results "$results" --out "$out"
+[[ -n "${QUICK:-}" ]] || log "wrote docs/benchmarks.md"
