@@ -57,10 +57,10 @@ def main():
     size = int(facts["size"])
     mb = size / 1e6
 
-    dirty = " with uncommitted changes to the sidecar" if int(facts["dirty"]) else ""
+    dirty = " with uncommitted changes to the sidecar or this benchmark" if int(facts["dirty"]) else ""
     sha = ", SHA-NI" if facts["sha_ni"] == "yes" else ", no SHA-NI"
-    load_start, load_end = facts["load_start"], facts["load_end"]
-    busy = max(float(load_start.split()[0]), float(load_end.split()[0])) > 0.5
+    measured = runs["upload"] + [r for rows in streams.values() for r in rows]
+    other = max(r["other_pct"] for r in measured)
     lines = [
         START,
         "## Content sidecar: streaming, upload ingest, proofs",
@@ -68,15 +68,17 @@ def main():
         f"Measured {facts['date']} at commit `{facts['commit']}`{dirty} on {facts['cpu']} "
         f"({facts['cores']} cores{sha}) by `scripts/sidecar-benchmark.sh`, in one run: the "
         f"release `pop-sidecar` (no node, `RUST_LOG=warn`) against nginx {facts['nginx']} "
-        f"(`sendfile on`, `access_log off`, one worker per core), wrk {facts['wrk']}, curl "
+        f"(`sendfile on`, `access_log off`, one worker per core, `reuseport`), wrk {facts['wrk']}, curl "
         f"{facts['curl']} and OpenSSL {facts['openssl_version']}, everything over loopback on this one "
         f"machine, files on {facts['fs']} and in the page cache. Load average (1, 5, 15 min) "
-        f"{load_start} at the start, {load_end} at the end"
+        f"before the run: {facts['load_start']}. \"Other\" below is the share of the machine's "
+        "CPU that went to neither the server nor this benchmark's own clients during a "
+        "measurement (other programs, and kernel work charged to no process)"
         + (
-            ": other work was running (see the machine idle columns), so the comparisons are "
-            "less sure than on an idle machine: each side competes with that work for the "
-            "cores, and the kernel shares them out by runnable threads, not by program."
-            if busy
+            f"; it reached {other:.0f}% in this run, so the comparisons are less sure than on "
+            "an idle machine: each side competes with that work for the cores, and the kernel "
+            "shares them out by runnable threads, not by program."
+            if other > 5
             else "."
         ),
         "",
@@ -100,12 +102,14 @@ def main():
         f"same sequence for both servers) of a {size_label(size)} random file for "
         f"{facts['seconds']} s; the servers take turns, {rounds} each after an unmeasured "
         "warm-up. MB/s are 10^6 bytes (response headers included, a few hundred "
-        "bytes per MiB) per second as wrk counts them; server CPU is the user and system time "
-        "of the server's processes during the run, machine idle the share of both cores' time "
-        "nobody used.",
+        "bytes per MiB) per second as wrk counts them. CPU is user and system time of the "
+        "server's processes and of wrk; over loopback the kernel charges much of the reader's "
+        "TCP work to the sender, so the split between the two is rough. Idle is the share of "
+        "both cores' time nobody used. nginx listens with `reuseport`: without it, one of its "
+        "two workers at times took all 64 connections and the other idled.",
         "",
-        "| server | round | MB/s | requests/s | latency mean / p50 / p99 / max (ms) | server "
-        "CPU s per GB | machine idle | errors |",
+        "| server | round | MB/s | requests/s | latency mean / p50 / p99 / max (ms) | CPU s "
+        "per GB, server / wrk | idle / other | errors |",
         "|---|---:|---:|---:|---|---:|---:|---:|",
     ]
     for label, rows in (("nginx", nginx), ("pop-sidecar", sidecar)):
@@ -115,10 +119,11 @@ def main():
                 f"{r[k] / 1000:.1f}"
                 for k in ("latency_mean_us", "latency_p50_us", "latency_p99_us", "latency_max_us")
             )
-            cpu = r["server_cpu_s"] / (r["bytes"] / 1e9)
+            gb = r["bytes"] / 1e9
             lines.append(
                 f"| {label} | {i} | {rate(r):,.0f} | {r['requests'] / seconds:,.0f} | {latency} | "
-                f"{cpu:.2f} | {r['idle_pct']:.0f}% | {int(r['errors'])} |"
+                f"{r['server_cpu_s'] / gb:.2f} / {r['client_cpu_s'] / gb:.2f} | "
+                f"{r['idle_pct']:.0f}% / {r['other_pct']:.0f}% | {int(r['errors'])} |"
             )
     lines += [
         "",
@@ -126,8 +131,8 @@ def main():
         f"{nginx_rate:,.0f} MB/s, a ratio of {ratio:.2f}× against the target of ≥ "
         f"{STREAM_TARGET}× nginx: {verdict(ratio >= STREAM_TARGET)}"
         + ("." if errors == 0 else f"; wrk counted {errors} errors (see the table).")
-        + " wrk runs on the same cores as the server, so the client's own work is part of "
-        "every number; the CPU column shows what each server spends per byte.",
+        + " wrk runs on the same two cores as the server, so the client's work is part of "
+        "every number.",
         "",
     ]
 
@@ -159,9 +164,11 @@ def main():
         "",
         f"Upload ingest runs at {ratio:.2f}× the speed of `openssl dgst -sha256` against the "
         f"target of ≥ {UPLOAD_TARGET}×: {verdict(ratio >= UPLOAD_TARGET)}. During the uploads "
-        f"the sidecar used {listed(uploads, 'sidecar_cpu_s', '{:.2f}')} s of CPU and the machine "
-        f"was idle {listed(uploads, 'idle_pct', '{:.0f}%')} of the time: curl, the kernel's "
-        "loopback and the sidecar share the two cores, and the commitment (about 19 SHA-256 "
+        f"the sidecar used {listed(uploads, 'sidecar_cpu_s', '{:.2f}')} s of CPU, curl "
+        f"{listed(uploads, 'curl_cpu_s', '{:.2f}')} s; the machine was idle "
+        f"{listed(uploads, 'idle_pct', '{:.0f}%')} of the time, other work took "
+        f"{listed(uploads, 'other_pct', '{:.0f}%')}. curl, the kernel's loopback and the "
+        "sidecar share the two cores, and the commitment (about 19 SHA-256 "
         "blocks per KiB where a plain digest needs 16) is computed on one of them. On one core "
         f"with the file in memory, the commitment takes {commitment:.2f} s and a plain SHA-256 "
         f"(the `sha2` crate the sidecar uses) {plain:.2f} s (medians of "

@@ -14,7 +14,8 @@
 #
 # No node is needed: the sidecar runs without a chain, and the uploaded item is marked registered
 # while the sidecar is stopped, by the `sidecar_bench` example (content-sidecar/examples). The
-# machine should be otherwise idle: the load average at the start and end is recorded.
+# machine should be otherwise idle: the load average at the start, and the CPU share of other
+# work during each measurement, are recorded.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 export LC_ALL=C
 
@@ -87,6 +88,21 @@ idle_pct() {
 }
 # Seconds of CPU in $1 ticks.
 cpu_seconds() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'; }
+# Sets $children_s to the CPU seconds of this shell's finished children (wrk, curl, ...); it
+# must not run in a subshell, whose count starts at zero.
+children_cpu() {
+	times >"$work/times"
+	children_s="$(awk 'NR == 2 { for (i = 1; i <= NF; i++) { split($i, t, "m"); sub(/s$/, "", t[2]);
+		s += t[1] * 60 + t[2] } printf "%.2f", s }' "$work/times")"
+}
+# Share (%) of the machine's CPU between two machine_ticks readings $1 and $2 that went neither
+# to the server ($3 ticks) nor to this script's children ($4 seconds): other work.
+other_pct() {
+	awk -v a="$1" -v b="$2" -v server="$3" -v children="$4" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+		split(a, x, " "); split(b, y, " "); total = y[2] - x[2]; busy = total - (y[1] - x[1]);
+		other = busy - server - children * hz; if (other < 0) other = 0;
+		printf "%.0f", 100 * other / total }'
+}
 # Ticks of CPU (user + system) used so far by the processes $@.
 cpu_ticks() {
 	local total=0 pid fields
@@ -112,9 +128,10 @@ record "cores $(nproc)"
 record "sha_ni $(grep -qw sha_ni /proc/cpuinfo && echo yes || echo no)"
 record "date $(date -u +%Y-%m-%d)"
 record "commit $(git -C "$REPO_ROOT" rev-parse --short HEAD)"
-# Changes not committed to what is measured here.
+# Changes not committed to what is measured here, or to how.
 record "dirty $(git -C "$REPO_ROOT" status --porcelain -- content-sidecar pallets/primitives \
-	Cargo.toml Cargo.lock | wc -l)"
+	Cargo.toml Cargo.lock scripts/sidecar-benchmark.sh scripts/sidecar-benchmark-report.py |
+	wc -l)"
 record "fs $(df --output=fstype "$work" | tail -n 1 | xargs)"
 record "load_start $(cut -d' ' -f1-3 /proc/loadavg)"
 record "nginx $("$nginx_bin" -v 2>&1 | sed 's/^.*nginx\///')"
@@ -180,11 +197,16 @@ for run in $(seq "$uploads"); do
 	openssl_seconds="$(elapsed "$started" "$EPOCHREALTIME")"
 	record "openssl seconds=$openssl_seconds"
 	cat "$file" >/dev/null
-	machine_before="$(machine_ticks)" cpu_before="$(cpu_ticks "$sidecar_pid")"
+	children_cpu
+	machine_before="$(machine_ticks)" cpu_before="$(cpu_ticks "$sidecar_pid")" curl_before=$children_s
 	upload_once
-	cpu="$(cpu_seconds $(($(cpu_ticks "$sidecar_pid") - cpu_before)))"
-	record "upload seconds=$upload_seconds sidecar_cpu_s=$cpu" \
-		"idle_pct=$(idle_pct "$machine_before" "$(machine_ticks)")"
+	machine_after="$(machine_ticks)" ticks=$(($(cpu_ticks "$sidecar_pid") - cpu_before))
+	children_cpu
+	curl_s="$(awk -v a="$curl_before" -v b="$children_s" 'BEGIN { printf "%.2f", b - a }')"
+	cpu="$(cpu_seconds "$ticks")"
+	record "upload seconds=$upload_seconds sidecar_cpu_s=$cpu curl_cpu_s=$curl_s" \
+		"idle_pct=$(idle_pct "$machine_before" "$machine_after")" \
+		"other_pct=$(other_pct "$machine_before" "$machine_after" "$ticks" "$curl_s")"
 	log "run $run: openssl dgst $openssl_seconds s, upload $upload_seconds s (sidecar CPU $cpu s)"
 	if ((run < uploads)); then
 		# The next run starts from the same state: no item, no session.
@@ -221,7 +243,9 @@ http {
 	uwsgi_temp_path $nginx_dir/temp/uwsgi;
 	scgi_temp_path $nginx_dir/temp/scgi;
 	server {
-		listen 127.0.0.1:$nginx_port;
+		# One listening socket per worker: without it one worker at times takes all the
+		# connections while the other idles.
+		listen 127.0.0.1:$nginx_port reuseport;
 		root $work/www;
 	}
 }
@@ -279,15 +303,20 @@ EOF
 # Reads ranges from $2 for $3 seconds; with a label $1, records the result and the CPU the
 # server's processes (the rest of the arguments) used.
 read_ranges() {
-	local label="$1" url="$2" duration="$3" before machine result
+	local label="$1" url="$2" duration="$3" before machine result children ticks after
 	shift 3
-	before="$(cpu_ticks "$@")" machine="$(machine_ticks)"
+	children_cpu
+	before="$(cpu_ticks "$@")" machine="$(machine_ticks)" children=$children_s
 	wrk -t "$(nproc)" -c "$connections" -d "${duration}s" --timeout 10s -s "$work/ranges.lua" \
 		"$url" -- "$size" "$span" >"$work/wrk.out" 2>&1 || die "wrk failed: $(cat "$work/wrk.out")"
 	result="$(sed -n 's/^result //p' "$work/wrk.out")"
 	[[ -n "$result" ]] || die "wrk printed no result: $(cat "$work/wrk.out")"
-	result+=" server_cpu_s=$(cpu_seconds $(($(cpu_ticks "$@") - before)))"
-	result+=" idle_pct=$(idle_pct "$machine" "$(machine_ticks)")"
+	after="$(machine_ticks)" ticks=$(($(cpu_ticks "$@") - before))
+	children_cpu
+	children="$(awk -v a="$children" -v b="$children_s" 'BEGIN { printf "%.2f", b - a }')"
+	result+=" server_cpu_s=$(cpu_seconds "$ticks") client_cpu_s=$children"
+	result+=" idle_pct=$(idle_pct "$machine" "$after")"
+	result+=" other_pct=$(other_pct "$machine" "$after" "$ticks" "$children")"
 	[[ -z "$label" ]] || record "stream $label $result"
 	log "${label:-warm-up} $url: $result"
 }
@@ -306,7 +335,6 @@ stop_sidecar
 log "timing proofs"
 proof_sizes="$(printf '%s\n' $((1 << 20)) $((64 << 20)) "$size" | sort -nu | xargs)"
 "$helper" prove "$work/proofs" "$file" "$samples" $proof_sizes | sed 's/^/proof /' >>"$results"
-record "load_end $(cut -d' ' -f1-3 /proc/loadavg)"
 
 out="$REPO_ROOT/docs/benchmarks.md"
 [[ -z "${QUICK:-}" ]] || out="-"
