@@ -241,6 +241,9 @@ struct Follower {
 	fetching: Arc<std::sync::Mutex<BTreeSet<ContentId>>>,
 	/// Confirmed replicas found missing, reported once.
 	reported_lost: BTreeSet<ContentId>,
+	/// Replicas stored here, recorded as registered and confirmed on chain: nothing is left to
+	/// do for them, so their chain records are not read again every block.
+	settled: BTreeSet<ContentId>,
 	/// The proof key's next nonce, counted here: the chain's count at a finalized block lags
 	/// behind transactions still in the pool. `None` after a failure, to be read again.
 	next_nonce: Option<u64>,
@@ -376,7 +379,7 @@ impl Follower {
 		let address = dynamic::storage::<([u8; 32], ChainContentId), ()>("Content", "Assignments");
 		let mut entries =
 			at.storage().iter(address, (operator,)).await.map_err(subxt::Error::from)?;
-		let mut assigned = Vec::new();
+		let mut assigned = BTreeSet::new();
 		while let Some(entry) = entries.next().await {
 			let entry = entry.map_err(subxt::Error::from)?;
 			if let Some(content) = entry
@@ -385,12 +388,15 @@ impl Follower {
 				.part(1)
 				.and_then(|part| part.decode_as::<ChainContentId>().ok().flatten())
 			{
-				assigned.push(ContentId(content.0));
+				assigned.insert(ContentId(content.0));
 			}
 		}
 		let contents = dynamic::storage::<(ChainContentId,), ContentInfo>("Content", "Contents");
 		let mut waiting = 0;
-		for content in assigned {
+		self.settled.retain(|content| assigned.contains(content) && state.store.contains(content));
+		self.reported_lost.retain(|content| assigned.contains(content));
+		let unsettled: Vec<ContentId> = assigned.difference(&self.settled).copied().collect();
+		for content in unsettled {
 			let Some(info) = at
 				.storage()
 				.try_fetch(&contents, (ChainContentId(content.0),))
@@ -403,8 +409,13 @@ impl Follower {
 			let confirmed = info.replicas.iter().any(|r| r.holder == operator && r.confirmed);
 			if state.store.contains(&content) {
 				mark_registered(state, &content, &info)?;
-				if !confirmed
-					&& self.confirming.get(&content).is_none_or(|sent| now >= sent + RESEND_AFTER)
+				if confirmed {
+					self.confirming.remove(&content);
+					self.settled.insert(content);
+				} else if self
+					.confirming
+					.get(&content)
+					.is_none_or(|sent| now >= sent + RESEND_AFTER)
 				{
 					let call = dynamic::transaction(
 						"Content",
@@ -412,7 +423,7 @@ impl Follower {
 						(ChainContentId(content.0),),
 					);
 					self.submit(at, key, &call).await?;
-					tracing::info!(content = %id_hex(&content), "replica confirmed");
+					tracing::info!(content = %id_hex(&content), "replica confirmation sent");
 					self.confirming.insert(content, now);
 				}
 			} else if confirmed {
