@@ -7,8 +7,8 @@
 //!     marks a stored item registered and free, as the chain client would (stop the daemon
 //!     first: the index cannot be opened twice)
 //! sidecar_bench hash <file>
-//!     times, on one core with the file in memory, its content commitment (as uploads hash it)
-//!     and a plain SHA-256 of it
+//!     times, with the file in memory, its content commitment on one thread and on the pool
+//!     (as uploads hash it), and a plain SHA-256 of it
 //! sidecar_bench prove <work dir> <source file> <samples> <size>...
 //!     stores the first <size> bytes of <source file> as an item in a store under <work dir>
 //!     and times `chain::prove` of <samples> random leaves of it; one line per size
@@ -20,7 +20,7 @@ use pop_sidecar::{
 	auth,
 	blob_store::{parse_id, BlobStore},
 	chain,
-	hashing::{NativeSha256, TreeBuilder},
+	hashing::{NativeSha256, TreeBuilder, TreeHasher},
 	index::{ItemState, MetadataIndex, SledIndex},
 };
 use sp_core::Pair as _;
@@ -78,17 +78,35 @@ fn register(data_dir: &Path, id: &str) -> Result<()> {
 
 fn hash(file: &Path) -> Result<()> {
 	use sha2::Digest;
-	let bytes = std::fs::read(file)?;
+	let bytes = bytes::Bytes::from(std::fs::read(file)?);
 	// Pieces of the size the network hands the upload hasher.
+	let pieces = || {
+		(0..bytes.len())
+			.step_by(256 << 10)
+			.map(|at| bytes.slice(at..(at + (256 << 10)).min(bytes.len())))
+	};
 	let started = Instant::now();
 	let mut tree = TreeBuilder::new();
-	bytes.chunks(256 << 10).for_each(|piece| tree.update(piece));
-	tree.finish().map_err(|error| format!("{error:?}"))?.id::<NativeSha256>().ok();
-	let commitment = started.elapsed();
+	pieces().for_each(|piece| tree.update(&piece));
+	let one_thread = tree.finish().map_err(|error| format!("{error:?}"))?.id::<NativeSha256>();
+	let one_thread_s = started.elapsed();
+	let started = Instant::now();
+	let mut tree = TreeHasher::new();
+	pieces().for_each(|piece| tree.update(piece));
+	let pooled = tree.finish().map_err(|error| format!("{error:?}"))?.id::<NativeSha256>();
+	let pooled_s = started.elapsed();
+	if pooled != one_thread {
+		return Err("the pooled commitment differs from the one-thread one".into());
+	}
 	let started = Instant::now();
 	std::hint::black_box(sha2::Sha256::digest(&bytes));
 	let plain = started.elapsed();
-	println!("commitment_s={:.4} sha256_s={:.4}", commitment.as_secs_f64(), plain.as_secs_f64());
+	println!(
+		"commitment_s={:.4} commitment_pooled_s={:.4} sha256_s={:.4}",
+		one_thread_s.as_secs_f64(),
+		pooled_s.as_secs_f64(),
+		plain.as_secs_f64()
+	);
 	Ok(())
 }
 
@@ -139,11 +157,14 @@ fn prove(work: &Path, source: &Path, samples: &str, sizes: &[&str]) -> Result<()
 fn store_prefix(store: &BlobStore, source: &Path, size: u64) -> Result<ContentId> {
 	let mut source = File::open(source)?.take(size);
 	let mut writer = store.writer()?;
-	let mut buffer = vec![0; 1 << 20];
 	loop {
+		let mut buffer = vec![0; 1 << 20];
 		match source.read(&mut buffer)? {
 			0 => break,
-			read => writer.write(&buffer[..read])?,
+			read => {
+				buffer.truncate(read);
+				writer.write(buffer.into())?;
+			}
 		}
 	}
 	if writer.size() != size {

@@ -9,7 +9,8 @@
 //! removed when the store is opened. The files are the truth: [`BlobStore::list`] recovers
 //! every item from them.
 
-use crate::hashing::{hash_reader, NativeSha256, TreeBuilder};
+use crate::hashing::{hash_reader, NativeSha256, TreeHasher};
+use bytes::Bytes;
 use codec::{Decode, Encode};
 use pop_primitives::commitment::{ChunkedTree, ContentId};
 use std::{
@@ -132,7 +133,7 @@ impl BlobStore {
 	pub fn writer(&self) -> Result<BlobWriter<'_>, StoreError> {
 		let path = self.temp_path();
 		let file = OpenOptions::new().write(true).create_new(true).open(&path)?;
-		Ok(BlobWriter { store: self, file, path, tree: TreeBuilder::new() })
+		Ok(BlobWriter { store: self, file, path, tree: TreeHasher::new() })
 	}
 
 	/// Opens an item for reading; returns the file and its size.
@@ -234,13 +235,13 @@ pub struct BlobWriter<'a> {
 	store: &'a BlobStore,
 	file: File,
 	path: PathBuf,
-	tree: TreeBuilder,
+	tree: TreeHasher,
 }
 
 impl BlobWriter<'_> {
 	/// Appends bytes, hashing them on the way.
-	pub fn write(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
-		self.file.write_all(bytes)?;
+	pub fn write(&mut self, bytes: Bytes) -> Result<(), StoreError> {
+		self.file.write_all(&bytes)?;
 		self.tree.update(bytes);
 		Ok(())
 	}
@@ -254,9 +255,7 @@ impl BlobWriter<'_> {
 	/// An item already stored is kept as it is.
 	pub fn commit(mut self, expected: Option<&ContentId>) -> Result<ContentId, StoreError> {
 		// Building a tree fails only for empty content.
-		let tree = std::mem::replace(&mut self.tree, TreeBuilder::new())
-			.finish()
-			.map_err(|_| StoreError::Empty)?;
+		let tree = std::mem::take(&mut self.tree).finish().map_err(|_| StoreError::Empty)?;
 		self.store.adopt(&self.path, &tree, expected)
 	}
 }
@@ -298,7 +297,7 @@ mod tests {
 
 	fn store_bytes(store: &BlobStore, bytes: &[u8]) -> ContentId {
 		let mut writer = store.writer().unwrap();
-		bytes.chunks(10_000).for_each(|piece| writer.write(piece).unwrap());
+		bytes.chunks(10_000).for_each(|piece| writer.write(Bytes::copy_from_slice(piece)).unwrap());
 		writer.commit(None).unwrap()
 	}
 
@@ -327,7 +326,7 @@ mod tests {
 		let expected = store_bytes(&store, &content(5_000, 1));
 		store.remove(&expected).unwrap();
 		let mut writer = store.writer().unwrap();
-		writer.write(&content(5_000, 2)).unwrap();
+		writer.write(content(5_000, 2).into()).unwrap();
 		assert!(matches!(writer.commit(Some(&expected)), Err(StoreError::IdMismatch { .. })));
 		assert!(store.list().unwrap().is_empty());
 		assert!(fs::read_dir(dir.path().join("tmp")).unwrap().next().is_none());
@@ -344,7 +343,7 @@ mod tests {
 			let id = store_bytes(&store, &bytes);
 			// A crash mid-write: a temp file, and chunk roots whose content never landed.
 			let mut writer = store.writer().unwrap();
-			writer.write(&bytes[..100]).unwrap();
+			writer.write(Bytes::copy_from_slice(&bytes[..100])).unwrap();
 			std::mem::forget(writer);
 			fs::write(dir.path().join("content").join(format!("{}.chunks", "ab".repeat(32))), b"x")
 				.unwrap();

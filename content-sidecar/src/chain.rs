@@ -538,7 +538,7 @@ async fn fetch(
 	let mut writer = state.store.writer()?;
 	let mut body = response.bytes_stream();
 	while let Some(piece) = body.next().await {
-		writer.write(&piece.map_err(|e| failed(e.to_string()))?)?;
+		writer.write(piece.map_err(|e| failed(e.to_string()))?)?;
 	}
 	writer.commit(Some(content))?;
 	Ok(())

@@ -60,7 +60,7 @@ mod tests {
 		state: ItemState,
 	) -> ContentId {
 		let mut writer = sidecar.state.store.writer().unwrap();
-		writer.write(&content(1000, seed)).unwrap();
+		writer.write(content(1000, seed).into()).unwrap();
 		let id = writer.commit(None).unwrap();
 		let record = ItemRecord { size: 1000, state, stored_at_ms, mime: "video/mp4".into() };
 		sidecar.state.index.put_item(&id, &record).unwrap();

@@ -255,7 +255,7 @@ mod tests {
 
 	fn store_item(store: &BlobStore, seed: u8, size: usize) -> ContentId {
 		let mut writer = store.writer().unwrap();
-		writer.write(&vec![seed; size]).unwrap();
+		writer.write(vec![seed; size].into()).unwrap();
 		writer.commit(None).unwrap()
 	}
 

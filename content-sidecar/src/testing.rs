@@ -93,7 +93,7 @@ impl Sidecar {
 	/// Stores `bytes` as an item registered on chain at `price`.
 	pub fn store_registered(&self, bytes: &[u8], price: u128, mime: &str) -> ContentId {
 		let mut writer = self.state.store.writer().unwrap();
-		writer.write(bytes).unwrap();
+		writer.write(Bytes::copy_from_slice(bytes)).unwrap();
 		let id = writer.commit(None).unwrap();
 		let record = ItemRecord {
 			size: bytes.len() as u64,

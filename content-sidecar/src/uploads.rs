@@ -41,7 +41,7 @@ use crate::{
 	auth::{self, Account},
 	blob_store::{id_hex, BlobStore, StoreError},
 	error::ApiError,
-	hashing::{hash_reader, NativeSha256, TreeBuilder},
+	hashing::{hash_reader, NativeSha256, TreeHasher},
 	index::{ItemRecord, ItemState, MetadataIndex, UploadId, UploadRecord, DEFAULT_MIME},
 	metrics::Metrics,
 	state::{AppState, OpenError},
@@ -114,7 +114,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The hash state of a session's bytes up to its recorded offset; `None` until rebuilt from the
 /// partial file (after a restart, or after a request that failed half way).
-type HashState = Option<TreeBuilder>;
+type HashState = Option<TreeHasher>;
 
 /// A session some request is working on.
 #[derive(Default)]
@@ -445,7 +445,7 @@ impl Uploads {
 		&self,
 		id: &UploadId,
 		record: &mut UploadRecord,
-		tree: TreeBuilder,
+		tree: TreeHasher,
 	) -> Result<HashState, ApiError> {
 		if record.offset < record.length {
 			self.index.put_upload(id, record)?;
@@ -602,7 +602,7 @@ struct Sink {
 	/// The partial file, positioned at its end.
 	file: File,
 	/// The hash state of the bytes before.
-	tree: TreeBuilder,
+	tree: TreeHasher,
 	/// The checksum the body is checked against, if any.
 	algorithm: Option<Algorithm>,
 	/// Called every [`CHECKPOINT_INTERVAL`], if given.
@@ -669,7 +669,7 @@ async fn receive(
 /// What a PATCH body brought, durably written to the partial file.
 struct Written {
 	/// The hash state including the bytes written.
-	tree: TreeBuilder,
+	tree: TreeHasher,
 	bytes: u64,
 	/// The body's checksum, when one was asked for.
 	digest: Option<Box<[u8]>>,
@@ -717,15 +717,15 @@ fn write_pieces(
 /// Hashes frames into `tree`, and with `algorithm` when given; returns the tree and the digest.
 fn hash_frames(
 	mut incoming: tokio::sync::mpsc::Receiver<Bytes>,
-	mut tree: TreeBuilder,
+	mut tree: TreeHasher,
 	algorithm: Option<Algorithm>,
-) -> (TreeBuilder, Option<Box<[u8]>>) {
+) -> (TreeHasher, Option<Box<[u8]>>) {
 	let mut checksum = algorithm.map(Algorithm::hasher);
 	while let Some(frame) = incoming.blocking_recv() {
-		tree.update(&frame);
 		if let Some(checksum) = &mut checksum {
 			checksum.update(&frame);
 		}
+		tree.update(frame);
 	}
 	(tree, checksum.map(|checksum| checksum.finalize()))
 }
@@ -745,7 +745,7 @@ fn open_partial(path: &Path, offset: u64) -> io::Result<(File, u64)> {
 	Ok((file, kept))
 }
 
-fn finish_tree(tree: TreeBuilder) -> Result<ChunkedTree, ApiError> {
+fn finish_tree(tree: TreeHasher) -> Result<ChunkedTree, ApiError> {
 	tree.finish().map_err(|_| empty_upload())
 }
 
