@@ -164,7 +164,7 @@ stop_sidecar() {
 }
 
 # --- 2. Upload ingest (first: it also puts the item into the sidecar) ---
-# For reference, the hashing an upload does, on one core with the file in memory.
+# For reference, the hashing an upload does with the file in memory, on one thread and on the pool.
 for _ in $(seq "$uploads"); do
 	record "hashing $("$helper" hash "$file")"
 done

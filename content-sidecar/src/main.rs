@@ -14,6 +14,7 @@ use tracing_subscriber::EnvFilter;
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 fn main() -> ExitCode {
+	keep_freed_memory();
 	let cli = Cli::parse();
 	let result = match cli.command.unwrap_or(Command::Run(cli.run)) {
 		Command::Run(config) => run(config),
@@ -25,6 +26,21 @@ fn main() -> ExitCode {
 			eprintln!("pop-sidecar: {error}");
 			ExitCode::FAILURE
 		}
+	}
+}
+
+/// Upload bodies arrive in buffers of a few hundred KiB, freed once written and hashed. By
+/// default glibc hands such memory back to the kernel at once and the next buffers fault it in
+/// again, zeroed: that cost a tenth of an upload's CPU. The freed memory is kept for reuse
+/// instead (up to 64 MiB per arena).
+fn keep_freed_memory() {
+	#[cfg(all(target_os = "linux", target_env = "gnu"))]
+	// SAFETY: `mallopt` only sets malloc parameters; it runs before any other thread exists.
+	unsafe {
+		// Allocations below 32 MiB (glibc's largest threshold) come from the heap, and the
+		// threshold no longer moves with what is freed.
+		libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+		libc::mallopt(libc::M_TRIM_THRESHOLD, 64 << 20);
 	}
 }
 
