@@ -25,6 +25,7 @@ use crate::{
 	index::{ItemRecord, ItemState},
 	state::AppState,
 };
+use bytes::Bytes;
 use futures_util::StreamExt;
 use pop_primitives::commitment::{ContentId, LeafProof, CHUNK_SIZE, LEAF_SIZE};
 use std::{
@@ -49,6 +50,8 @@ type AtBlock = OnlineClientAtBlock<SubstrateConfig>;
 
 /// Blocks after which an answer whose challenge is still open is sent again.
 const RESEND_AFTER: u64 = 3;
+/// Pieces of a fetched replica queued between the network and the store.
+const PIECES_IN_FLIGHT: usize = 64;
 
 /// Why a step of the chain client failed.
 #[derive(Debug, thiserror::Error)]
@@ -535,13 +538,40 @@ async fn fetch(
 	if !response.status().is_success() {
 		return Err(failed(format!("HTTP {}", response.status())));
 	}
-	let mut writer = state.store.writer()?;
+	// The disk and the hashing work on a blocking thread beside the network. `None` marks the
+	// end of the body: a channel closed without it leaves nothing behind.
+	let (to_store, mut pieces) = tokio::sync::mpsc::channel::<Option<Bytes>>(PIECES_IN_FLIGHT);
+	let (store, expected) = (state.store.clone(), *content);
+	let storing = tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
+		let mut writer = store.writer()?;
+		while let Some(piece) = pieces.blocking_recv() {
+			match piece {
+				Some(bytes) => writer.write(bytes)?,
+				None => return writer.commit(Some(&expected)).map(drop),
+			}
+		}
+		Ok(())
+	});
 	let mut body = response.bytes_stream();
-	while let Some(piece) = body.next().await {
-		writer.write(piece.map_err(|e| failed(e.to_string()))?)?;
-	}
-	writer.commit(Some(content))?;
-	Ok(())
+	let received = loop {
+		match body.next().await {
+			// A closed channel means storing failed; its error is returned below.
+			Some(Ok(bytes)) => {
+				if to_store.send(Some(bytes)).await.is_err() {
+					break Ok(());
+				}
+			}
+			Some(Err(error)) => break Err(failed(error.to_string())),
+			None => {
+				let _ = to_store.send(None).await;
+				break Ok(());
+			}
+		}
+	};
+	drop(to_store);
+	let stored = storing.await.map_err(|e| failed(format!("storing stopped: {e}")))?;
+	received?;
+	Ok(stored?)
 }
 
 /// Builds the proof of leaf `leaf` of stored `content` from its chunk roots and the one
