@@ -220,14 +220,7 @@ for run in $(seq "$uploads"); do
 	record "upload seconds=$upload_seconds sidecar_cpu_s=$cpu curl_cpu_s=$curl_s" \
 		"idle_pct=$(idle_pct "$machine_before" "$machine_after")" \
 		"other_pct=$(other_pct "$machine_before" "$machine_after" "$ticks" "$curl_s")"
-	# What the disk takes to make the same number of bytes durable: no upload can be faster.
-	started=$EPOCHREALTIME
-	dd if=/dev/zero of="$work/disk-probe" bs=1M count=$((size >> 20)) conv=fdatasync status=none
-	disk_seconds="$(elapsed "$started" "$EPOCHREALTIME")"
-	rm "$work/disk-probe"
-	record "disk seconds=$disk_seconds"
-	log "run $run: openssl dgst $openssl_seconds s, upload $upload_seconds s (sidecar CPU $cpu s)," \
-		"dd with fdatasync $disk_seconds s"
+	log "run $run: openssl dgst $openssl_seconds s, upload $upload_seconds s (sidecar CPU $cpu s)"
 	if ((run < uploads)); then
 		delete_upload
 	fi
