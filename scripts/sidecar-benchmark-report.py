@@ -154,7 +154,9 @@ def main():
         "and the tree above), writing the partial file, its fsyncs, and storing the item "
         "(fsync, chunk-root file, renames, directory fsync). The anchor is `openssl dgst "
         f"-sha256` of the file. Runs alternate, {len(uploads)} each, the file read into the "
-        "page cache before each; the item is deleted (tus `DELETE`) between uploads. One "
+        "page cache before each (the file was written to disk and dropped from the cache after "
+        "it was made, so both read it as a file read from disk); the item is deleted (tus "
+        "`DELETE`) between uploads. One "
         "unmeasured upload goes first: on this VM the first write to blocks the file system never "
         "used runs at about a third of later writes' speed (`dd` with `fdatasync`: 0.72 against "
         "2.3 GB/s), which is the host allocating storage rather than the sidecar's work.",

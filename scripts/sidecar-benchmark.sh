@@ -6,7 +6,8 @@
 #    over loopback, from the release pop-sidecar and from nginx (sendfile) serving the same file,
 #    the two alternating;
 # 2. upload ingest: the same file uploaded through tus (POST, then one PATCH with curl, until the
-#    204 with Pop-Content-Id) against `openssl dgst -sha256` of it, five runs each after one unmeasured upload, medians (this shared VM varies by a fifth between runs);
+#    204 with Pop-Content-Id) against `openssl dgst -sha256` of it, five runs each after one
+#    unmeasured upload, medians;
 # 3. proofs: encoded size and time of `chain::prove` for items of 1 MiB, 64 MiB and 1 GiB.
 #
 #   scripts/sidecar-benchmark.sh           # about three minutes after the build
@@ -144,6 +145,11 @@ mkdir -p "$work/www"
 log "writing $((size >> 20)) MiB of random bytes"
 head -c "$size" /dev/urandom >"$file"
 chmod 644 "$file"
+# Written to disk and dropped from the page cache, so every reader below gets the file as read
+# from disk. Sent from the pages `head` had just written, uploads ran slower and less evenly
+# (1.36-1.88 s against 1.04-1.20 s in the same sequence, openssl steady at 0.78 s).
+sync "$file"
+dd if="$file" iflag=nocache count=0 status=none
 
 sidecar_port="$(free_port)"
 sidecar_url="http://127.0.0.1:$sidecar_port"
