@@ -14,7 +14,7 @@
 //! - [`ops`] and [`metrics`]: `/health` and `/metrics`.
 //! - [`gc`]: deleting uploads not registered in time.
 //! - [`error`]: the HTTP layer's one error type.
-//! - [`hashing`]: the content commitment with native SHA-256.
+//! - [`hashing`]: the content commitment with native SHA-256, whole chunks hashed side by side.
 //! - [`blob_store`]: finished content as immutable files named by id, written crash-safely.
 //! - [`index`]: the metadata index (sled), rebuildable from the files.
 
