@@ -12,10 +12,11 @@ import datetime
 import json
 import os
 import platform
-import re
 import statistics
 import subprocess
 from collections import defaultdict
+
+from benchmarks_doc import replace_sections
 
 START, END = "<!-- staking:start -->", "<!-- staking:end -->"
 PROOF_START, PROOF_END = "<!-- proofs:start -->", "<!-- proofs:end -->"
@@ -183,20 +184,7 @@ def main():
     ]
     proof_section = "\n".join(lines)
 
-    try:
-        with open(args.out) as f:
-            text = f.read()
-    except FileNotFoundError:
-        text = "# Benchmarks\n\nEvery number here is produced by a script under `scripts/`; run it again to refresh it.\n"
-    for start, end, section in ((START, END, staking), (PROOF_START, PROOF_END, proof_section)):
-        if start in text:
-            text = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: section, text,
-                          flags=re.S)
-        else:
-            text = text.rstrip("\n") + "\n\n" + section
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        f.write(text + ("" if text.endswith("\n") else "\n"))
+    replace_sections(args.out, ((START, END, staking), (PROOF_START, PROOF_END, proof_section)))
 
 
 if __name__ == "__main__":

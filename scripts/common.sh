@@ -8,6 +8,15 @@ export POP_SIDECAR_BIN="${POP_SIDECAR_BIN:-$CARGO_TARGET_DIR/release/pop-sidecar
 # The wasm runtime is built by substrate-wasm-builder in release mode regardless of this profile.
 export CARGO_INCREMENTAL=0
 log() { printf '\033[1m[pop]\033[0m %s\n' "$*" >&2; }
+# Installs the Debian packages named, if any (with sudo unless root).
+apt_install() {
+	(($#)) || return 0
+	log "installing apt packages: $*"
+	local sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
 # Keep the runtime wasm independent of where the clone and target folder live, so chain specs
 # (which embed the wasm) are byte-for-byte reproducible on every machine with this toolchain.
 # The wasm builder looks for Cargo.lock above its OUT_DIR; with the target folder outside the

@@ -7,12 +7,7 @@ command -v protoc >/dev/null 2>&1 || need_apt+=(protobuf-compiler)
 command -v clang >/dev/null 2>&1 || need_apt+=(clang)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
-if ((${#need_apt[@]})); then
-	log "installing apt packages: ${need_apt[*]}"
-	SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-	$SUDO apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
-fi
+apt_install "${need_apt[@]}"
 
 installed_targets="$(rustup target list --installed)"
 for target in wasm32v1-none; do

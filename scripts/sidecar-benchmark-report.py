@@ -7,10 +7,10 @@ The results file has one measurement or fact per line: `key value...`, where `st
 file is replaced (other text stays); with `--out -` the section is printed instead.
 """
 import argparse
-import os
-import re
 import statistics
 from collections import defaultdict
+
+from benchmarks_doc import replace_sections
 
 START, END = "<!-- sidecar:start -->", "<!-- sidecar:end -->"
 STREAM_TARGET, UPLOAD_TARGET = 0.9, 0.7
@@ -224,18 +224,7 @@ def main():
     if args.out == "-":
         print(section)
         return
-    try:
-        with open(args.out) as f:
-            text = f.read()
-    except FileNotFoundError:
-        text = "# Benchmarks\n\nEvery number here is produced by a script under `scripts/`; run it again to refresh it.\n"
-    if START in text:
-        text = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: section, text, flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        f.write(text + ("" if text.endswith("\n") else "\n"))
+    replace_sections(args.out, ((START, END, section),))
 
 
 if __name__ == "__main__":

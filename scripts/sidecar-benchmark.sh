@@ -34,13 +34,8 @@ need_apt=()
 command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
-if ((${#need_apt[@]})); then
-	log "installing apt packages: ${need_apt[*]}"
-	SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-	$SUDO apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
-	nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
-fi
+apt_install "${need_apt[@]}"
+nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 
 log "building pop-sidecar and the sidecar_bench example (release) into $CARGO_TARGET_DIR"
 cargo build --release --locked -p pop-sidecar --manifest-path "$REPO_ROOT/Cargo.toml"
