@@ -2,7 +2,7 @@
 //! and, for streamed content, on every core: chunks are aligned subtrees, so their roots are
 //! taken side by side on rayon's pool and joined in order.
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use pop_primitives::commitment::{self, ChunkedTree, CommitmentError, Hash, CHUNK_SIZE};
 use sha2::Digest;
 use std::{
@@ -127,17 +127,15 @@ fn chunk_root(pieces: &[Bytes]) -> Hash {
 
 /// Hashes everything `reader` yields into a new tree.
 pub fn hash_reader(mut reader: impl Read) -> io::Result<TreeHasher> {
-	const READ_SIZE: usize = 1 << 20;
+	const READ_SIZE: u64 = 1 << 20;
 	let mut tree = TreeHasher::new();
 	loop {
-		let mut buffer = BytesMut::zeroed(READ_SIZE);
-		match reader.read(&mut buffer)? {
-			0 => return Ok(tree),
-			read => {
-				buffer.truncate(read);
-				tree.update(buffer.freeze());
-			}
+		// A fresh buffer per read: the pool still holds the last ones.
+		let mut buffer = Vec::with_capacity(READ_SIZE as usize);
+		if reader.by_ref().take(READ_SIZE).read_to_end(&mut buffer)? == 0 {
+			return Ok(tree);
 		}
+		tree.update(buffer.into());
 	}
 }
 
