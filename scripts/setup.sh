@@ -14,4 +14,5 @@ for target in wasm32v1-none; do
 	grep -qx "$target" <<<"$installed_targets" || { log "adding rustup target $target"; rustup target add "$target"; }
 done
 rustup component list --installed | grep -q '^rust-src' || { log "adding rust-src"; rustup component add rust-src; }
+cargo nextest --version >/dev/null 2>&1 || { log "installing cargo-nextest"; cargo install --locked cargo-nextest; }
 log "prerequisites present"

@@ -160,6 +160,12 @@ pub type UncheckedExtrinsic =
 /// The payload being signed in transactions.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
+/// Storage migrations run once at the next runtime upgrade, in order, before the pallets'
+/// own `on_runtime_upgrade`. Empty while every pallet is at its first storage version; a
+/// change of a pallet's storage layout adds its versioned migration here (and try-runtime's
+/// `pre_upgrade`/`post_upgrade` check it on a copy of live state, see `tests/try-state`).
+pub type Migrations = ();
+
 /// Executive: handles dispatch to the various pallets.
 pub type Executive = frame_executive::Executive<
 	Runtime,
@@ -167,6 +173,7 @@ pub type Executive = frame_executive::Executive<
 	frame_system::ChainContext<Runtime>,
 	Runtime,
 	AllPalletsWithSystem,
+	Migrations,
 >;
 
 #[frame_support::runtime]
