@@ -142,12 +142,6 @@ impl From<IndexError> for ApiError {
 	}
 }
 
-impl From<std::io::Error> for ApiError {
-	fn from(error: std::io::Error) -> Self {
-		Self::Internal(format!("storage I/O failed: {error}"))
-	}
-}
-
 impl From<tokio::task::JoinError> for ApiError {
 	fn from(error: tokio::task::JoinError) -> Self {
 		Self::Internal(format!("a worker task failed: {error}"))
