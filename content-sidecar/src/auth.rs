@@ -28,7 +28,10 @@
 //! keep expiries short and serve over HTTPS.
 
 use crate::error::ApiError;
-use axum::http::{header, HeaderMap, Uri};
+use axum::{
+	extract::{FromRef, FromRequestParts, OptionalFromRequestParts},
+	http::{header, request::Parts},
+};
 use sp_core::{
 	crypto::{Ss58AddressFormat, Ss58Codec},
 	sr25519, Pair as _,
@@ -125,38 +128,70 @@ pub fn verify_token(token: &str, audience: &str, now: u64) -> Result<Account, To
 	}
 }
 
-/// The account that signed the request, if it carries a token (the `Authorization` header, or
-/// else the `auth` query parameter); an invalid token is an error, not an anonymous request.
-pub fn caller(headers: &HeaderMap, uri: &Uri, audience: &str) -> Result<Option<Account>, ApiError> {
-	let token = match headers.get(header::AUTHORIZATION) {
-		Some(value) => {
-			let value = value.to_str().unwrap_or_default();
-			let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
-			if !scheme.eq_ignore_ascii_case(SCHEME) {
-				return Err(ApiError::Unauthorized(format!(
-					"Authorization must use the {SCHEME} scheme: `{SCHEME} <token>`"
-				)));
-			}
-			token.trim().to_owned()
-		}
-		None => match uri.query().and_then(query_token) {
-			Some(token) => token,
-			None => return Ok(None),
-		},
-	};
-	verify_token(&token, audience, crate::unix_time_secs())
-		.map(Some)
-		.map_err(|error| ApiError::Unauthorized(error.to_string()))
+/// Whom tokens must be signed for: the sidecar's public URL as configured. A handler taking a
+/// [`Caller`] needs it from its state (as [`FromRef`]).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Audience(pub String);
+
+/// The account that signed a request, verified: a handler taking it refuses (`401`) a request
+/// without a valid token, in the `Authorization` header or else the `auth` query parameter. As
+/// `Option<Caller>` it lets a request without a token through, still refusing an invalid one.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Caller(pub Account);
+
+impl<S> FromRequestParts<S> for Caller
+where
+	Audience: FromRef<S>,
+	S: Send + Sync,
+{
+	type Rejection = ApiError;
+
+	async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+		<Self as OptionalFromRequestParts<S>>::from_request_parts(parts, state).await?.ok_or_else(
+			|| {
+				unauthorized(format!(
+					"this needs a signed request: `Authorization: {SCHEME} <token>` or \
+					 `?{QUERY_PARAMETER}=<token>`"
+				))
+			},
+		)
+	}
 }
 
-/// The account that signed the request; 401 when there is none.
-pub fn require_caller(headers: &HeaderMap, uri: &Uri, audience: &str) -> Result<Account, ApiError> {
-	caller(headers, uri, audience)?.ok_or_else(|| {
-		ApiError::Unauthorized(format!(
-			"this needs a signed request: `Authorization: {SCHEME} <token>` or \
-			 `?{QUERY_PARAMETER}=<token>`"
-		))
-	})
+impl<S> OptionalFromRequestParts<S> for Caller
+where
+	Audience: FromRef<S>,
+	S: Send + Sync,
+{
+	type Rejection = ApiError;
+
+	async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, ApiError> {
+		let token = match parts.headers.get(header::AUTHORIZATION) {
+			Some(value) => {
+				let value = value.to_str().unwrap_or_default();
+				let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+				if !scheme.eq_ignore_ascii_case(SCHEME) {
+					return Err(unauthorized(format!(
+						"Authorization must use the {SCHEME} scheme: `{SCHEME} <token>`"
+					)));
+				}
+				token.trim().to_owned()
+			}
+			None => match parts.uri.query().and_then(query_token) {
+				Some(token) => token,
+				None => return Ok(None),
+			},
+		};
+		let Audience(audience) = Audience::from_ref(state);
+		verify_token(&token, &audience, crate::unix_time_secs())
+			.map(|account| Some(Self(account)))
+			.map_err(|error| unauthorized(error.to_string()))
+	}
+}
+
+/// `401` for `reason`, challenging for a [`SCHEME`] token.
+pub fn unauthorized(reason: String) -> ApiError {
+	ApiError::Unauthorized { reason, challenge: SCHEME }
 }
 
 fn query_token(query: &str) -> Option<String> {
@@ -174,6 +209,7 @@ pub fn ss58(account: &Account) -> String {
 mod tests {
 	use super::*;
 	use crate::testing::dev_pair;
+	use axum::http::Request;
 
 	const AUDIENCE: &str = "http://127.0.0.1:8090";
 
@@ -236,22 +272,36 @@ mod tests {
 		);
 	}
 
-	#[test]
-	fn the_token_may_come_in_the_header_or_the_query() {
+	/// What a handler taking `Option<Caller>` gets for `request`, and one taking `Caller`.
+	async fn callers(
+		request: Request<()>,
+	) -> (Result<Option<Caller>, ApiError>, Result<Caller, ApiError>) {
+		let audience = Audience(AUDIENCE.into());
+		let (mut parts, ()) = request.into_parts();
+		let optional =
+			<Caller as OptionalFromRequestParts<_>>::from_request_parts(&mut parts, &audience)
+				.await;
+		let required =
+			<Caller as FromRequestParts<_>>::from_request_parts(&mut parts, &audience).await;
+		(optional, required)
+	}
+
+	#[tokio::test]
+	async fn the_token_may_come_in_the_header_or_the_query() {
 		let token = sign_token(&dev_pair("Alice"), AUDIENCE, crate::unix_time_secs() + 60);
-		let alice = dev_pair("Alice").public().0;
-		let mut headers = HeaderMap::new();
-		let plain: Uri = "/content/x".parse().unwrap();
-		assert_eq!(caller(&headers, &plain, AUDIENCE).unwrap(), None);
-		let with_query: Uri = format!("/content/x?a=1&auth={token}").parse().unwrap();
-		assert_eq!(caller(&headers, &with_query, AUDIENCE).unwrap(), Some(alice));
-		headers.insert(header::AUTHORIZATION, format!("popsr25519 {token}").parse().unwrap());
-		assert_eq!(caller(&headers, &plain, AUDIENCE).unwrap(), Some(alice));
-		headers.insert(header::AUTHORIZATION, format!("Bearer {token}").parse().unwrap());
-		assert!(matches!(caller(&headers, &plain, AUDIENCE), Err(ApiError::Unauthorized(_))));
-		assert!(matches!(
-			require_caller(&HeaderMap::new(), &plain, AUDIENCE),
-			Err(ApiError::Unauthorized(_))
-		));
+		let alice = Caller(dev_pair("Alice").public().0);
+		let plain = || Request::get("/content/x");
+		let (optional, required) = callers(plain().body(()).unwrap()).await;
+		assert_eq!(optional.unwrap(), None);
+		assert!(matches!(required, Err(ApiError::Unauthorized { .. })));
+		let with_query = Request::get(format!("/content/x?a=1&auth={token}"));
+		assert_eq!(callers(with_query.body(()).unwrap()).await.0.unwrap(), Some(alice));
+		let signed = plain().header(header::AUTHORIZATION, format!("popsr25519 {token}"));
+		let (optional, required) = callers(signed.body(()).unwrap()).await;
+		assert_eq!((optional.unwrap(), required.unwrap()), (Some(alice), alice));
+		let bearer = plain().header(header::AUTHORIZATION, format!("Bearer {token}"));
+		let (optional, required) = callers(bearer.body(()).unwrap()).await;
+		assert!(matches!(optional, Err(ApiError::Unauthorized { .. })));
+		assert!(matches!(required, Err(ApiError::Unauthorized { .. })));
 	}
 }

@@ -1,5 +1,9 @@
 //! The one error type of the HTTP layer. Each variant is a status; its message says what was
 //! wrong, and is sent as `{"error": "<message>"}`. A request that fails changes nothing.
+//!
+//! The modules below it keep errors of their own (the store's [`StoreError`], the index's
+//! [`IndexError`], the upload sessions' `UploadError`), which become an [`ApiError`] only at the
+//! HTTP edge. A variant whose status calls for a header carries it, given by whoever raises it.
 
 use crate::{blob_store::StoreError, index::IndexError};
 use axum::{
@@ -15,8 +19,13 @@ pub enum ApiError {
 	#[error("{0}")]
 	BadRequest(String),
 	/// 401: credentials are missing or invalid.
-	#[error("{0}")]
-	Unauthorized(String),
+	#[error("{reason}")]
+	Unauthorized {
+		/// What was wrong with them.
+		reason: String,
+		/// The `WWW-Authenticate` challenge: the scheme credentials must use.
+		challenge: &'static str,
+	},
 	/// 402: priced content and no access grant.
 	#[error("{0}")]
 	PaymentRequired(String),
@@ -30,9 +39,14 @@ pub enum ApiError {
 	/// upload's).
 	#[error("{0}")]
 	Conflict(String),
-	/// 412: a tus version this server does not speak.
-	#[error("{0}")]
-	UnsupportedTusVersion(String),
+	/// 412: a protocol version this server does not speak.
+	#[error("{reason}")]
+	UnsupportedVersion {
+		/// Which version was asked for, and which are spoken.
+		reason: String,
+		/// The header advertising the versions spoken, and its value.
+		supported: (HeaderName, &'static str),
+	},
 	/// 413: more bytes than allowed.
 	#[error("{0}")]
 	TooLarge(String),
@@ -67,12 +81,12 @@ impl ApiError {
 	pub fn status(&self) -> StatusCode {
 		match self {
 			Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-			Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+			Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
 			Self::PaymentRequired(_) => StatusCode::PAYMENT_REQUIRED,
 			Self::Forbidden(_) => StatusCode::FORBIDDEN,
 			Self::NotFound(_) => StatusCode::NOT_FOUND,
 			Self::Conflict(_) => StatusCode::CONFLICT,
-			Self::UnsupportedTusVersion(_) => StatusCode::PRECONDITION_FAILED,
+			Self::UnsupportedVersion { .. } => StatusCode::PRECONDITION_FAILED,
 			Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
 			Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
 			Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
@@ -88,13 +102,12 @@ impl ApiError {
 	/// Headers the status calls for.
 	fn headers(&self) -> Vec<(HeaderName, HeaderValue)> {
 		match self {
-			Self::Unauthorized(_) => {
-				vec![(header::WWW_AUTHENTICATE, HeaderValue::from_static(crate::auth::SCHEME))]
+			Self::Unauthorized { challenge, .. } => {
+				vec![(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge))]
 			}
-			Self::UnsupportedTusVersion(_) => vec![(
-				crate::uploads::TUS_VERSION_HEADER,
-				HeaderValue::from_static(crate::uploads::TUS_VERSION),
-			)],
+			Self::UnsupportedVersion { supported: (name, value), .. } => {
+				vec![(name.clone(), HeaderValue::from_static(value))]
+			}
 			Self::RangeNotSatisfiable { size } => vec![(
 				header::CONTENT_RANGE,
 				HeaderValue::from_str(&format!("bytes */{size}"))
@@ -126,12 +139,6 @@ impl From<StoreError> for ApiError {
 impl From<IndexError> for ApiError {
 	fn from(error: IndexError) -> Self {
 		Self::Internal(error.to_string())
-	}
-}
-
-impl From<std::io::Error> for ApiError {
-	fn from(error: std::io::Error) -> Self {
-		Self::Internal(format!("storage I/O failed: {error}"))
 	}
 }
 

@@ -1,7 +1,7 @@
 //! Garbage collection of unregistered uploads: sessions idle for longer than
 //! `--unregistered-ttl`, and uploaded items not registered on chain within it.
 
-use crate::{error::ApiError, state::AppState, unix_time_ms};
+use crate::{state::AppState, unix_time_ms, uploads::UploadError};
 use std::time::Duration;
 
 /// What one collection deleted.
@@ -14,7 +14,7 @@ pub struct GcReport {
 }
 
 /// Deletes what has been unregistered for longer than the TTL at `now_ms` (Unix milliseconds).
-pub fn gc(state: &AppState, now_ms: u64) -> Result<GcReport, ApiError> {
+pub fn gc(state: &AppState, now_ms: u64) -> Result<GcReport, UploadError> {
 	let ttl_ms = u64::try_from(state.config.unregistered_ttl.as_millis()).unwrap_or(u64::MAX);
 	let cutoff_ms = now_ms.saturating_sub(ttl_ms);
 	let report = GcReport {

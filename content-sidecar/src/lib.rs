@@ -4,19 +4,25 @@
 //! chain's storage challenges and streams bytes to viewers. One module per concern:
 //!
 //! - [`config`]: command line and environment.
-//! - [`state`]: what handlers and the chain client share ([`AppState`]).
-//! - [`auth`]: requests signed by POP accounts (the token format is documented there).
-//! - [`uploads`]: resumable tus uploads at `/uploads`.
+//! - [`state`]: what handlers and the chain client share ([`AppState`]), and the parts of it
+//!   that handlers take.
+//! - [`auth`]: requests signed by POP accounts (the token format is documented there), and the
+//!   [`auth::Caller`] extractor.
+//! - [`uploads`]: resumable tus uploads at `/uploads`, one concern per submodule (protocol,
+//!   handlers, sessions, recovery, removal, body pipeline, lease, error).
 //! - [`streaming`]: `GET`/`HEAD /content/{id}` with ranges.
 //! - [`grants`]: the seam to the chain's access grants for priced content.
 //! - [`chain`]: the subxt client that answers challenges, replicates and confirms content,
 //!   and reads grants.
-//! - [`ops`] and [`metrics`]: `/health` and `/metrics`.
+//! - [`ops`]: `/health` and `/metrics`.
+//! - [`metrics`]: the Prometheus metrics, and the middleware counting requests.
 //! - [`gc`]: deleting uploads not registered in time.
 //! - [`error`]: the HTTP layer's one error type.
 //! - [`hashing`]: the content commitment with native SHA-256, whole chunks hashed side by side.
 //! - [`blob_store`]: finished content as immutable files named by id, written crash-safely.
 //! - [`index`]: the metadata index (sled), rebuildable from the files.
+//! - `testing` (feature `test-utils`): the helpers the crate's tests and its network tests
+//!   share.
 
 #![deny(missing_docs)]
 
@@ -35,8 +41,8 @@ pub mod state;
 pub mod streaming;
 pub mod uploads;
 
-#[cfg(test)]
-mod testing;
+#[cfg(any(test, feature = "test-utils"))]
+pub mod testing;
 
 pub use state::AppState;
 
@@ -56,7 +62,7 @@ pub fn app(state: AppState) -> Router {
 		.merge(uploads::routes())
 		.merge(streaming::routes())
 		.merge(ops::routes())
-		.layer(middleware::from_fn_with_state(state.clone(), metrics::count_requests))
+		.layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::count_requests))
 		.layer(
 			TraceLayer::new_for_http()
 				// The path only: a query may carry an auth token.

@@ -1,7 +1,6 @@
 //! Prometheus metrics (`/metrics`, OpenMetrics text). The HTTP layer counts requests, bytes and
 //! uploads; the chain client counts proofs and sets the replication queue.
 
-use crate::state::AppState;
 use axum::{
 	extract::{MatchedPath, Request, State},
 	middleware::Next,
@@ -12,6 +11,7 @@ use prometheus_client::{
 	metrics::{counter::Counter, family::Family, gauge::Gauge},
 	registry::Registry,
 };
+use std::sync::Arc;
 
 /// Labels of `pop_sidecar_requests_total`.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -125,7 +125,7 @@ impl Metrics {
 
 /// Middleware counting every response by route and status.
 pub async fn count_requests(
-	State(state): State<AppState>,
+	State(metrics): State<Arc<Metrics>>,
 	request: Request,
 	next: Next,
 ) -> Response {
@@ -135,7 +135,7 @@ pub async fn count_requests(
 		.map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
 	let response = next.run(request).await;
 	let labels = RequestLabels { route, status: response.status().as_u16() };
-	state.metrics.requests.get_or_create(&labels).inc();
+	metrics.requests.get_or_create(&labels).inc();
 	response
 }
 

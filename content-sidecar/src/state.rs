@@ -1,13 +1,15 @@
 //! What every request handler shares, and what the chain client works with.
 
 use crate::{
+	auth::Audience,
 	blob_store::{BlobStore, StoreError},
 	config::Config,
 	grants::GrantSource,
 	index::{IndexError, MetadataIndex, SledIndex},
 	metrics::Metrics,
-	uploads::Uploads,
+	uploads::{UploadError, UploadLimits, Uploads},
 };
+use axum::extract::FromRef;
 use std::{path::Path, sync::Arc};
 
 /// Why the sidecar's data could not be opened.
@@ -21,10 +23,11 @@ pub enum OpenError {
 	Index(#[from] IndexError),
 	/// The uploads directory failed.
 	#[error("upload sessions could not be recovered: {0}")]
-	Uploads(String),
+	Uploads(#[from] UploadError),
 }
 
-/// The sidecar's shared state; cloning it is cheap.
+/// The sidecar's shared state; cloning it is cheap. Handlers that need only a part of it take
+/// that part ([`FromRef`]): the upload sessions, the metrics, the [`Audience`] of auth tokens.
 ///
 /// The chain client gets a clone: it marks items registered (`index.put_item` with
 /// [`crate::index::ItemState::Registered`]), stores replicas (`store.writer()`, `write`,
@@ -53,8 +56,12 @@ impl AppState {
 	pub fn open(config: Config, grants: Arc<dyn GrantSource>) -> Result<Self, OpenError> {
 		let (store, index) = open_data(&config.data_dir)?;
 		let metrics = Arc::new(Metrics::default());
+		let limits = UploadLimits {
+			max_size: config.max_upload_size,
+			quota_per_account: config.quota_per_account,
+		};
 		let uploads =
-			Uploads::open(&config.data_dir, store.clone(), index.clone(), metrics.clone())?;
+			Uploads::open(&config.data_dir, store.clone(), index.clone(), metrics.clone(), limits)?;
 		Ok(Self {
 			config: Arc::new(config),
 			store,
@@ -63,6 +70,24 @@ impl AppState {
 			grants,
 			metrics,
 		})
+	}
+}
+
+impl FromRef<AppState> for Arc<Uploads> {
+	fn from_ref(state: &AppState) -> Self {
+		state.uploads.clone()
+	}
+}
+
+impl FromRef<AppState> for Arc<Metrics> {
+	fn from_ref(state: &AppState) -> Self {
+		state.metrics.clone()
+	}
+}
+
+impl FromRef<AppState> for Audience {
+	fn from_ref(state: &AppState) -> Self {
+		Audience(state.config.public_url.clone())
 	}
 }
 

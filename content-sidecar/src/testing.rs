@@ -1,7 +1,9 @@
-//! What the handler tests share: a sidecar in a temp dir, dev tokens, requests and content.
+//! What the tests share, in the crate and under `tests/` (feature `test-utils`): a sidecar in a
+//! temp dir driven without a socket, dev accounts and their tokens, content and its ids.
 
 use crate::{
 	auth::sign_token,
+	blob_store::id_hex,
 	config::Config,
 	grants::MemoryGrants,
 	hashing::{NativeSha256, TreeBuilder},
@@ -40,6 +42,21 @@ pub fn id_of(bytes: &[u8]) -> ContentId {
 	tree.finish().unwrap().id::<NativeSha256>().unwrap()
 }
 
+/// The id of `bytes` as `Pop-Content-Id` shows it: `0x` and 64 hex digits.
+pub fn hex_id(bytes: &[u8]) -> String {
+	format!("0x{}", id_hex(&id_of(bytes)))
+}
+
+/// A token of a dev account for the sidecar at `audience`, valid for ten minutes.
+pub fn token(name: &str, audience: &str) -> String {
+	sign_token(&dev_pair(name), audience, crate::unix_time_secs() + 600)
+}
+
+/// `PopSr25519 <token>` of a dev account for the sidecar at `audience`.
+pub fn authorization(name: &str, audience: &str) -> String {
+	format!("PopSr25519 {}", token(name, audience))
+}
+
 /// A sidecar on a temp dir, answering through `tower::ServiceExt::oneshot`.
 pub struct Sidecar {
 	/// Its data dir, removed when dropped.
@@ -52,6 +69,7 @@ pub struct Sidecar {
 
 impl Sidecar {
 	/// A sidecar with the dev defaults.
+	#[allow(clippy::new_without_default)] // Each one makes a temp dir: not a plain default.
 	pub fn new() -> Self {
 		Self::with(|_| {})
 	}
@@ -77,12 +95,12 @@ impl Sidecar {
 
 	/// A token of a dev account for this sidecar, valid for ten minutes.
 	pub fn token(&self, name: &str) -> String {
-		sign_token(&dev_pair(name), &self.state.config.public_url, crate::unix_time_secs() + 600)
+		token(name, &self.state.config.public_url)
 	}
 
-	/// `PopSr25519 <token>` of a dev account.
+	/// `PopSr25519 <token>` of a dev account for this sidecar.
 	pub fn authorization(&self, name: &str) -> String {
-		format!("PopSr25519 {}", self.token(name))
+		authorization(name, &self.state.config.public_url)
 	}
 
 	/// Sends a request through the app.

@@ -4,8 +4,11 @@
 mod common;
 
 use common::*;
-use pop_sidecar::{index::ItemState, state::open_data};
-use sp_core::{sr25519, Pair};
+use pop_sidecar::{
+	index::ItemState,
+	state::open_data,
+	testing::{authorization, content, dev_account, hex_id, id_of},
+};
 use std::{
 	net::{SocketAddr, TcpListener},
 	path::Path,
@@ -102,7 +105,7 @@ async fn uploads_survive_sigkill_mid_patch() {
 	let daemon = Daemon::start(&dir, address).await;
 	let reply = head(address, &alice, &paths[0]).await;
 	assert_eq!(reply.offset(), files[0].len() as u64);
-	assert_eq!(reply.header("pop-content-id"), Some(&*content_id_header(&files[0])));
+	assert_eq!(reply.header("pop-content-id"), Some(&*hex_id(&files[0])));
 	assert_eq!(head(address, &alice, &paths[1]).await.offset(), 1024 * 1024);
 	assert_eq!(head(address, &alice, &paths[2]).await.offset(), sent as u64);
 	assert_eq!(head(address, &alice, &paths[3]).await.offset(), 0);
@@ -111,13 +114,13 @@ async fn uploads_survive_sigkill_mid_patch() {
 		let offset = head(address, &alice, path).await.offset();
 		let reply = patch(address, &alice, path, offset, &file[offset as usize..]).await;
 		assert_eq!(reply.status, 204);
-		assert_eq!(reply.header("pop-content-id"), Some(&*content_id_header(file)));
+		assert_eq!(reply.header("pop-content-id"), Some(&*hex_id(file)));
 	}
 	assert!(daemon.stop().success(), "a clean exit on SIGTERM");
 
 	// Every item is on disk, matches its id and is recorded as Alice's upload.
 	let (store, index) = open_data(&dir).unwrap();
-	let alice = sr25519::Pair::from_string("//Alice", None).unwrap().public().0;
+	let alice = dev_account("Alice");
 	for file in &files {
 		let id = id_of(file);
 		store.verify(&id).unwrap();

@@ -4,7 +4,12 @@ mod common;
 
 use common::*;
 use hyper::{Method, StatusCode};
-use pop_sidecar::{config::Config, grants::MemoryGrants, AppState};
+use pop_sidecar::{
+	config::Config,
+	grants::MemoryGrants,
+	testing::{authorization, content, hex_id, id_of},
+	AppState,
+};
 use std::sync::Arc;
 
 /// Serves a fresh sidecar on a free loopback port.
@@ -39,7 +44,7 @@ async fn a_patch_cut_half_way_resumes_from_the_bytes_that_arrived() {
 	let reply = patch(address, &alice, &path, offset, &bytes[offset as usize..]).await;
 	assert_eq!(reply.status, StatusCode::NO_CONTENT);
 	assert_eq!(reply.offset(), bytes.len() as u64);
-	assert_eq!(reply.header("pop-content-id"), Some(&*content_id_header(&bytes)));
+	assert_eq!(reply.header("pop-content-id"), Some(&*hex_id(&bytes)));
 	state.store.verify(&id_of(&bytes)).unwrap();
 }
 

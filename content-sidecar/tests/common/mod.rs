@@ -1,5 +1,5 @@
 //! What the network tests share: a plain HTTP/1.1 client (hyper) that can also cut a PATCH
-//! half way, dev tokens and test content.
+//! half way. Dev tokens and test content come from `pop_sidecar::testing`.
 
 #![allow(dead_code)] // Each test binary uses its own part.
 
@@ -7,13 +7,6 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::{body::Frame, header::HeaderValue, HeaderMap, Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
-use pop_primitives::commitment::ContentId;
-use pop_sidecar::{
-	auth::sign_token,
-	hashing::{NativeSha256, TreeBuilder},
-	unix_time_secs,
-};
-use sp_core::{sr25519, Pair};
 use std::{convert::Infallible, net::SocketAddr, time::Duration};
 use tokio::{net::TcpStream, sync::mpsc, task::JoinHandle};
 
@@ -34,29 +27,6 @@ impl Reply {
 	pub fn offset(&self) -> u64 {
 		self.header("upload-offset").expect("an Upload-Offset").parse().unwrap()
 	}
-}
-
-/// Deterministic content of `size` bytes.
-pub fn content(size: usize, seed: u8) -> Vec<u8> {
-	(0..size).map(|i| (i as u8).wrapping_mul(13).wrapping_add(seed ^ (i >> 12) as u8)).collect()
-}
-
-/// The id of `bytes` as `Pop-Content-Id` shows it.
-pub fn content_id_header(bytes: &[u8]) -> String {
-	format!("0x{}", hex::encode(id_of(bytes).0))
-}
-
-/// The id of `bytes`.
-pub fn id_of(bytes: &[u8]) -> ContentId {
-	let mut tree = TreeBuilder::new();
-	tree.update(bytes);
-	tree.finish().unwrap().id::<NativeSha256>().unwrap()
-}
-
-/// `PopSr25519 <token>` of a dev account (`Alice`, `Bob`) for the sidecar at `audience`.
-pub fn authorization(name: &str, audience: &str) -> String {
-	let pair = sr25519::Pair::from_string(&format!("//{name}"), None).unwrap();
-	format!("PopSr25519 {}", sign_token(&pair, audience, unix_time_secs() + 600))
 }
 
 /// A tus request to `path` signed by `authorization`.

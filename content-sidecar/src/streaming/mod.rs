@@ -1,0 +1,140 @@
+//! Streaming to viewers: `GET`/`HEAD /content/{id}`, where `id` is the content id in hex (64
+//! digits, `0x` optional).
+//!
+//! - Only items registered on chain are served; anything else is `404`.
+//! - Priced items (price above zero) need a signed request ([`crate::auth`]; the `auth` query
+//!   parameter serves `<video src>`) from an account holding an access grant: `401` without a
+//!   signature, `402` without a grant.
+//! - `Range: bytes=a-b`, `a-` and `-n` give `206` with `Content-Range`; a range outside the
+//!   content gives `416` with `Content-Range: bytes */size`. A malformed `Range` is ignored
+//!   (`200`, as RFC 9110 §14.2 allows), and so is a request for several ranges: the whole
+//!   content comes back with `200` rather than a `multipart/byteranges` body, which players
+//!   never ask for.
+//! - `If-Range` with the current `ETag` keeps the range; anything else (another tag, a date)
+//!   gets the whole content.
+//! - `ETag` is the strong tag `"<hex id>"`: content never changes under its id, so free items are
+//!   `Cache-Control: public, max-age=31536000, immutable`, priced ones the same but `private`.
+//!
+//! The handler is here; `range` reads the part a request asks for ([`select`]), and `body`
+//! streams the bytes from disk.
+
+mod body;
+mod range;
+#[cfg(test)]
+mod tests;
+
+pub use range::{select, Selection};
+
+use crate::{
+	auth::{self, Caller},
+	blob_store::{id_hex, parse_id, StoreError},
+	error::ApiError,
+	grants::GrantSource,
+	index::{ItemState, DEFAULT_MIME},
+	state::AppState,
+};
+use axum::{
+	body::Body,
+	extract::{Path, State},
+	http::{header, HeaderMap, HeaderValue, Method, StatusCode},
+	response::{IntoResponse, Response},
+	routing::get,
+	Router,
+};
+use pop_primitives::commitment::ContentId;
+use std::sync::Arc;
+
+/// The content routes.
+pub fn routes() -> Router<AppState> {
+	Router::new().route("/content/{id}", get(serve))
+}
+
+async fn serve(
+	State(state): State<AppState>,
+	Path(id): Path<String>,
+	method: Method,
+	headers: HeaderMap,
+	// Looked at only for priced content: a bad token does not stand in the way of free content.
+	signed: Result<Option<Caller>, ApiError>,
+) -> Result<Response, ApiError> {
+	let id = parse_id(id.strip_prefix("0x").unwrap_or(&id)).ok_or_else(|| {
+		ApiError::BadRequest(format!("`{id}` is not a content id (64 hex digits)"))
+	})?;
+	let not_here =
+		|| ApiError::NotFound(format!("content 0x{} is not available here", id_hex(&id)));
+	let item = state.index.item(&id)?.ok_or_else(not_here)?;
+	let ItemState::Registered { price } = item.state else { return Err(not_here()) };
+	if price > 0 {
+		check_grant(&*state.grants, signed, id).await?;
+	}
+
+	let store = state.store.clone();
+	let (file, size) =
+		tokio::task::spawn_blocking(move || store.open_blob(&id)).await?.map_err(|error| {
+			match error {
+				StoreError::NotFound(_) => not_here(),
+				error => error.into(),
+			}
+		})?;
+	let etag = format!("\"{}\"", id_hex(&id));
+	let selection = select(&headers, &etag, size)?;
+
+	let (status, range) = match selection {
+		Selection::Whole => (StatusCode::OK, 0..size),
+		Selection::Part(range) => (StatusCode::PARTIAL_CONTENT, range),
+	};
+	let mut reply = HeaderMap::new();
+	if status == StatusCode::PARTIAL_CONTENT {
+		let content_range = format!("bytes {}-{}/{size}", range.start, range.end - 1);
+		reply.insert(header::CONTENT_RANGE, header_value(&content_range));
+	}
+	reply.insert(header::CONTENT_LENGTH, (range.end - range.start).into());
+	reply.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+	reply.insert(header::ETAG, header_value(&etag));
+	let mime = HeaderValue::from_str(&item.mime);
+	reply.insert(header::CONTENT_TYPE, mime.unwrap_or(HeaderValue::from_static(DEFAULT_MIME)));
+	let cache = if price > 0 { "private" } else { "public" };
+	reply.insert(
+		header::CACHE_CONTROL,
+		header_value(&format!("{cache}, max-age=31536000, immutable")),
+	);
+	let body = if method == Method::HEAD {
+		Body::empty()
+	} else {
+		body::file_body(Arc::new(file), range, state.metrics.clone())
+	};
+	Ok((status, reply, body).into_response())
+}
+
+/// Lets through only requests `signed` by an account holding a grant for `id`.
+async fn check_grant(
+	grants: &dyn GrantSource,
+	signed: Result<Option<Caller>, ApiError>,
+	id: ContentId,
+) -> Result<(), ApiError> {
+	let Caller(account) = signed?.ok_or_else(|| {
+		auth::unauthorized(format!(
+			"content 0x{} is priced: sign the request (`Authorization: {} <token>` or \
+			 `?{}=<token>`) with an account that holds an access grant",
+			id_hex(&id),
+			auth::SCHEME,
+			auth::QUERY_PARAMETER
+		))
+	})?;
+	let granted = grants
+		.has_grant(account, id)
+		.await
+		.map_err(|error| ApiError::Unavailable(error.to_string()))?;
+	if !granted {
+		return Err(ApiError::PaymentRequired(format!(
+			"{} holds no access grant for content 0x{}; buy one on chain first",
+			auth::ss58(&account),
+			id_hex(&id)
+		)));
+	}
+	Ok(())
+}
+
+fn header_value(text: &str) -> HeaderValue {
+	HeaderValue::from_str(text).expect("built from digits, hex and ASCII words")
+}

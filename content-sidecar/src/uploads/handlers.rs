@@ -1,0 +1,168 @@
+//! The tus routes: thin handlers that read a request into the upload sessions' terms, and their
+//! answer (or [`UploadError`]) into a response.
+
+use super::{
+	protocol::{
+		check_tus_resumable, parse_upload_id, Algorithm, Creation, Patch, EXTENSIONS,
+		POP_CONTENT_ID, TUS_CHECKSUM_ALGORITHM, TUS_EXTENSION, TUS_MAX_SIZE, TUS_RESUMABLE,
+		TUS_VERSION, TUS_VERSION_HEADER, UPLOAD_LENGTH, UPLOAD_OFFSET,
+	},
+	UploadError, Uploads,
+};
+use crate::{
+	auth::{Audience, Caller},
+	blob_store::id_hex,
+	error::ApiError,
+	index::UploadRecord,
+};
+use axum::{
+	body::Body,
+	extract::{FromRef, FromRequestParts, Path as UrlPath, State},
+	http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode},
+	response::{IntoResponse, Response},
+	routing::{head, post},
+	Router,
+};
+use std::sync::Arc;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// The tus routes, every response marked `Tus-Resumable: 1.0.0`. Their state gives the upload
+/// sessions and the audience of auth tokens.
+pub fn routes<S>() -> Router<S>
+where
+	S: Clone + Send + Sync + 'static,
+	Arc<Uploads>: FromRef<S>,
+	Audience: FromRef<S>,
+{
+	Router::new()
+		.route("/uploads", post(create).options(options))
+		.route("/uploads/{id}", head(progress).patch(append).delete(terminate).options(options))
+		.layer(SetResponseHeaderLayer::overriding(
+			TUS_RESUMABLE,
+			HeaderValue::from_static(TUS_VERSION),
+		))
+}
+
+impl From<UploadError> for ApiError {
+	fn from(error: UploadError) -> Self {
+		let reason = error.to_string();
+		match error {
+			UploadError::Malformed(_)
+			| UploadError::ChecksumUncheckable
+			| UploadError::BodyCut { .. } => Self::BadRequest(reason),
+			UploadError::UnsupportedVersion(_) => {
+				Self::UnsupportedVersion { reason, supported: (TUS_VERSION_HEADER, TUS_VERSION) }
+			}
+			UploadError::WrongContentType => Self::UnsupportedMediaType(reason),
+			UploadError::TooLarge { .. } | UploadError::BodyTooLong { .. } => {
+				Self::TooLarge(reason)
+			}
+			UploadError::NotFound(_) => Self::NotFound(reason),
+			UploadError::NotOwner { .. } | UploadError::QuotaExceeded { .. } => {
+				Self::Forbidden(reason)
+			}
+			UploadError::OffsetMismatch { .. } => Self::Conflict(reason),
+			UploadError::Busy => Self::Locked(reason),
+			UploadError::ChecksumMismatch { .. } => Self::ChecksumMismatch(reason),
+			UploadError::Empty
+			| UploadError::PartialShort { .. }
+			| UploadError::Random(_)
+			| UploadError::Store(_)
+			| UploadError::Index(_)
+			| UploadError::Io(_)
+			| UploadError::Task(_) => Self::Internal(reason),
+		}
+	}
+}
+
+/// A request speaking this server's tus version. Taken before the [`Caller`], so a request in
+/// another version is refused before its signature is looked at.
+struct Tus;
+
+impl<S: Send + Sync> FromRequestParts<S> for Tus {
+	type Rejection = ApiError;
+
+	async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+		check_tus_resumable(&parts.headers)?;
+		Ok(Self)
+	}
+}
+
+/// `status` with the session's offset, and its content id once complete.
+fn progress_response(status: StatusCode, record: &UploadRecord) -> Response {
+	let mut response = status.into_response();
+	let headers = response.headers_mut();
+	headers.insert(UPLOAD_OFFSET, record.offset.into());
+	if let Some(id) = &record.content_id {
+		let value =
+			HeaderValue::from_str(&format!("0x{}", id_hex(id))).expect("hex is a valid header");
+		headers.insert(POP_CONTENT_ID, value);
+	}
+	response
+}
+
+async fn options(State(uploads): State<Arc<Uploads>>) -> Response {
+	let algorithms = Algorithm::names(",");
+	(
+		StatusCode::NO_CONTENT,
+		[
+			(TUS_VERSION_HEADER, HeaderValue::from_static(TUS_VERSION)),
+			(TUS_EXTENSION, HeaderValue::from_static(EXTENSIONS)),
+			(TUS_MAX_SIZE, uploads.limits().max_size.into()),
+			(TUS_CHECKSUM_ALGORITHM, HeaderValue::from_str(&algorithms).expect("names are ASCII")),
+		],
+	)
+		.into_response()
+}
+
+async fn create(
+	_: Tus,
+	Caller(owner): Caller,
+	State(uploads): State<Arc<Uploads>>,
+	headers: HeaderMap,
+) -> Result<Response, ApiError> {
+	let creation = Creation::parse(&headers, uploads.limits().max_size)?;
+	let id = tokio::task::spawn_blocking(move || uploads.create(owner, creation)).await??;
+	Ok((StatusCode::CREATED, [(header::LOCATION, format!("/uploads/{}", hex::encode(id)))])
+		.into_response())
+}
+
+async fn progress(
+	_: Tus,
+	Caller(caller): Caller,
+	State(uploads): State<Arc<Uploads>>,
+	UrlPath(id): UrlPath<String>,
+) -> Result<Response, ApiError> {
+	let record = uploads.progress(&caller, &parse_upload_id(&id)?).await?;
+	let mut response = progress_response(StatusCode::OK, &record);
+	response.headers_mut().insert(UPLOAD_LENGTH, record.length.into());
+	response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+	Ok(response)
+}
+
+async fn append(
+	_: Tus,
+	Caller(caller): Caller,
+	State(uploads): State<Arc<Uploads>>,
+	UrlPath(id): UrlPath<String>,
+	headers: HeaderMap,
+	body: Body,
+) -> Result<Response, ApiError> {
+	let id = parse_upload_id(&id)?;
+	let patch = Patch::parse(&headers)?;
+	// In a task of its own, so a client hanging up cannot cancel the work half way: what
+	// arrived is still made durable and recorded.
+	let appending = uploads.append(caller, id, patch, body.into_data_stream());
+	let record = tokio::spawn(appending).await??;
+	Ok(progress_response(StatusCode::NO_CONTENT, &record))
+}
+
+async fn terminate(
+	_: Tus,
+	Caller(caller): Caller,
+	State(uploads): State<Arc<Uploads>>,
+	UrlPath(id): UrlPath<String>,
+) -> Result<StatusCode, ApiError> {
+	uploads.terminate(&caller, parse_upload_id(&id)?).await?;
+	Ok(StatusCode::NO_CONTENT)
+}
