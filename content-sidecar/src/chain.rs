@@ -21,16 +21,14 @@ use crate::{
 	auth::{self, Account},
 	blob_store::{id_hex, StoreError},
 	grants::{GrantError, GrantFuture, GrantSource},
-	hashing::NativeSha256,
 	index::{ItemRecord, ItemState},
 	state::AppState,
 };
 use bytes::Bytes;
 use futures_util::StreamExt;
-use pop_primitives::commitment::{ContentId, LeafProof, CHUNK_SIZE, LEAF_SIZE};
+use pop_primitives::commitment::ContentId;
 use std::{
 	collections::{BTreeMap, BTreeSet},
-	io::{Read, Seek, SeekFrom},
 	sync::Arc,
 	time::Duration,
 };
@@ -340,7 +338,7 @@ impl Follower {
 			let store = state.store.clone();
 			let started = std::time::Instant::now();
 			let proof =
-				tokio::task::spawn_blocking(move || prove(&store, &content, challenge.leaf))
+				tokio::task::spawn_blocking(move || store.prove(&content, challenge.leaf))
 					.await
 					.map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
 			let proof = match proof {
@@ -572,22 +570,4 @@ async fn fetch(
 	let stored = storing.await.map_err(|e| failed(format!("storing stopped: {e}")))?;
 	received?;
 	Ok(stored?)
-}
-
-/// Builds the proof of leaf `leaf` of stored `content` from its chunk roots and the one
-/// chunk the leaf is in.
-pub fn prove(
-	store: &crate::blob_store::BlobStore,
-	content: &ContentId,
-	leaf: u64,
-) -> Result<LeafProof, StoreError> {
-	let tree = store.chunk_tree(content)?;
-	let (mut file, size) = store.open_blob(content)?;
-	let chunk_size = CHUNK_SIZE as u64;
-	let start = leaf * LEAF_SIZE as u64 / chunk_size * chunk_size;
-	let len = chunk_size.min(size.saturating_sub(start));
-	let mut chunk = vec![0; len as usize];
-	file.seek(SeekFrom::Start(start))?;
-	file.read_exact(&mut chunk)?;
-	tree.prove::<NativeSha256>(leaf, &chunk).map_err(|_| StoreError::Corrupt(id_hex(content)))
 }
