@@ -11,7 +11,7 @@
 //!     (as uploads hash it), and a plain SHA-256 of it
 //! sidecar_bench prove <work dir> <source file> <samples> <size>...
 //!     stores the first <size> bytes of <source file> as an item in a store under <work dir>
-//!     and times `chain::prove` of <samples> random leaves of it; one line per size
+//!     and times `BlobStore::prove` of <samples> random leaves of it; one line per size
 //! ```
 
 use codec::Encode;
@@ -19,7 +19,6 @@ use pop_primitives::commitment::{leaf_count, ContentId};
 use pop_sidecar::{
 	auth,
 	blob_store::{parse_id, BlobStore},
-	chain,
 	hashing::{NativeSha256, TreeBuilder, TreeHasher},
 	index::{ItemState, MetadataIndex, SledIndex},
 };
@@ -122,7 +121,7 @@ fn prove(work: &Path, source: &Path, samples: &str, sizes: &[&str]) -> Result<()
 		let mut random = SplitMix64(size);
 		// A few unmeasured proofs first: the chunk-root file and code warm up.
 		for _ in 0..10 {
-			chain::prove(&store, &id, random.below(leaves))?;
+			store.prove(&id, random.below(leaves))?;
 		}
 		let mut times = Vec::with_capacity(samples);
 		let (mut smallest, mut largest) = (usize::MAX, 0);
@@ -130,7 +129,7 @@ fn prove(work: &Path, source: &Path, samples: &str, sizes: &[&str]) -> Result<()
 			// The last leaf is always among the samples: its path may differ in length.
 			let leaf = if sample == 0 { leaves - 1 } else { random.below(leaves) };
 			let started = Instant::now();
-			let proof = chain::prove(&store, &id, leaf)?;
+			let proof = store.prove(&id, leaf)?;
 			times.push(started.elapsed());
 			proof
 				.verify::<NativeSha256>(&id, size)

@@ -8,6 +8,9 @@
 //! content file exists. Leftovers of a crash (temp files, chunk files without content) are
 //! removed when the store is opened. The files are the truth: [`BlobStore::list`] recovers
 //! every item from them.
+//!
+//! The chain's storage challenges are answered from the same files: [`BlobStore::prove`]
+//! (in `prove.rs`) reads the chunk roots and the one chunk a challenged leaf is in.
 
 use crate::hashing::{hash_reader, NativeSha256, TreeHasher};
 use bytes::Bytes;
@@ -22,6 +25,10 @@ use std::{
 		Mutex, PoisonError,
 	},
 };
+
+mod prove;
+#[cfg(test)]
+mod tests;
 
 const CHUNKS_SUFFIX: &str = ".chunks";
 
@@ -283,131 +290,5 @@ fn not_found(error: io::Error, id: &ContentId) -> StoreError {
 		StoreError::NotFound(id_hex(id))
 	} else {
 		StoreError::Io(error)
-	}
-}
-
-#[cfg(test)]
-mod tests {
-	use super::*;
-	use pop_primitives::commitment::{CHUNK_SIZE, LEAF_SIZE};
-
-	fn content(size: usize, seed: u8) -> Vec<u8> {
-		(0..size).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
-	}
-
-	fn store_bytes(store: &BlobStore, bytes: &[u8]) -> ContentId {
-		let mut writer = store.writer().unwrap();
-		bytes.chunks(10_000).for_each(|piece| writer.write(Bytes::copy_from_slice(piece)).unwrap());
-		writer.commit(None).unwrap()
-	}
-
-	#[test]
-	fn stores_reads_and_proves_from_the_files() {
-		let dir = tempfile::tempdir().unwrap();
-		let store = BlobStore::open(dir.path()).unwrap();
-		let bytes = content(2 * CHUNK_SIZE + 3 * LEAF_SIZE + 5, 1);
-		let id = store_bytes(&store, &bytes);
-		assert!(store.contains(&id));
-		assert_eq!(fs::read(store.path(&id)).unwrap(), bytes);
-		assert_eq!(store.list().unwrap(), vec![(id, bytes.len() as u64)]);
-		store.verify(&id).unwrap();
-
-		let tree = store.chunk_tree(&id).unwrap();
-		let leaf = 2 * 256 + 1;
-		let proof = tree.prove::<NativeSha256>(leaf, &bytes[2 * CHUNK_SIZE..]).unwrap();
-		assert_eq!(proof.verify::<NativeSha256>(&id, bytes.len() as u64), Ok(()));
-		assert!(fs::read_dir(dir.path().join("tmp")).unwrap().next().is_none());
-	}
-
-	#[test]
-	fn refuses_content_that_is_not_the_expected_id_and_keeps_nothing() {
-		let dir = tempfile::tempdir().unwrap();
-		let store = BlobStore::open(dir.path()).unwrap();
-		let expected = store_bytes(&store, &content(5_000, 1));
-		store.remove(&expected).unwrap();
-		let mut writer = store.writer().unwrap();
-		writer.write(content(5_000, 2).into()).unwrap();
-		assert!(matches!(writer.commit(Some(&expected)), Err(StoreError::IdMismatch { .. })));
-		assert!(store.list().unwrap().is_empty());
-		assert!(fs::read_dir(dir.path().join("tmp")).unwrap().next().is_none());
-		assert!(matches!(store.writer().unwrap().commit(None), Err(StoreError::Empty)));
-		assert!(matches!(store.open_blob(&expected), Err(StoreError::NotFound(_))));
-	}
-
-	#[test]
-	fn opening_clears_what_a_crash_left_and_keeps_finished_items() {
-		let dir = tempfile::tempdir().unwrap();
-		let bytes = content(CHUNK_SIZE + 1, 3);
-		let id = {
-			let store = BlobStore::open(dir.path()).unwrap();
-			let id = store_bytes(&store, &bytes);
-			// A crash mid-write: a temp file, and chunk roots whose content never landed.
-			let mut writer = store.writer().unwrap();
-			writer.write(Bytes::copy_from_slice(&bytes[..100])).unwrap();
-			std::mem::forget(writer);
-			fs::write(dir.path().join("content").join(format!("{}.chunks", "ab".repeat(32))), b"x")
-				.unwrap();
-			id
-		};
-		let store = BlobStore::open(dir.path()).unwrap();
-		assert_eq!(store.list().unwrap(), vec![(id, bytes.len() as u64)]);
-		assert!(fs::read_dir(dir.path().join("tmp")).unwrap().next().is_none());
-		assert_eq!(fs::read_dir(dir.path().join("content")).unwrap().count(), 2);
-		store.verify(&id).unwrap();
-	}
-
-	#[test]
-	fn detects_corruption_on_disk() {
-		let dir = tempfile::tempdir().unwrap();
-		let store = BlobStore::open(dir.path()).unwrap();
-		let id = store_bytes(&store, &content(3 * LEAF_SIZE, 4));
-		let mut bytes = fs::read(store.path(&id)).unwrap();
-		bytes[LEAF_SIZE] ^= 1;
-		fs::write(store.path(&id), &bytes).unwrap();
-		assert!(matches!(store.verify(&id), Err(StoreError::Corrupt(_))));
-		fs::write(store.chunks_path(&id), b"garbage").unwrap();
-		assert!(matches!(store.chunk_tree(&id), Err(StoreError::Corrupt(_))));
-	}
-
-	#[test]
-	fn adopts_a_finished_file_and_keeps_its_usage() {
-		let dir = tempfile::tempdir().unwrap();
-		let store = BlobStore::open(dir.path()).unwrap();
-		let bytes = content(CHUNK_SIZE + 9, 5);
-		let outside = dir.path().join("finished");
-		let adopt = || {
-			fs::write(&outside, &bytes).unwrap();
-			let tree = hash_reader(&bytes[..]).unwrap().finish().unwrap();
-			store.adopt(&outside, &tree, None).unwrap()
-		};
-		let id = adopt();
-		assert!(!outside.exists());
-		store.verify(&id).unwrap();
-		assert_eq!(store.chunk_tree(&id).unwrap().size, bytes.len() as u64);
-		assert_eq!(store.usage(), StoreUsage { items: 1, bytes: bytes.len() as u64 });
-		// The same content again: the file goes, the item and the usage stay.
-		assert_eq!(adopt(), id);
-		assert!(!outside.exists());
-		assert_eq!(store.usage(), StoreUsage { items: 1, bytes: bytes.len() as u64 });
-
-		let other = store_bytes(&store, &content(100, 6));
-		assert_eq!(store.usage(), StoreUsage { items: 2, bytes: bytes.len() as u64 + 100 });
-		store.remove(&id).unwrap();
-		assert_eq!(store.usage(), StoreUsage { items: 1, bytes: 100 });
-		assert!(matches!(store.remove(&id), Err(StoreError::NotFound(_))));
-		drop(store);
-		assert_eq!(
-			BlobStore::open(dir.path()).unwrap().usage(),
-			StoreUsage { items: 1, bytes: 100 }
-		);
-		assert!(BlobStore::open(dir.path()).unwrap().contains(&other));
-	}
-
-	#[test]
-	fn ids_round_trip_through_hex() {
-		let id = ContentId([0xab; 32]);
-		assert_eq!(parse_id(&id_hex(&id)), Some(id));
-		assert_eq!(parse_id("zz"), None);
-		assert_eq!(parse_id(&"ab".repeat(31)), None);
 	}
 }

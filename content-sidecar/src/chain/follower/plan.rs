@@ -1,0 +1,270 @@
+//! The follower's decisions, without I/O: what to do at a block, given a plain [`Snapshot`]
+//! of the chain and the disk and what the follower remembers ([`Memory`]).
+
+use crate::{
+	auth::Account,
+	chain::{queries::ContentInfo, view::Challenge},
+	index::{ItemRecord, ItemState, DEFAULT_MIME},
+};
+use pop_primitives::commitment::ContentId;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Blocks after which an answer whose challenge is still open is sent again, and a
+/// confirmation not yet on chain too.
+pub(super) const RESEND_AFTER: u64 = 3;
+
+/// What the chain says at a block, and what is on disk, as far as the follower's decisions
+/// need it. A part that could not be read is `None` and waits for the next block.
+#[derive(Debug, Default)]
+pub(super) struct Snapshot {
+	/// The block's number.
+	pub block: u64,
+	/// The masternode the proof key signs for.
+	pub operator: Account,
+	/// Its open challenges.
+	pub challenges: Option<Vec<Challenge>>,
+	/// Its replicas not settled yet.
+	pub replicas: Option<Replicas>,
+}
+
+/// The replicas assigned to this masternode that are not settled, on chain and on disk.
+#[derive(Debug, Default)]
+pub(super) struct Replicas {
+	/// The chain's records of them (content not registered left out).
+	pub contents: BTreeMap<ContentId, ContentInfo>,
+	/// Those the store holds.
+	pub stored: BTreeSet<ContentId>,
+	/// Index records of those stored.
+	pub records: BTreeMap<ContentId, ItemRecord>,
+	/// Sidecar URLs of the masternodes that confirmed a replica missing here.
+	pub endpoints: BTreeMap<Account, String>,
+	/// Content being fetched now.
+	pub fetching: BTreeSet<ContentId>,
+	/// Unix time in milliseconds, the storage time of an item recorded for the first time.
+	pub now_ms: u64,
+}
+
+/// Where a replica assigned here stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Standing {
+	/// The store holds it.
+	Stored,
+	/// Confirmed on chain, but the store does not hold it.
+	Lost,
+	/// Not stored yet: it is to be fetched.
+	Missing,
+}
+
+impl Standing {
+	/// Where content the chain records as `info` stands for `operator`'s masternode.
+	pub fn of(info: &ContentInfo, operator: Account, stored: bool) -> Self {
+		match (stored, info.confirmed_by(operator)) {
+			(true, _) => Self::Stored,
+			(false, true) => Self::Lost,
+			(false, false) => Self::Missing,
+		}
+	}
+}
+
+/// One step the follower takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Action {
+	/// Prove a leaf and submit the proof as the answer to a challenge.
+	Answer {
+		/// The challenge.
+		challenge: u64,
+		/// The content challenged.
+		content: ContentId,
+		/// The leaf to prove.
+		leaf: u64,
+	},
+	/// Record stored content as registered, so it is streamed with its price and type.
+	Register {
+		/// The content.
+		content: ContentId,
+		/// Its new index record.
+		record: ItemRecord,
+	},
+	/// Confirm on chain that this masternode stores a replica.
+	Confirm(ContentId),
+	/// Stop reading a replica that is stored, registered and confirmed.
+	Settle(ContentId),
+	/// Fetch a replica in the background from the first of `sources` whose bytes match.
+	Fetch {
+		/// The content.
+		content: ContentId,
+		/// Its chain record, to register it once stored.
+		info: ContentInfo,
+		/// Sidecar URLs of its confirmed holders.
+		sources: Vec<String>,
+	},
+	/// Tell the operator that a confirmed replica is missing from disk.
+	ReportLost(ContentId),
+	/// Set the replication queue gauge: replicas assigned and not stored yet.
+	ReplicationQueue(i64),
+}
+
+/// What to do at a block: each list stops at its first failure, the other goes on.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct Plan {
+	/// Answers to challenges.
+	pub answers: Vec<Action>,
+	/// Registering, confirming, settling and fetching replicas, then the queue gauge.
+	pub replicas: Vec<Action>,
+}
+
+/// What the follower remembers between blocks.
+#[derive(Debug, Default)]
+pub(super) struct Memory {
+	/// Answers sent: challenge id → block sent at.
+	answered: BTreeMap<u64, u64>,
+	/// Confirmations sent: content → block sent at.
+	confirming: BTreeMap<ContentId, u64>,
+	/// Confirmed replicas found missing, reported once.
+	reported_lost: BTreeSet<ContentId>,
+	/// Replicas stored here, recorded as registered and confirmed on chain: nothing is left to
+	/// do for them, so their chain records are not read again every block.
+	settled: BTreeSet<ContentId>,
+	/// The proof key's next nonce, counted here: the chain's count at a finalized block lags
+	/// behind transactions still in the pool. `None` after a failure, to be read again.
+	next_nonce: Option<u64>,
+}
+
+impl Memory {
+	/// Forgets answers to challenges no longer open.
+	pub fn forget_closed(&mut self, open: &[Challenge]) {
+		self.answered.retain(|id, _| open.iter().any(|challenge| challenge.id == *id));
+	}
+
+	/// Forgets what is no longer assigned, and settled replicas no longer stored.
+	pub fn forget_unassigned(
+		&mut self,
+		assigned: &BTreeSet<ContentId>,
+		stored: &BTreeSet<ContentId>,
+	) {
+		self.settled.retain(|content| assigned.contains(content) && stored.contains(content));
+		self.reported_lost.retain(|content| assigned.contains(content));
+	}
+
+	/// The assigned content whose chain records are read at this block.
+	pub fn unsettled(&self, assigned: &BTreeSet<ContentId>) -> Vec<ContentId> {
+		assigned.difference(&self.settled).copied().collect()
+	}
+
+	/// Remembers `action`, taken at block `block`. A failed proof is remembered as an answer
+	/// too, so it is not retried every block.
+	pub fn record(&mut self, action: &Action, block: u64) {
+		match action {
+			Action::Answer { challenge, .. } => {
+				self.answered.insert(*challenge, block);
+			}
+			Action::Confirm(content) => {
+				self.confirming.insert(*content, block);
+			}
+			Action::Settle(content) => {
+				self.confirming.remove(content);
+				self.settled.insert(*content);
+			}
+			Action::ReportLost(content) => {
+				self.reported_lost.insert(*content);
+			}
+			Action::Register { .. } | Action::Fetch { .. } | Action::ReplicationQueue(_) => {}
+		}
+	}
+
+	/// The nonce to sign with, if counted here; `None` when it must be read from the chain.
+	pub fn next_nonce(&self) -> Option<u64> {
+		self.next_nonce
+	}
+
+	/// Counts `nonce` as used if the transaction reached the pool; after a failure the next
+	/// nonce is read from the chain again.
+	pub fn submitted(&mut self, nonce: u64, reached_pool: bool) {
+		self.next_nonce = reached_pool.then_some(nonce + 1);
+	}
+
+	/// Whether something sent at `sent` (if ever) is due again at block `now`.
+	fn due(sent: Option<&u64>, now: u64) -> bool {
+		sent.is_none_or(|sent| now >= sent + RESEND_AFTER)
+	}
+}
+
+/// Decides what to do at `snapshot.block`.
+pub(super) fn plan(snapshot: &Snapshot, memory: &Memory) -> Plan {
+	let now = snapshot.block;
+	let answers = snapshot
+		.challenges
+		.iter()
+		.flatten()
+		.filter(|challenge| {
+			challenge.deadline >= now && Memory::due(memory.answered.get(&challenge.id), now)
+		})
+		.map(|challenge| Action::Answer {
+			challenge: challenge.id,
+			content: challenge.content,
+			leaf: challenge.leaf,
+		})
+		.collect();
+	let replicas = snapshot
+		.replicas
+		.as_ref()
+		.map(|replicas| plan_replicas(replicas, snapshot.operator, memory, now))
+		.unwrap_or_default();
+	Plan { answers, replicas }
+}
+
+fn plan_replicas(replicas: &Replicas, operator: Account, memory: &Memory, now: u64) -> Vec<Action> {
+	let mut actions = Vec::new();
+	let mut waiting = 0;
+	for (content, info) in &replicas.contents {
+		match Standing::of(info, operator, replicas.stored.contains(content)) {
+			Standing::Stored => {
+				let existing = replicas.records.get(content);
+				if let Some(record) = registered_record(existing, info, replicas.now_ms) {
+					actions.push(Action::Register { content: *content, record });
+				}
+				if info.confirmed_by(operator) {
+					actions.push(Action::Settle(*content));
+				} else if Memory::due(memory.confirming.get(content), now) {
+					actions.push(Action::Confirm(*content));
+				}
+			}
+			Standing::Lost => {
+				if !memory.reported_lost.contains(content) {
+					actions.push(Action::ReportLost(*content));
+				}
+			}
+			Standing::Missing => {
+				waiting += 1;
+				let sources: Vec<String> = info
+					.holders_besides(operator)
+					.filter_map(|holder| replicas.endpoints.get(&holder).cloned())
+					.collect();
+				if !sources.is_empty() && !replicas.fetching.contains(content) {
+					actions.push(Action::Fetch { content: *content, info: info.clone(), sources });
+				}
+			}
+		}
+	}
+	actions.push(Action::ReplicationQueue(waiting));
+	actions
+}
+
+/// The index record of stored content registered on chain as `info` says, or `None` if
+/// `existing` already says so. An item seen for the first time is stamped `now_ms`.
+pub(super) fn registered_record(
+	existing: Option<&ItemRecord>,
+	info: &ContentInfo,
+	now_ms: u64,
+) -> Option<ItemRecord> {
+	let registered = ItemState::Registered { price: info.price };
+	if existing.is_some_and(|record| record.state == registered) {
+		return None;
+	}
+	Some(ItemRecord {
+		size: info.size,
+		state: registered,
+		stored_at_ms: existing.map_or(now_ms, |record| record.stored_at_ms),
+		mime: String::from_utf8(info.mime.clone()).unwrap_or_else(|_| DEFAULT_MIME.into()),
+	})
+}

@@ -1,0 +1,247 @@
+//! The follower's decisions, planned from hand-made snapshots: no node, no disk.
+
+use super::plan::{
+	plan, registered_record, Action, Memory, Plan, Replicas, Snapshot, RESEND_AFTER,
+};
+use crate::{
+	auth::Account,
+	chain::{
+		queries::{ContentInfo, Replica},
+		view::Challenge,
+	},
+	index::{ItemRecord, ItemState, DEFAULT_MIME},
+};
+use pop_primitives::commitment::ContentId;
+use std::collections::BTreeSet;
+
+pub(super) const ME: Account = [1; 32];
+pub(super) const OTHER: Account = [2; 32];
+pub(super) const THIRD: Account = [3; 32];
+
+pub(super) fn id(n: u8) -> ContentId {
+	ContentId([n; 32])
+}
+
+pub(super) fn challenge(id: u64, content: ContentId, deadline: u64) -> Challenge {
+	Challenge { id, content, leaf: 3, deadline }
+}
+
+/// A registered item of 10 bytes at price 5, with `replicas` as (holder, confirmed).
+pub(super) fn info(replicas: &[(Account, bool)]) -> ContentInfo {
+	let replicas =
+		replicas.iter().map(|&(holder, confirmed)| Replica { holder, confirmed }).collect();
+	ContentInfo { size: 10, mime: b"video/mp4".to_vec(), price: 5, replicas }
+}
+
+fn snapshot(block: u64, challenges: Vec<Challenge>, replicas: Replicas) -> Snapshot {
+	Snapshot { block, operator: ME, challenges: Some(challenges), replicas: Some(replicas) }
+}
+
+/// Plans `snapshot` as the follower does, forgetting closed challenges first, and remembers
+/// every action as taken.
+fn step(memory: &mut Memory, snapshot: &Snapshot) -> Plan {
+	if let Some(open) = &snapshot.challenges {
+		memory.forget_closed(open);
+	}
+	let plan = plan(snapshot, memory);
+	plan.answers
+		.iter()
+		.chain(&plan.replicas)
+		.for_each(|action| memory.record(action, snapshot.block));
+	plan
+}
+
+fn answers_at(memory: &mut Memory, block: u64, open: &[Challenge]) -> Vec<Action> {
+	step(memory, &snapshot(block, open.to_vec(), Replicas::default())).answers
+}
+
+fn answer(challenge: u64, content: ContentId) -> Action {
+	Action::Answer { challenge, content, leaf: 3 }
+}
+
+#[test]
+fn answers_an_open_challenge() {
+	let open = [challenge(7, id(1), 20), challenge(8, id(2), 20)];
+	assert_eq!(answers_at(&mut Memory::default(), 10, &open), [answer(7, id(1)), answer(8, id(2))]);
+}
+
+#[test]
+fn answers_again_only_after_resend_after_blocks() {
+	let mut memory = Memory::default();
+	let open = [challenge(7, id(1), 100)];
+	assert_eq!(answers_at(&mut memory, 10, &open), [answer(7, id(1))]);
+	for block in 11..10 + RESEND_AFTER {
+		assert_eq!(answers_at(&mut memory, block, &open), [], "block {block}");
+	}
+	assert_eq!(answers_at(&mut memory, 10 + RESEND_AFTER, &open), [answer(7, id(1))]);
+	assert_eq!(answers_at(&mut memory, 11 + RESEND_AFTER, &open), []);
+}
+
+#[test]
+fn skips_a_challenge_past_its_deadline() {
+	let mut memory = Memory::default();
+	assert_eq!(answers_at(&mut memory, 10, &[challenge(7, id(1), 9)]), []);
+	assert_eq!(answers_at(&mut memory, 10, &[challenge(8, id(1), 10)]), [answer(8, id(1))]);
+}
+
+#[test]
+fn forgets_answers_of_closed_challenges() {
+	let mut memory = Memory::default();
+	let open = [challenge(7, id(1), 100)];
+	assert_eq!(answers_at(&mut memory, 10, &open), [answer(7, id(1))]);
+	assert_eq!(answers_at(&mut memory, 11, &[]), []);
+	// Remembered still, it would wait for RESEND_AFTER blocks: it was forgotten when closed.
+	assert_eq!(answers_at(&mut memory, 12, &open), [answer(7, id(1))]);
+}
+
+/// Replicas assigned to ME: `stored` of `contents` in the store, with `endpoints` known.
+fn replicas(contents: &[(ContentId, ContentInfo)], stored: &[ContentId]) -> Replicas {
+	Replicas {
+		contents: contents.iter().cloned().collect(),
+		stored: stored.iter().copied().collect(),
+		endpoints: [(ME, "http://me"), (OTHER, "http://other"), (THIRD, "http://third")]
+			.into_iter()
+			.map(|(holder, url)| (holder, url.to_owned()))
+			.collect(),
+		now_ms: 1_000,
+		..Replicas::default()
+	}
+}
+
+fn replica_actions(memory: &mut Memory, block: u64, replicas: Replicas) -> Vec<Action> {
+	step(memory, &snapshot(block, Vec::new(), replicas)).replicas
+}
+
+#[test]
+fn registers_confirms_and_settles_a_stored_replica() {
+	let mut memory = Memory::default();
+	let unconfirmed = [(id(1), info(&[(ME, false), (OTHER, true)]))];
+	let record = registered_record(None, &unconfirmed[0].1, 1_000).unwrap();
+	assert_eq!(
+		replica_actions(&mut memory, 10, replicas(&unconfirmed, &[id(1)])),
+		[
+			Action::Register { content: id(1), record: record.clone() },
+			Action::Confirm(id(1)),
+			Action::ReplicationQueue(0)
+		]
+	);
+	// Recorded as registered now; the confirmation is sent again after RESEND_AFTER blocks.
+	let recorded = || Replicas {
+		records: [(id(1), record.clone())].into(),
+		..replicas(&unconfirmed, &[id(1)])
+	};
+	for block in 11..10 + RESEND_AFTER {
+		assert_eq!(replica_actions(&mut memory, block, recorded()), [Action::ReplicationQueue(0)]);
+	}
+	assert_eq!(
+		replica_actions(&mut memory, 10 + RESEND_AFTER, recorded()),
+		[Action::Confirm(id(1)), Action::ReplicationQueue(0)]
+	);
+	let confirmed =
+		Replicas { contents: [(id(1), info(&[(ME, true), (OTHER, true)]))].into(), ..recorded() };
+	assert_eq!(
+		replica_actions(&mut memory, 20, confirmed),
+		[Action::Settle(id(1)), Action::ReplicationQueue(0)]
+	);
+	// Settled: its chain record is no longer read, until it is gone from the store.
+	let assigned = BTreeSet::from([id(1), id(2)]);
+	assert_eq!(memory.unsettled(&assigned), [id(2)]);
+	memory.forget_unassigned(&assigned, &BTreeSet::new());
+	assert_eq!(memory.unsettled(&assigned), [id(1), id(2)]);
+}
+
+#[test]
+fn fetches_a_missing_replica_from_confirmed_holders_besides_itself() {
+	let mut memory = Memory::default();
+	let info = info(&[(THIRD, true), (ME, false), (OTHER, false), (OTHER, true)]);
+	let contents = [(id(1), info.clone())];
+	let fetch = Action::Fetch {
+		content: id(1),
+		info,
+		sources: vec!["http://third".to_owned(), "http://other".to_owned()],
+	};
+	assert_eq!(
+		replica_actions(&mut memory, 10, replicas(&contents, &[])),
+		[fetch.clone(), Action::ReplicationQueue(1)]
+	);
+	// One fetch per content at a time: none while one is in flight, a new one after.
+	let fetching = Replicas { fetching: [id(1)].into(), ..replicas(&contents, &[]) };
+	assert_eq!(replica_actions(&mut memory, 11, fetching), [Action::ReplicationQueue(1)]);
+	assert_eq!(
+		replica_actions(&mut memory, 12, replicas(&contents, &[])),
+		[fetch, Action::ReplicationQueue(1)]
+	);
+}
+
+#[test]
+fn never_fetches_from_itself_or_unconfirmed_holders() {
+	let mut memory = Memory::default();
+	let contents = [(id(1), info(&[(ME, false), (OTHER, false)])), (id(2), info(&[(ME, false)]))];
+	assert_eq!(
+		replica_actions(&mut memory, 10, replicas(&contents, &[])),
+		[Action::ReplicationQueue(2)]
+	);
+}
+
+#[test]
+fn reports_a_confirmed_replica_missing_from_disk_once() {
+	let mut memory = Memory::default();
+	let lost = [(id(1), info(&[(ME, true), (OTHER, true)]))];
+	assert_eq!(
+		replica_actions(&mut memory, 10, replicas(&lost, &[])),
+		[Action::ReportLost(id(1)), Action::ReplicationQueue(0)]
+	);
+	assert_eq!(
+		replica_actions(&mut memory, 11, replicas(&lost, &[])),
+		[Action::ReplicationQueue(0)]
+	);
+	// Assigned again after it was taken away: reported again.
+	memory.forget_unassigned(&BTreeSet::new(), &BTreeSet::new());
+	assert_eq!(
+		replica_actions(&mut memory, 12, replicas(&lost, &[]))[0],
+		Action::ReportLost(id(1))
+	);
+}
+
+#[test]
+fn the_replication_queue_counts_replicas_not_stored_yet() {
+	let mut memory = Memory::default();
+	let contents = [
+		(id(1), info(&[(ME, false), (OTHER, true)])),
+		(id(2), info(&[(ME, false)])),
+		(id(3), info(&[(ME, true)])),
+		(id(4), info(&[(ME, true)])),
+	];
+	let actions = replica_actions(&mut memory, 10, replicas(&contents, &[id(4)]));
+	assert_eq!(actions.last(), Some(&Action::ReplicationQueue(2)));
+	// Assignments that could not be read set no gauge.
+	let unread = Snapshot { replicas: None, ..snapshot(11, Vec::new(), Replicas::default()) };
+	assert_eq!(plan(&unread, &memory), Plan::default());
+}
+
+#[test]
+fn a_registered_record_keeps_its_storage_time_and_defaults_a_bad_type() {
+	let info = ContentInfo { mime: vec![0xff], ..info(&[]) };
+	let uploaded = ItemRecord {
+		size: 10,
+		state: ItemState::Uploaded { owner: OTHER },
+		stored_at_ms: 7,
+		mime: "video/webm".into(),
+	};
+	let record = registered_record(Some(&uploaded), &info, 1_000).unwrap();
+	assert_eq!(record.state, ItemState::Registered { price: 5 });
+	assert_eq!((record.stored_at_ms, record.mime.as_str()), (7, DEFAULT_MIME));
+	assert_eq!(registered_record(Some(&record), &info, 1_000), None);
+	let repriced = ContentInfo { price: 6, ..info };
+	assert_eq!(registered_record(None, &repriced, 1_000).unwrap().stored_at_ms, 1_000);
+}
+
+#[test]
+fn the_nonce_is_counted_after_a_submit_and_read_again_after_a_failure() {
+	let mut memory = Memory::default();
+	assert_eq!(memory.next_nonce(), None);
+	memory.submitted(5, true);
+	assert_eq!(memory.next_nonce(), Some(6));
+	memory.submitted(6, false);
+	assert_eq!(memory.next_nonce(), None);
+}

@@ -1,0 +1,124 @@
+//! The chain client: follows pop-node's finalized blocks with subxt and does this
+//! masternode's share of the content game.
+//!
+//! Each finalized block it reconciles its state with the chain's instead of reacting to
+//! events, so a restart (or a missed block) loses nothing: whatever is open on chain is
+//! picked up again.
+//! - **Challenges.** Every open `Content::Challenges` entry of this masternode is answered
+//!   with a leaf proof built from the chunk file and one 256 KiB chunk of the content
+//!   ([`BlobStore::prove`](crate::blob_store::BlobStore::prove)), signed by the proof key. An
+//!   answer whose challenge is still open a few blocks later is sent again, until its
+//!   deadline.
+//! - **Assignments.** For every `Content::Assignments` entry of this masternode: content
+//!   stored here is marked registered (with its price and type, so it can be streamed) and
+//!   its replica confirmed; content not stored here is fetched from a holder that confirmed
+//!   it, checked against its id while it is written, stored, then confirmed. A holder whose
+//!   bytes do not match is skipped for the next. A confirmed replica that is missing here is
+//!   not fetched again: its owner is told in the logs, and the chain's challenges find it.
+//! - **Grants.** [`ChainGrants`] answers the streaming routes from `PopToken::Grants`, and
+//!   lets other holders' proof keys fetch content assigned to them.
+//!
+//! One concern per file:
+//! - `queries`: the pallets, storage entries and calls this client uses, and the types it
+//!   reads and writes them as.
+//! - `view`: the chain at one block as the follower sees it (`ChainView`), and its subxt
+//!   implementation.
+//! - `grants`: [`ChainGrants`], and which masternode a proof key signs for.
+//! - `fetch`: fetching replicas from the holders that confirmed them.
+//! - `follower`: each block's work, read into a plain snapshot, decided by a pure `plan`, and
+//!   applied.
+
+mod fetch;
+mod follower;
+mod grants;
+mod queries;
+mod view;
+
+pub use grants::ChainGrants;
+
+use crate::{auth::Account, blob_store::StoreError, state::AppState};
+use std::{sync::Arc, time::Duration};
+use subxt::{client::OnlineClientAtBlock, OnlineClient, SubstrateConfig};
+use tokio::sync::RwLock;
+
+/// The client type: pop-node speaks the standard Substrate dialect.
+pub type Client = OnlineClient<SubstrateConfig>;
+type AtBlock = OnlineClientAtBlock<SubstrateConfig>;
+
+/// Why a step of the chain client failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+	/// Talking to the node failed.
+	#[error("node: {0}")]
+	Node(#[from] subxt::Error),
+	/// The local store failed.
+	#[error(transparent)]
+	Store(#[from] StoreError),
+	/// The local index failed.
+	#[error(transparent)]
+	Index(#[from] crate::index::IndexError),
+	/// Fetching a replica from another holder failed.
+	#[error("fetching from {endpoint}: {reason}")]
+	Fetch {
+		/// The holder's endpoint.
+		endpoint: String,
+		/// What went wrong.
+		reason: String,
+	},
+}
+
+/// The masternode's signing keys: the proof key signs transactions and fetch tokens.
+pub struct ProofKey {
+	signer: subxt_signer::sr25519::Keypair,
+	pair: sp_core::sr25519::Pair,
+}
+
+impl ProofKey {
+	/// Derives the key from a secret URI (`//Alice//stash`, a mnemonic, `0x` seed, with
+	/// optional derivation paths).
+	pub fn from_uri(uri: &str) -> Result<Self, String> {
+		use sp_core::Pair;
+		let secret: subxt_signer::SecretUri =
+			uri.parse().map_err(|e| format!("bad proof key URI: {e}"))?;
+		let signer = subxt_signer::sr25519::Keypair::from_uri(&secret)
+			.map_err(|e| format!("bad proof key: {e}"))?;
+		let pair = sp_core::sr25519::Pair::from_string(uri, None)
+			.map_err(|e| format!("bad proof key: {e:?}"))?;
+		Ok(Self { signer, pair })
+	}
+
+	/// The proof key's account.
+	pub fn account(&self) -> Account {
+		self.signer.public_key().0
+	}
+}
+
+/// Lazily connected client shared by the follower and [`ChainGrants`].
+#[derive(Clone, Default)]
+pub struct Connection(Arc<RwLock<Option<Client>>>);
+
+impl Connection {
+	async fn get(&self) -> Option<Client> {
+		self.0.read().await.clone()
+	}
+}
+
+/// Follows the chain at `url` forever, reconnecting after failures.
+pub async fn run(state: AppState, connection: Connection, url: String, key: ProofKey) {
+	let key = Arc::new(key);
+	let mut follower = follower::Follower::default();
+	loop {
+		match OnlineClient::<SubstrateConfig>::from_insecure_url(&url).await {
+			Ok(client) => {
+				tracing::info!(%url, proof_key = %crate::auth::ss58(&key.account()), "connected to the node");
+				*connection.0.write().await = Some(client.clone());
+				if let Err(error) = follower.follow(&state, &client, &key).await {
+					tracing::warn!(%error, "lost the node; reconnecting");
+				}
+				*connection.0.write().await = None;
+			}
+			Err(error) => tracing::debug!(%url, %error, "node not reachable; retrying"),
+		}
+		tokio::time::sleep(Duration::from_secs(2)).await;
+	}
+}

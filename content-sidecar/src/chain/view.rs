@@ -1,0 +1,151 @@
+//! The chain at one block as the follower sees it: [`ChainView`], implemented on subxt's
+//! client at a block, and by an in-memory chain in the follower's tests.
+
+use super::{grants, queries, AtBlock, ProofKey};
+use crate::auth::Account;
+use pop_primitives::commitment::{ContentId, LeafProof};
+use std::{collections::BTreeSet, future::Future};
+use subxt::{config::DefaultExtrinsicParamsBuilder, transactions::Payload, SubstrateConfig};
+
+/// An open challenge of this masternode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Challenge {
+	/// Its id, which the answer names.
+	pub id: u64,
+	/// The content challenged.
+	pub content: ContentId,
+	/// The leaf to prove.
+	pub leaf: u64,
+	/// The last block an answer counts at.
+	pub deadline: u64,
+}
+
+/// A transaction the follower sends, signed by the proof key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Call {
+	/// `Content::submit_proof`: the answer to a challenge.
+	SubmitProof {
+		/// The challenge answered.
+		challenge: u64,
+		/// The proof of the challenged leaf.
+		proof: LeafProof,
+	},
+	/// `Content::confirm_replica`: this masternode stores the content.
+	ConfirmReplica {
+		/// The content stored.
+		content: ContentId,
+	},
+}
+
+/// What the follower reads of the chain at one block, and how it sends transactions.
+pub(super) trait ChainView: Sync {
+	/// The block's number.
+	fn number(&self) -> u64;
+
+	/// The masternode `proof_key` signs for, if any.
+	fn operator_of(
+		&self,
+		proof_key: Account,
+	) -> impl Future<Output = Result<Option<Account>, subxt::Error>> + Send;
+
+	/// The open challenges of `operator`'s masternode.
+	fn challenges(
+		&self,
+		operator: Account,
+	) -> impl Future<Output = Result<Vec<Challenge>, subxt::Error>> + Send;
+
+	/// The content assigned to `operator`'s masternode.
+	fn assignments(
+		&self,
+		operator: Account,
+	) -> impl Future<Output = Result<BTreeSet<ContentId>, subxt::Error>> + Send;
+
+	/// The chain's record of `content`, if registered.
+	fn content(
+		&self,
+		content: ContentId,
+	) -> impl Future<Output = Result<Option<queries::ContentInfo>, subxt::Error>> + Send;
+
+	/// The sidecar URL of `operator`'s masternode, if it is one.
+	fn endpoint(
+		&self,
+		operator: Account,
+	) -> impl Future<Output = Result<Option<String>, subxt::Error>> + Send;
+
+	/// The proof key's next nonce as of this block.
+	fn nonce(&self, key: &ProofKey) -> impl Future<Output = Result<u64, subxt::Error>> + Send;
+
+	/// Signs `call` with the proof key at `nonce` and hands it to the node's pool.
+	fn submit(
+		&self,
+		key: &ProofKey,
+		call: Call,
+		nonce: u64,
+	) -> impl Future<Output = Result<(), subxt::Error>> + Send;
+}
+
+impl ChainView for AtBlock {
+	fn number(&self) -> u64 {
+		self.block_number()
+	}
+
+	async fn operator_of(&self, proof_key: Account) -> Result<Option<Account>, subxt::Error> {
+		grants::operator_of(self, proof_key).await
+	}
+
+	async fn challenges(&self, operator: Account) -> Result<Vec<Challenge>, subxt::Error> {
+		let open = queries::entries(self, queries::challenges(), operator).await?;
+		Ok(open
+			.into_iter()
+			.map(|(id, challenge)| Challenge {
+				id,
+				content: ContentId(challenge.content.0),
+				leaf: challenge.leaf,
+				deadline: challenge.deadline.into(),
+			})
+			.collect())
+	}
+
+	async fn assignments(&self, operator: Account) -> Result<BTreeSet<ContentId>, subxt::Error> {
+		let assigned = queries::entries(self, queries::assignments(), operator).await?;
+		Ok(assigned.into_iter().map(|(content, ())| ContentId(content.0)).collect())
+	}
+
+	async fn content(
+		&self,
+		content: ContentId,
+	) -> Result<Option<queries::ContentInfo>, subxt::Error> {
+		queries::read(self, queries::contents(), (queries::ChainContentId(content.0),)).await
+	}
+
+	async fn endpoint(&self, operator: Account) -> Result<Option<String>, subxt::Error> {
+		let node = queries::read(self, queries::masternodes(), (operator,)).await?;
+		Ok(node.map(|node| String::from_utf8_lossy(&node.endpoint).into_owned()))
+	}
+
+	async fn nonce(&self, key: &ProofKey) -> Result<u64, subxt::Error> {
+		Ok(self.transactions().account_nonce(&key.signer.public_key().to_account_id()).await?)
+	}
+
+	async fn submit(&self, key: &ProofKey, call: Call, nonce: u64) -> Result<(), subxt::Error> {
+		match call {
+			Call::SubmitProof { challenge, proof } => {
+				sign_and_submit(self, key, nonce, &queries::submit_proof(challenge, proof)).await
+			}
+			Call::ConfirmReplica { content } => {
+				sign_and_submit(self, key, nonce, &queries::confirm_replica(content)).await
+			}
+		}
+	}
+}
+
+async fn sign_and_submit(
+	at: &AtBlock,
+	key: &ProofKey,
+	nonce: u64,
+	call: &impl Payload,
+) -> Result<(), subxt::Error> {
+	let params = DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new().nonce(nonce).build();
+	at.transactions().sign_and_submit(call, &key.signer, params).await?;
+	Ok(())
+}
