@@ -13,13 +13,15 @@
 //! - [`streaming`]: `GET`/`HEAD /content/{id}` with ranges.
 //! - [`grants`]: the seam to the chain's access grants for priced content.
 //! - [`chain`]: the subxt client that answers challenges, replicates and confirms content,
-//!   and reads grants.
+//!   and reads grants: typed queries, a chain view, and a follower that plans each block's
+//!   actions from a snapshot (pure, tested without a node) and then applies them.
 //! - [`ops`]: `/health` and `/metrics`.
 //! - [`metrics`]: the Prometheus metrics, and the middleware counting requests.
 //! - [`gc`]: deleting uploads not registered in time.
 //! - [`error`]: the HTTP layer's one error type.
 //! - [`hashing`]: the content commitment with native SHA-256, whole chunks hashed side by side.
-//! - [`blob_store`]: finished content as immutable files named by id, written crash-safely.
+//! - [`blob_store`]: finished content as immutable files named by id, written crash-safely,
+//!   and the leaf proofs built from them.
 //! - [`index`]: the metadata index (sled), rebuildable from the files.
 //! - `testing` (feature `test-utils`): the helpers the crate's tests and its network tests
 //!   share.

@@ -31,8 +31,7 @@ pub enum OpenError {
 ///
 /// The chain client gets a clone: it marks items registered (`index.put_item` with
 /// [`crate::index::ItemState::Registered`]), stores replicas (`store.writer()`, `write`,
-/// `commit(Some(&id))`, then `index.put_item`), reads chunk roots for proofs
-/// (`store.chunk_tree`, `store.open_blob`), answers [`GrantSource`] and counts proofs and the
+/// `commit(Some(&id))`, then `index.put_item`), builds proofs (`store.prove`), answers [`GrantSource`] and counts proofs and the
 /// replication queue in `metrics`.
 #[derive(Clone)]
 pub struct AppState {
