@@ -2,11 +2,8 @@
 // rejected calls decoded into their errors.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { sendAndFinalize, startDevNode } from '../lib/node.js';
-
-const POP = 10n ** 12n;
+import { devKeys, feeOf, free, POP, waitForBlocks } from '../lib/util.js';
 
 describe('pop-node through @polkadot/api', () => {
   let node;
@@ -14,10 +11,7 @@ describe('pop-node through @polkadot/api', () => {
   let bob;
 
   before(async () => {
-    await cryptoWaitReady();
-    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-    alice = keyring.addFromUri('//Alice');
-    bob = keyring.addFromUri('//Bob');
+    ({ alice, bob } = await devKeys());
     node = await startDevNode();
   });
 
@@ -25,8 +19,7 @@ describe('pop-node through @polkadot/api', () => {
     await node?.stop();
   });
 
-  const freeAt = async (hash, who) =>
-    (await (await node.api.at(hash)).query.system.account(who.address)).data.free.toBigInt();
+  const freeAt = (hash, who) => free(node.api, who, hash);
 
   it('reads metadata and chain properties', async () => {
     const { api } = node;
@@ -83,7 +76,7 @@ describe('pop-node through @polkadot/api', () => {
     assert.ok(!events.some((e) => api.events.balances.Transfer.is(e)));
 
     const header = await api.rpc.chain.getHeader(blockHash);
-    const fee = events.find((e) => api.events.transactionPayment.TransactionFeePaid.is(e)).data.actualFee.toBigInt();
+    const fee = feeOf(events);
     assert.equal(await freeAt(blockHash, bob), (await freeAt(header.parentHash, bob)) - fee);
     assert.equal(await freeAt(blockHash, alice), await freeAt(header.parentHash, alice));
   });
@@ -116,8 +109,6 @@ describe('pop-node through @polkadot/api', () => {
       /bad signature|1010/i,
     );
     // The chain goes on.
-    const before = (await api.rpc.chain.getHeader()).number.toNumber();
-    await new Promise((resolve) => setTimeout(resolve, 7_000));
-    assert.ok((await api.rpc.chain.getHeader()).number.toNumber() > before);
+    await waitForBlocks(api, 1, 20, { context: node.logTail });
   });
 });

@@ -7,13 +7,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { sendAndFinalize, startDevNode } from '../lib/node.js';
+import { sendAndFinalize, sendOk, startDevNode } from '../lib/node.js';
 import { contentId, leafProof, LEAF_SIZE } from '../lib/commitment.js';
-
-const POP = 10n ** 12n;
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+import { collectEvents, decoded, devKeys, findEvent, free, held, POP, waitFor } from '../lib/util.js';
 
 describe('content registry and availability proofs', () => {
   let node;
@@ -22,39 +18,19 @@ describe('content registry and availability proofs', () => {
   const bytes = randomBytes(5 * LEAF_SIZE + 321);
   const id = contentId(bytes);
   const price = 2n * POP;
-  const contentEvents = [];
+  let contentEvents;
   const answered = new Set();
   let stopAnswering;
 
-  const free = async (who) => (await api.query.system.account(who.address)).data.free.toBigInt();
-  const held = async (who) => (await api.query.system.account(who.address)).data.reserved.toBigInt();
-  const decoded = (dispatchError) => {
-    const { section, name } = api.registry.findMetaError(dispatchError.asModule);
-    return `${section}.${name}`;
-  };
-  const waitFor = async (what, check, seconds = 90) => {
-    const deadline = Date.now() + seconds * 1000;
-    for (;;) {
-      const found = await check();
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(500);
-    }
-  };
   const named = (name) => contentEvents.filter((e) => e.method === name);
 
   before(async () => {
-    await cryptoWaitReady();
-    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-    alice = keyring.addFromUri('//Alice');
+    let keyring;
+    ({ keyring, alice, dave, eve } = await devKeys());
     aliceProof = keyring.addFromUri('//Alice//stash');
-    dave = keyring.addFromUri('//Dave');
-    eve = keyring.addFromUri('//Eve');
     node = await startDevNode();
     api = node.api;
-    await api.query.system.events((records) => {
-      for (const { event } of records) if (event.section === 'content') contentEvents.push(event);
-    });
+    contentEvents = await collectEvents(api, ['content']);
   });
 
   after(async () => {
@@ -63,16 +39,15 @@ describe('content registry and availability proofs', () => {
   });
 
   it('registers content with a deposit, assigned to the masternode it was uploaded to', async () => {
-    const before = await held(dave);
-    const { events, dispatchError } = await sendAndFinalize(
+    const before = await held(api, dave);
+    const { events } = await sendOk(
       api.tx.content.registerContent(id, bytes.length, 'video/mp4', 'A short film', price, 1, alice.address),
       dave,
     );
-    assert.equal(dispatchError, undefined);
-    const registered = events.find((e) => e.section === 'content' && e.method === 'ContentRegistered');
+    const registered = findEvent(events, 'content', 'ContentRegistered');
     const deposit = POP + POP / 1024n; // base + one started MiB
     assert.equal(registered.data.deposit.toBigInt(), deposit);
-    assert.equal(await held(dave) - before, deposit);
+    assert.equal(await held(api, dave) - before, deposit);
     const assigned = events.find((e) => e.method === 'ReplicaAssigned');
     assert.equal(assigned.data.masternode.toString(), alice.address);
     const info = (await api.query.content.contents(id)).unwrap();
@@ -86,10 +61,9 @@ describe('content registry and availability proofs', () => {
   });
 
   it('the proof key confirms the replica for free, and content_locate names the holder', async () => {
-    const before = await free(aliceProof);
-    const { dispatchError } = await sendAndFinalize(api.tx.content.confirmReplica(id), aliceProof);
-    assert.equal(dispatchError, undefined);
-    assert.equal(await free(aliceProof), before, 'a successful confirmation is free');
+    const before = await free(api, aliceProof);
+    await sendOk(api.tx.content.confirmReplica(id), aliceProof);
+    assert.equal(await free(api, aliceProof), before, 'a successful confirmation is free');
     const location = await node.rawRpc('content_locate', [id]);
     assert.equal(location.owner, dave.address);
     assert.equal(location.size, bytes.length);
@@ -128,24 +102,23 @@ describe('content registry and availability proofs', () => {
         }
       });
     });
-    const before = await free(aliceProof);
-    await waitFor('eight accepted proofs', () => named('ProofAccepted').length >= 8);
+    const before = await free(api, aliceProof);
+    await waitFor('eight accepted proofs', () => named('ProofAccepted').length >= 8, 90, { context: node.logTail });
     const accepted = named('ProofAccepted');
     assert.ok(accepted.every((e) => e.data.masternode.toString() === alice.address));
     assert.equal(named('ChallengeMissed').length, 0);
     assert.equal(named('ProofRejected').length, 0);
-    assert.equal(await free(aliceProof), before, 'valid proofs are free');
+    assert.equal(await free(api, aliceProof), before, 'valid proofs are free');
     const issued = named('ChallengeIssued')[0];
     assert.equal(issued.data.content.toHex(), id);
     assert.ok(issued.data.leaf.toNumber() < 6);
   });
 
   it('a viewer pays for priced content and gets a grant', async () => {
-    const creatorBefore = await free(dave);
-    const { events, dispatchError } = await sendAndFinalize(api.tx.popToken.payForContent(id, price), eve);
-    assert.equal(dispatchError, undefined);
-    assert.ok(events.some((e) => e.section === 'popToken' && e.method === 'ContentPaid'));
-    assert.equal(await free(dave) - creatorBefore, price * 70n / 100n);
+    const creatorBefore = await free(api, dave);
+    const { events } = await sendOk(api.tx.popToken.payForContent(id, price), eve);
+    assert.ok(findEvent(events, 'popToken', 'ContentPaid'));
+    assert.equal(await free(api, dave) - creatorBefore, price * 70n / 100n);
     assert.ok((await api.query.popToken.grants(eve.address, id)).isSome);
   });
 
@@ -160,10 +133,10 @@ describe('content registry and availability proofs', () => {
       [api.tx.content.removeContent(id), eve, 'content.NotOwner'],
     ];
     for (const [tx, signer, expected] of attempts) {
-      const heldBefore = await held(signer);
+      const heldBefore = await held(api, signer);
       const { dispatchError } = await sendAndFinalize(tx, signer);
       assert.equal(decoded(dispatchError), expected);
-      assert.equal(await held(signer), heldBefore, `${expected} holds nothing`);
+      assert.equal(await held(api, signer), heldBefore, `${expected} holds nothing`);
     }
     assert.equal((await api.query.content.contentCount()).toNumber(), 1);
   });
@@ -175,25 +148,24 @@ describe('content registry and availability proofs', () => {
     const open = await waitFor('an open challenge', async () => {
       const entries = await api.query.content.challenges.entries(alice.address);
       return entries.find(([key]) => !answered.has(key.args[1].toNumber()));
-    });
+    }, 90, { context: node.logTail });
     const challenge = open[0].args[1].toNumber();
     answered.add(challenge);
     const proof = leafProof(bytes, open[1].unwrap().leaf.toNumber());
     proof.leaf = `0x${'ff'.repeat((proof.leaf.length - 2) / 2)}`;
-    const before = await free(aliceProof);
+    const before = await free(api, aliceProof);
     const { events } = await sendAndFinalize(api.tx.content.submitProof(challenge, proof), aliceProof);
     assert.ok(events.some((e) => e.method === 'ProofRejected'));
     const fault = events.find((e) => e.method === 'FaultRecorded');
     assert.equal(fault.data.masternode.toString(), alice.address);
-    assert.ok(await free(aliceProof) < before, 'a bad proof pays');
+    assert.ok(await free(api, aliceProof) < before, 'a bad proof pays');
   });
 
   it('removing content returns the deposit and ends its challenges', async () => {
-    const before = await held(dave);
-    const { events, dispatchError } = await sendAndFinalize(api.tx.content.removeContent(id), dave);
-    assert.equal(dispatchError, undefined);
+    const before = await held(api, dave);
+    const { events } = await sendOk(api.tx.content.removeContent(id), dave);
     assert.ok(events.some((e) => e.method === 'ContentRemoved'));
-    assert.equal(before - await held(dave), POP + POP / 1024n);
+    assert.equal(before - await held(api, dave), POP + POP / 1024n);
     assert.ok((await api.query.content.contents(id)).isNone);
     assert.equal(await node.rawRpc('content_locate', [id]), null);
     assert.equal((await api.query.content.assignments.entries(alice.address)).length, 0);

@@ -7,22 +7,19 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
 import * as tus from 'tus-js-client';
 import { contentId } from '../lib/commitment.js';
+import { startProxy } from '../lib/proxy.js';
 import { authHeader as token, startSidecar } from '../lib/sidecar.js';
+import { devKeys } from '../lib/util.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** A TCP proxy to `target` that drops the connection once `cutAfter` bytes went through. */
 function startCuttingProxy(target, cutAfter) {
-  const { hostname, port } = new URL(target);
-  const server = createServer((client) => {
-    const upstream = connect(Number(port), hostname);
+  return startProxy(() => target, (client, upstream) => {
     let forwarded = 0;
     client.on('data', (data) => {
       forwarded += data.length;
@@ -34,15 +31,6 @@ function startCuttingProxy(target, cutAfter) {
       }
     });
     upstream.on('data', (data) => client.write(data));
-    for (const [from, to] of [[client, upstream], [upstream, client]]) {
-      from.on('error', () => to.destroy());
-      from.on('close', () => to.destroy());
-    }
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() });
-    });
   });
 }
 
@@ -71,10 +59,7 @@ describe('pop-sidecar with tus-js-client', () => {
   let bob;
 
   before(async () => {
-    await cryptoWaitReady();
-    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-    alice = keyring.addFromUri('//Alice');
-    bob = keyring.addFromUri('//Bob');
+    ({ alice, bob } = await devKeys());
     sidecar = await startSidecar();
   });
 
