@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { sendAndFinalize, startDevNode } from '../lib/node.js';
 import { devKeys, feeOf, free, POP, waitForBlocks } from '../lib/util.js';
 
-describe('pop-node through @polkadot/api', () => {
+describe('pop-node through @polkadot/api', { timeout: 4 * 60_000 }, () => {
   let node;
   let alice;
   let bob;
@@ -13,15 +13,15 @@ describe('pop-node through @polkadot/api', () => {
   before(async () => {
     ({ alice, bob } = await devKeys());
     node = await startDevNode();
-  });
+  }, { timeout: 90_000 });
 
   after(async () => {
     await node?.stop();
-  });
+  }, { timeout: 30_000 });
 
   const freeAt = (hash, who) => free(node.api, who, hash);
 
-  it('reads metadata and chain properties', async () => {
+  it('reads metadata and chain properties', { timeout: 60_000 }, async () => {
     const { api } = node;
     const versions = (await api.call.metadata.metadataVersions()).map((v) => v.toNumber());
     for (const v of [14, 15, 16]) assert.ok(versions.includes(v), `metadata versions ${versions}`);
@@ -36,7 +36,7 @@ describe('pop-node through @polkadot/api', () => {
     assert.equal(api.consts.balances.existentialDeposit.toBigInt(), POP / 100n);
   });
 
-  it('transfers POP from Alice to Bob and charges the fee it announced', async () => {
+  it('transfers POP from Alice to Bob and charges the fee it announced', { timeout: 60_000 }, async () => {
     const { api } = node;
     const amount = 12n * POP + 345n;
     const tx = api.tx.balances.transferKeepAlive(bob.address, amount);
@@ -64,7 +64,7 @@ describe('pop-node through @polkadot/api', () => {
     assert.equal(await freeAt(blockHash, bob), bobStart + amount);
   });
 
-  it('rejects a transfer of more than the balance with a decoded error and moves nothing', async () => {
+  it('rejects a transfer of more than the balance with a decoded error and moves nothing', { timeout: 60_000 }, async () => {
     const { api } = node;
     const tx = api.tx.balances.transferAllowDeath(alice.address, 10_000_000n * POP);
     const { blockHash, events, dispatchError } = await sendAndFinalize(tx, bob);
@@ -81,7 +81,7 @@ describe('pop-node through @polkadot/api', () => {
     assert.equal(await freeAt(blockHash, alice), await freeAt(header.parentHash, alice));
   });
 
-  it('rejects sudo from a non-sudo account with the decoded module error', async () => {
+  it('rejects sudo from a non-sudo account with the decoded module error', { timeout: 60_000 }, async () => {
     const { api } = node;
     const call = api.tx.balances.forceSetBalance(bob.address, 1n);
     const { blockHash, events, dispatchError } = await sendAndFinalize(api.tx.sudo.sudo(call), bob);
@@ -94,7 +94,7 @@ describe('pop-node through @polkadot/api', () => {
     assert.ok((await freeAt(blockHash, bob)) > POP, 'balance was changed by a rejected sudo call');
   });
 
-  it('refuses an extrinsic with a bad signature at the pool', async () => {
+  it('refuses an extrinsic with a bad signature at the pool', { timeout: 60_000 }, async () => {
     const { api } = node;
     const tx = api.tx.balances.transferKeepAlive(bob.address, POP);
     await tx.signAsync(alice);

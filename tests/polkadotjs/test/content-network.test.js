@@ -62,7 +62,7 @@ async function startHoldingProxy() {
   return Object.assign(proxy, { url, close });
 }
 
-describe('content network: node, two sidecars, upload, replication, proofs, faults', () => {
+describe('content network: node, two sidecars, upload, replication, proofs, faults', { timeout: 12 * 60_000 }, () => {
   let node; let api;
   let sidecarA; let sidecarB; let proxy;
   let keyring; let alice; let bob; let charlie; let dave;
@@ -98,16 +98,16 @@ describe('content network: node, two sidecars, upload, replication, proofs, faul
       api.tx.masternodes.register(2_000n * POP, sidecarB.url, keyring.addFromUri('//Bob//stash').address, 1n << 30n, 50_000_000),
       bob,
     );
-  });
+  }, { timeout: 2 * 60_000 });
 
   after(async () => {
     await sidecarA?.stop();
     await sidecarB?.stop();
     proxy?.close();
     await node?.stop();
-  });
+  }, { timeout: 60_000 });
 
-  it('uploads to Alice\'s sidecar with tus-js-client and registers the item with Polkadot.js', async () => {
+  it('uploads to Alice\'s sidecar with tus-js-client and registers the item with Polkadot.js', { timeout: 4 * 60_000 }, async () => {
     const upload = await new Promise((resolve, reject) => {
       const task = new tus.Upload(bytes, {
         endpoint: `${sidecarA.publicUrl}/uploads`,
@@ -137,7 +137,7 @@ describe('content network: node, two sidecars, upload, replication, proofs, faul
     assert.deepEqual(assigned, [alice.address, bob.address]);
   });
 
-  it('Bob\'s sidecar replicates from Alice\'s, survives SIGKILL mid-way, and both confirm', async () => {
+  it('Bob\'s sidecar replicates from Alice\'s, survives SIGKILL mid-way, and both confirm', { timeout: 3 * 60_000 }, async () => {
     await proxy.held;
     await sidecarB.kill();
     proxy.release();
@@ -154,7 +154,7 @@ describe('content network: node, two sidecars, upload, replication, proofs, faul
     assert.deepEqual(location.holders.map((h) => h.endpoint).sort(), [sidecarA.publicUrl, sidecarB.url].sort());
   });
 
-  it('curl range reads return the exact bytes from both sidecars', async () => {
+  it('curl range reads return the exact bytes from both sidecars', { timeout: 60_000 }, async () => {
     for (const { url } of [sidecarA, sidecarB]) {
       const target = `${url}/content/${hex}`;
       for (const [range, start, end] of [['0-99', 0, 100], ['1048570-1048600', 1048570, 1048601],
@@ -167,7 +167,7 @@ describe('content network: node, two sidecars, upload, replication, proofs, faul
     }
   });
 
-  it('both sidecars answer challenges for several blocks and earn proof points', async () => {
+  it('both sidecars answer challenges for several blocks and earn proof points', { timeout: 4 * 60_000 }, async () => {
     await until('three accepted proofs each', () =>
       named('ProofAccepted', alice).length >= 3 && named('ProofAccepted', bob).length >= 3);
     assert.equal(named('ChallengeMissed').length, 0);
@@ -178,7 +178,7 @@ describe('content network: node, two sidecars, upload, replication, proofs, faul
     assert.match(metrics, /pop_sidecar_proofs_sent_total [1-9]/);
   });
 
-  it('a file deleted from Bob\'s disk fails its challenges: faults, slash, jail, and the replica moves', async () => {
+  it('a file deleted from Bob\'s disk fails its challenges: faults, slash, jail, and the replica moves', { timeout: 8 * 60_000 }, async () => {
     await sendOk(
       api.tx.masternodes.register(2_000n * POP, 'http://127.0.0.1:9', keyring.addFromUri('//Charlie//stash').address, 1n << 30n, 0),
       charlie,

@@ -11,7 +11,7 @@ import { sendAndFinalize, sendOk, startDevNode } from '../lib/node.js';
 import { contentId, leafProof, LEAF_SIZE } from '../lib/commitment.js';
 import { collectEvents, decoded, devKeys, findEvent, free, held, POP, waitFor } from '../lib/util.js';
 
-describe('content registry and availability proofs', () => {
+describe('content registry and availability proofs', { timeout: 8 * 60_000 }, () => {
   let node;
   let api;
   let alice; let aliceProof; let dave; let eve;
@@ -31,14 +31,14 @@ describe('content registry and availability proofs', () => {
     node = await startDevNode();
     api = node.api;
     contentEvents = await collectEvents(api, ['content']);
-  });
+  }, { timeout: 90_000 });
 
   after(async () => {
     stopAnswering?.();
     await node?.stop();
-  });
+  }, { timeout: 30_000 });
 
-  it('registers content with a deposit, assigned to the masternode it was uploaded to', async () => {
+  it('registers content with a deposit, assigned to the masternode it was uploaded to', { timeout: 60_000 }, async () => {
     const before = await held(api, dave);
     const { events } = await sendOk(
       api.tx.content.registerContent(id, bytes.length, 'video/mp4', 'A short film', price, 1, alice.address),
@@ -60,7 +60,7 @@ describe('content registry and availability proofs', () => {
     assert.equal(location.price, price.toString());
   });
 
-  it('the proof key confirms the replica for free, and content_locate names the holder', async () => {
+  it('the proof key confirms the replica for free, and content_locate names the holder', { timeout: 60_000 }, async () => {
     const before = await free(api, aliceProof);
     await sendOk(api.tx.content.confirmReplica(id), aliceProof);
     assert.equal(await free(api, aliceProof), before, 'a successful confirmation is free');
@@ -77,7 +77,7 @@ describe('content registry and availability proofs', () => {
     assert.equal(await node.rawRpc('content_locate', [`0x${'00'.repeat(32)}`]), null);
   });
 
-  it('answers challenges with proofs built here: accepted, free, and never missed', async () => {
+  it('answers challenges with proofs built here: accepted, free, and never missed', { timeout: 3 * 60_000 }, async () => {
     // A mini sidecar: every new block, answer Alice's open challenges, one submission at a
     // time with nonces counted here (the node's `accountNextIndex` can lag behind the pool).
     let sending = Promise.resolve();
@@ -114,7 +114,7 @@ describe('content registry and availability proofs', () => {
     assert.ok(issued.data.leaf.toNumber() < 6);
   });
 
-  it('a viewer pays for priced content and gets a grant', async () => {
+  it('a viewer pays for priced content and gets a grant', { timeout: 60_000 }, async () => {
     const creatorBefore = await free(api, dave);
     const { events } = await sendOk(api.tx.popToken.payForContent(id, price), eve);
     assert.ok(findEvent(events, 'popToken', 'ContentPaid'));
@@ -122,7 +122,7 @@ describe('content registry and availability proofs', () => {
     assert.ok((await api.query.popToken.grants(eve.address, id)).isSome);
   });
 
-  it('refuses bad registrations and confirmations with decoded errors', async () => {
+  it('refuses bad registrations and confirmations with decoded errors', { timeout: 4 * 60_000 }, async () => {
     const attempts = [
       [api.tx.content.registerContent(id, bytes.length, 'video/mp4', 't', 0, 1, alice.address), dave, 'content.AlreadyRegistered'],
       [api.tx.content.registerContent(`0x${'11'.repeat(32)}`, 10, 'video', 't', 0, 1, alice.address), dave, 'content.InvalidMimeType'],
@@ -141,7 +141,7 @@ describe('content registry and availability proofs', () => {
     assert.equal((await api.query.content.contentCount()).toNumber(), 1);
   });
 
-  it('a proof that does not verify is a fault, and pays its fee', async () => {
+  it('a proof that does not verify is a fault, and pays its fee', { timeout: 2 * 60_000 }, async () => {
     stopAnswering();
     const missed = named('ChallengeMissed').map((e) => e.data.challenge.toNumber());
     assert.equal(missed.length, 0, 'every challenge so far was answered');
@@ -161,7 +161,7 @@ describe('content registry and availability proofs', () => {
     assert.ok(await free(api, aliceProof) < before, 'a bad proof pays');
   });
 
-  it('removing content returns the deposit and ends its challenges', async () => {
+  it('removing content returns the deposit and ends its challenges', { timeout: 60_000 }, async () => {
     const before = await held(api, dave);
     const { events } = await sendOk(api.tx.content.removeContent(id), dave);
     assert.ok(events.some((e) => e.method === 'ContentRemoved'));

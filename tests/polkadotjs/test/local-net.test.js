@@ -9,7 +9,7 @@ import { devKeys, POP, validators, waitFor, waitForFinalized } from '../lib/util
 
 const spec = join(fileURLToPath(import.meta.url), '../../../../chain-specs/local.raw.json');
 
-describe('local three-validator network across validator-set changes', () => {
+describe('local three-validator network across validator-set changes', { timeout: 12 * 60_000 }, () => {
   const nodes = [];
   let keyring;
   let charlie;
@@ -23,16 +23,16 @@ describe('local three-validator network across validator-set changes', () => {
     for (const name of ['bob', 'charlie']) {
       nodes.push(await startNode(['--chain', spec, `--${name}`, '--bootnodes', bootnode]));
     }
-  });
+  }, { timeout: 4 * 60_000 });
 
   after(async () => {
     await Promise.all(nodes.map((node) => node.stop()));
-  });
+  }, { timeout: 30_000 });
 
   const until = (what, check, seconds) => waitFor(what, check, seconds, { context: nodes[0].logTail });
   const keepsFinalizing = () => waitForFinalized(nodes[0].api, 3, 60, { context: nodes[0].logTail });
 
-  it('drops a deregistered masternode from the validators and re-admits it', async () => {
+  it('drops a deregistered masternode from the validators and re-admits it', { timeout: 10 * 60_000 }, async () => {
     const { api } = nodes[0];
     await until('three validators', async () => (await validators(api)).length === 3, 60);
     await keepsFinalizing();

@@ -16,7 +16,7 @@ const BONDING_ERAS = 4;
 // One era is 20 blocks of 3 s on the dev chain; every wait allows for several.
 const ERA_SECONDS = 4 * 60;
 
-describe('staking on a dev chain', () => {
+describe('staking on a dev chain', { timeout: 20 * 60_000 }, () => {
   let alice; let bob; let api; let keyring; let who;
 
   before(async () => {
@@ -27,11 +27,11 @@ describe('staking on a dev chain', () => {
     const peerId = (await api.rpc.system.localPeerId()).toString();
     bob = await startNode(['--chain', 'dev', '--bob',
       '--bootnodes', `/ip4/127.0.0.1/tcp/${alice.p2pPort}/p2p/${peerId}`]);
-  });
+  }, { timeout: 3 * 60_000 });
 
   after(async () => {
     await Promise.all([bob, alice].filter(Boolean).map((node) => node.stop()));
-  });
+  }, { timeout: 30_000 });
 
   const account = (pair, at) => balances(api, pair, at);
   const pending = async (pair, at) =>
@@ -49,7 +49,7 @@ describe('staking on a dev chain', () => {
 
   let undelegation; // Eve's undelegation from Charlie, withdrawn after the unbonding period.
 
-  it('registers two masternodes and delegates to them; bad calls change nothing', async () => {
+  it('registers two masternodes and delegates to them; bad calls change nothing', { timeout: 5 * 60_000 }, async () => {
     const { bob: b, charlie, dave, eve, ferdie } = who;
     const proofKey = (name) => keyring.addFromUri(`//${name}//proof`).address;
 
@@ -103,7 +103,7 @@ describe('staking on a dev chain', () => {
     assert.ok(undelegation.unlockEra >= undelegation.registeredInEra + BONDING_ERAS);
   });
 
-  it('elects both masternodes at the next era and makes Bob a validator', async () => {
+  it('elects both masternodes at the next era and makes Bob a validator', { timeout: 2 * ERA_SECONDS * 1000 }, async () => {
     const { bob: b, charlie } = who;
     await waitWithinEras('an era with Bob and Charlie active', async () => {
       const active = await activeSet(api);
@@ -117,7 +117,7 @@ describe('staking on a dev chain', () => {
     assert.ok(!(await validators(api)).includes(charlie.address));
   });
 
-  it('pays Bob and his backers for the blocks he authors, and they claim it', async () => {
+  it('pays Bob and his backers for the blocks he authors, and they claim it', { timeout: 2 * ERA_SECONDS * 1000 }, async () => {
     const { bob: b, dave, eve } = who;
     await waitWithinEras('rewards for Bob\'s backers', async () =>
       (await pending(dave)) > 0n && (await pending(eve)) > 0n);
@@ -150,7 +150,7 @@ describe('staking on a dev chain', () => {
     await rejected(api.tx.rewards.claim(), who.charlie, 'rewards.NothingToClaim');
   });
 
-  it('returns undelegated POP after the unbonding period', async () => {
+  it('returns undelegated POP after the unbonding period', { timeout: (BONDING_ERAS + 2) * 2 * 60_000 }, async () => {
     const { eve } = who;
     await rejected(api.tx.delegation.withdrawUnbonded(), eve, 'delegation.NothingToWithdraw');
     await waitForEra(api, undelegation.unlockEra,

@@ -53,7 +53,7 @@ function runUpload(bytes, options) {
   });
 }
 
-describe('pop-sidecar with tus-js-client', () => {
+describe('pop-sidecar with tus-js-client', { timeout: 3 * 60_000 }, () => {
   let sidecar;
   let alice;
   let bob;
@@ -61,13 +61,13 @@ describe('pop-sidecar with tus-js-client', () => {
   before(async () => {
     ({ alice, bob } = await devKeys());
     sidecar = await startSidecar();
-  });
+  }, { timeout: 60_000 });
 
   after(async () => {
     if (sidecar) assert.equal(await sidecar.stop(), 0, 'pop-sidecar exits cleanly on SIGTERM');
-  });
+  }, { timeout: 30_000 });
 
-  it('computes content ids as the published test vectors say', () => {
+  it('computes content ids as the published test vectors say', { timeout: 30_000 }, () => {
     const vectors = JSON.parse(readFileSync(join(REPO, 'pallets/primitives/test-vectors/commitment.json')));
     for (const vector of vectors.vectors) {
       const bytes = Buffer.from(Array.from({ length: vector.size }, (_, i) => i % 251));
@@ -75,7 +75,7 @@ describe('pop-sidecar with tus-js-client', () => {
     }
   });
 
-  it('resumes an upload cut half way and reports its content id', async () => {
+  it('resumes an upload cut half way and reports its content id', { timeout: 60_000 }, async () => {
     const bytes = randomBytes(6 * 1024 * 1024 + 123);
     const headers = { Authorization: token(alice, sidecar.url) };
     const proxy = await startCuttingProxy(sidecar.url, bytes.length / 2);
@@ -105,7 +105,7 @@ describe('pop-sidecar with tus-js-client', () => {
     assert.equal(head.headers.get('pop-content-id'), contentId(bytes));
   });
 
-  it('accepts a token signed as the Polkadot.js extension signs', async () => {
+  it('accepts a token signed as the Polkadot.js extension signs', { timeout: 30_000 }, async () => {
     const bytes = randomBytes(3000);
     const { error, responses } = await runUpload(bytes, {
       endpoint: `${sidecar.url}/uploads`, headers: { Authorization: token(bob, sidecar.url, { wrap: true }) },
@@ -114,7 +114,7 @@ describe('pop-sidecar with tus-js-client', () => {
     assert.equal(responses.at(-1).response.getHeader('Pop-Content-Id'), contentId(bytes));
   });
 
-  it('refuses an upload signed with the wrong key and creates nothing', async () => {
+  it('refuses an upload signed with the wrong key and creates nothing', { timeout: 30_000 }, async () => {
     const created = async () => {
       const metrics = await (await fetch(`${sidecar.url}/metrics`)).text();
       return Number(metrics.match(/^pop_sidecar_uploads_created_total (\d+)$/m)[1]);
