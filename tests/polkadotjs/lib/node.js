@@ -30,8 +30,9 @@ export async function startNode(chainArgs) {
       '--unsafe-force-node-key-generation',
     ], join(dir, 'node.log'));
     try {
-      // Logged once this node's RPC server is bound (another process may hold the port).
-      await node.ready((output) => output.includes(`Running JSON-RPC server: addr=127.0.0.1:${rpcPort}`), 60, 250);
+      // Logged once this node's RPC server is bound (another process may hold the port). Nodes
+      // of other test files starting at the same time (compiling the runtime) slow a start.
+      await node.ready((output) => output.includes(`Running JSON-RPC server: addr=127.0.0.1:${rpcPort}`), 120, 250);
     } catch (error) {
       await node.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { sendAndFinalize, startDevNode } from '../lib/node.js';
 import { devKeys, feeOf, free, POP, waitForBlocks } from '../lib/util.js';
 
-describe('pop-node through @polkadot/api', { timeout: 4 * 60_000 }, () => {
+describe('pop-node through @polkadot/api', { timeout: 6 * 60_000 }, () => {
   let node;
   let alice;
   let bob;
@@ -13,7 +13,7 @@ describe('pop-node through @polkadot/api', { timeout: 4 * 60_000 }, () => {
   before(async () => {
     ({ alice, bob } = await devKeys());
     node = await startDevNode();
-  }, { timeout: 90_000 });
+  }, { timeout: 3 * 60_000 });
 
   after(async () => {
     await node?.stop();

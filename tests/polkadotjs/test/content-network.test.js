@@ -98,7 +98,7 @@ describe('content network: node, two sidecars, upload, replication, proofs, faul
       api.tx.masternodes.register(2_000n * POP, sidecarB.url, keyring.addFromUri('//Bob//stash').address, 1n << 30n, 50_000_000),
       bob,
     );
-  }, { timeout: 2 * 60_000 });
+  }, { timeout: 4 * 60_000 });
 
   after(async () => {
     await sidecarA?.stop();

@@ -31,7 +31,7 @@ describe('content registry and availability proofs', { timeout: 8 * 60_000 }, ()
     node = await startDevNode();
     api = node.api;
     contentEvents = await collectEvents(api, ['content']);
-  }, { timeout: 90_000 });
+  }, { timeout: 3 * 60_000 });
 
   after(async () => {
     stopAnswering?.();

@@ -9,7 +9,7 @@ import { devKeys, POP, validators, waitFor, waitForFinalized } from '../lib/util
 
 const spec = join(fileURLToPath(import.meta.url), '../../../../chain-specs/local.raw.json');
 
-describe('local three-validator network across validator-set changes', { timeout: 12 * 60_000 }, () => {
+describe('local three-validator network across validator-set changes', { timeout: 15 * 60_000 }, () => {
   const nodes = [];
   let keyring;
   let charlie;
@@ -23,7 +23,7 @@ describe('local three-validator network across validator-set changes', { timeout
     for (const name of ['bob', 'charlie']) {
       nodes.push(await startNode(['--chain', spec, `--${name}`, '--bootnodes', bootnode]));
     }
-  }, { timeout: 4 * 60_000 });
+  }, { timeout: 7 * 60_000 });
 
   after(async () => {
     await Promise.all(nodes.map((node) => node.stop()));

@@ -27,7 +27,7 @@ describe('staking on a dev chain', { timeout: 20 * 60_000 }, () => {
     const peerId = (await api.rpc.system.localPeerId()).toString();
     bob = await startNode(['--chain', 'dev', '--bob',
       '--bootnodes', `/ip4/127.0.0.1/tcp/${alice.p2pPort}/p2p/${peerId}`]);
-  }, { timeout: 3 * 60_000 });
+  }, { timeout: 5 * 60_000 });
 
   after(async () => {
     await Promise.all([bob, alice].filter(Boolean).map((node) => node.stop()));
