@@ -8,7 +8,7 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 /** One POP in planck (12 decimals). */
 export const POP = 10n ** 12n;
 
-export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Calls `check` every `every` ms until it returns something truthy, and returns that. Throws
@@ -80,10 +80,10 @@ export async function collectEvents(api, sections) {
 }
 
 /** The number of the best block. */
-export const bestNumber = async (api) => (await api.rpc.chain.getHeader()).number.toNumber();
+const bestNumber = async (api) => (await api.rpc.chain.getHeader()).number.toNumber();
 
 /** The number of the last finalized block. */
-export const finalizedNumber = async (api) =>
+const finalizedNumber = async (api) =>
   (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber();
 
 /** Waits until `count` blocks past the best one now are authored, for at most `seconds`. */
