@@ -2,33 +2,26 @@
 // rejected calls decoded into their errors.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { sendAndFinalize, startDevNode } from '../lib/node.js';
+import { devKeys, feeOf, free, POP, waitForBlocks } from '../lib/util.js';
 
-const POP = 10n ** 12n;
-
-describe('pop-node through @polkadot/api', () => {
+describe('pop-node through @polkadot/api', { timeout: 6 * 60_000 }, () => {
   let node;
   let alice;
   let bob;
 
   before(async () => {
-    await cryptoWaitReady();
-    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-    alice = keyring.addFromUri('//Alice');
-    bob = keyring.addFromUri('//Bob');
+    ({ alice, bob } = await devKeys());
     node = await startDevNode();
-  });
+  }, { timeout: 3 * 60_000 });
 
   after(async () => {
     await node?.stop();
-  });
+  }, { timeout: 30_000 });
 
-  const freeAt = async (hash, who) =>
-    (await (await node.api.at(hash)).query.system.account(who.address)).data.free.toBigInt();
+  const freeAt = (hash, who) => free(node.api, who, hash);
 
-  it('reads metadata and chain properties', async () => {
+  it('reads metadata and chain properties', { timeout: 60_000 }, async () => {
     const { api } = node;
     const versions = (await api.call.metadata.metadataVersions()).map((v) => v.toNumber());
     for (const v of [14, 15, 16]) assert.ok(versions.includes(v), `metadata versions ${versions}`);
@@ -43,7 +36,7 @@ describe('pop-node through @polkadot/api', () => {
     assert.equal(api.consts.balances.existentialDeposit.toBigInt(), POP / 100n);
   });
 
-  it('transfers POP from Alice to Bob and charges the fee it announced', async () => {
+  it('transfers POP from Alice to Bob and charges the fee it announced', { timeout: 60_000 }, async () => {
     const { api } = node;
     const amount = 12n * POP + 345n;
     const tx = api.tx.balances.transferKeepAlive(bob.address, amount);
@@ -71,7 +64,7 @@ describe('pop-node through @polkadot/api', () => {
     assert.equal(await freeAt(blockHash, bob), bobStart + amount);
   });
 
-  it('rejects a transfer of more than the balance with a decoded error and moves nothing', async () => {
+  it('rejects a transfer of more than the balance with a decoded error and moves nothing', { timeout: 60_000 }, async () => {
     const { api } = node;
     const tx = api.tx.balances.transferAllowDeath(alice.address, 10_000_000n * POP);
     const { blockHash, events, dispatchError } = await sendAndFinalize(tx, bob);
@@ -83,12 +76,12 @@ describe('pop-node through @polkadot/api', () => {
     assert.ok(!events.some((e) => api.events.balances.Transfer.is(e)));
 
     const header = await api.rpc.chain.getHeader(blockHash);
-    const fee = events.find((e) => api.events.transactionPayment.TransactionFeePaid.is(e)).data.actualFee.toBigInt();
+    const fee = feeOf(events);
     assert.equal(await freeAt(blockHash, bob), (await freeAt(header.parentHash, bob)) - fee);
     assert.equal(await freeAt(blockHash, alice), await freeAt(header.parentHash, alice));
   });
 
-  it('rejects sudo from a non-sudo account with the decoded module error', async () => {
+  it('rejects sudo from a non-sudo account with the decoded module error', { timeout: 60_000 }, async () => {
     const { api } = node;
     const call = api.tx.balances.forceSetBalance(bob.address, 1n);
     const { blockHash, events, dispatchError } = await sendAndFinalize(api.tx.sudo.sudo(call), bob);
@@ -101,7 +94,7 @@ describe('pop-node through @polkadot/api', () => {
     assert.ok((await freeAt(blockHash, bob)) > POP, 'balance was changed by a rejected sudo call');
   });
 
-  it('refuses an extrinsic with a bad signature at the pool', async () => {
+  it('refuses an extrinsic with a bad signature at the pool', { timeout: 60_000 }, async () => {
     const { api } = node;
     const tx = api.tx.balances.transferKeepAlive(bob.address, POP);
     await tx.signAsync(alice);
@@ -116,8 +109,6 @@ describe('pop-node through @polkadot/api', () => {
       /bad signature|1010/i,
     );
     // The chain goes on.
-    const before = (await api.rpc.chain.getHeader()).number.toNumber();
-    await new Promise((resolve) => setTimeout(resolve, 7_000));
-    assert.ok((await api.rpc.chain.getHeader()).number.toNumber() > before);
+    await waitForBlocks(api, 1, 20, { context: node.logTail });
   });
 });

@@ -11,25 +11,22 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
 import * as tus from 'tus-js-client';
-import { sendAndFinalize, startDevNode } from '../lib/node.js';
+import { sendOk, startDevNode } from '../lib/node.js';
+import { startProxy } from '../lib/proxy.js';
 import { authHeader, startSidecar } from '../lib/sidecar.js';
 import { contentId } from '../lib/commitment.js';
+import { activeSet, collectEvents, devKeys, findEvent, POP, waitFor } from '../lib/util.js';
 
-const POP = 10n ** 12n;
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const run = promisify(execFile);
 
 /**
  * A TCP proxy to `proxy.target`. After `proxy.hold(n)`, the response to a `GET /content/`
  * request stops after `n` bytes (`proxy.held` resolves) until `proxy.release()`.
  */
-function startHoldingProxy() {
+async function startHoldingProxy() {
   const paused = new Set();
   const proxy = {
     target: null,
@@ -45,8 +42,7 @@ function startHoldingProxy() {
       paused.clear();
     },
   };
-  const server = createServer((client) => {
-    const upstream = connect(Number(new URL(proxy.target).port), '127.0.0.1');
+  const { url, close } = await startProxy(() => proxy.target, (client, upstream) => {
     let isContent = false;
     let forwarded = 0;
     client.on('data', (data) => {
@@ -62,81 +58,56 @@ function startHoldingProxy() {
         proxy.onHeld();
       }
     });
-    for (const [from, to] of [[client, upstream], [upstream, client]]) {
-      from.on('error', () => to.destroy());
-      from.on('close', () => to.destroy());
-    }
   });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      proxy.url = `http://127.0.0.1:${server.address().port}`;
-      proxy.close = () => server.close();
-      resolve(proxy);
-    });
-  });
+  return Object.assign(proxy, { url, close });
 }
 
-describe('content network: node, two sidecars, upload, replication, proofs, faults', () => {
+describe('content network: node, two sidecars, upload, replication, proofs, faults', { timeout: 12 * 60_000 }, () => {
   let node; let api;
   let sidecarA; let sidecarB; let proxy;
-  let alice; let bob; let charlie; let dave;
+  let keyring; let alice; let bob; let charlie; let dave;
   const bytes = randomBytes(3 * 1024 * 1024 + 777);
   const id = contentId(bytes);
   const hex = id.slice(2);
-  const contentEvents = [];
+  let contentEvents;
 
   const named = (name, who) => contentEvents.filter(
     (e) => e.method === name && (who === undefined || e.data.masternode?.toString() === who.address),
   );
-  const waitFor = async (what, check, seconds = 150) => {
-    const deadline = Date.now() + seconds * 1000;
-    for (;;) {
-      const found = await check();
-      if (found) return found;
-      if (Date.now() > deadline) {
-        throw new Error(`timed out waiting for ${what}\nsidecar A:\n${sidecarA.logTail()}\nsidecar B:\n${sidecarB.logTail()}`);
-      }
-      await sleep(500);
-    }
-  };
-  const ok = ({ dispatchError }) => assert.equal(dispatchError, undefined, dispatchError?.toString());
-  const isActive = async (who) => (await api.query.delegation.activeSet()).some((a) => a.toString() === who.address);
+  const until = (what, check, seconds = 150) => waitFor(what, check, seconds, {
+    context: () => `sidecar A:\n${sidecarA.logTail()}\nsidecar B:\n${sidecarB.logTail()}`,
+  });
+  const isActive = async (who) => (await activeSet(api)).includes(who.address);
   const replicas = async () => (await api.query.content.contents(id)).unwrap().toJSON().replicas;
 
   before(async () => {
-    await cryptoWaitReady();
-    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-    [alice, bob, charlie, dave] = ['//Alice', '//Bob', '//Charlie', '//Dave'].map((uri) => keyring.addFromUri(uri));
+    ({ keyring, alice, bob, charlie, dave } = await devKeys());
     node = await startDevNode();
     api = node.api;
-    await api.query.system.events((records) => {
-      for (const { event } of records) {
-        if (event.section === 'content' || event.section === 'masternodes') contentEvents.push(event);
-      }
-    });
+    contentEvents = await collectEvents(api, ['content', 'masternodes']);
     proxy = await startHoldingProxy();
     sidecarA = await startSidecar({ nodeUrl: node.rpcUrl, proofKey: '//Alice//stash', publicUrl: proxy.url });
     proxy.target = sidecarA.url;
     sidecarB = await startSidecar({ nodeUrl: node.rpcUrl, proofKey: '//Bob//stash' });
     // Alice's genesis masternode now serves from sidecar A; Bob registers one served by B.
-    ok(await sendAndFinalize(
+    await sendOk(
       api.tx.masternodes.update({ endpoint: sidecarA.publicUrl, proofKey: null, capacity: null, commission: null }),
       alice,
-    ));
-    ok(await sendAndFinalize(
+    );
+    await sendOk(
       api.tx.masternodes.register(2_000n * POP, sidecarB.url, keyring.addFromUri('//Bob//stash').address, 1n << 30n, 50_000_000),
       bob,
-    ));
-  });
+    );
+  }, { timeout: 4 * 60_000 });
 
   after(async () => {
     await sidecarA?.stop();
     await sidecarB?.stop();
     proxy?.close();
     await node?.stop();
-  });
+  }, { timeout: 60_000 });
 
-  it('uploads to Alice\'s sidecar with tus-js-client and registers the item with Polkadot.js', async () => {
+  it('uploads to Alice\'s sidecar with tus-js-client and registers the item with Polkadot.js', { timeout: 4 * 60_000 }, async () => {
     const upload = await new Promise((resolve, reject) => {
       const task = new tus.Upload(bytes, {
         endpoint: `${sidecarA.publicUrl}/uploads`,
@@ -155,19 +126,18 @@ describe('content network: node, two sidecars, upload, replication, proofs, faul
     assert.equal(head.headers.get('pop-content-id'), id);
 
     // Bob's masternode is elected at the next era (one minute on the dev chain).
-    await waitFor('Bob in the active set', () => isActive(bob));
+    await until('Bob in the active set', () => isActive(bob));
     // Bob's fetch from Alice's sidecar will stop after 1 MiB of its 3 MiB.
     proxy.hold(1 << 20);
-    const { events, dispatchError } = await sendAndFinalize(
+    const { events } = await sendOk(
       api.tx.content.registerContent(id, bytes.length, 'video/mp4', 'Film', 0, 2, alice.address),
       dave,
     );
-    assert.equal(dispatchError, undefined);
     const assigned = events.filter((e) => e.method === 'ReplicaAssigned').map((e) => e.data.masternode.toString());
     assert.deepEqual(assigned, [alice.address, bob.address]);
   });
 
-  it('Bob\'s sidecar replicates from Alice\'s, survives SIGKILL mid-way, and both confirm', async () => {
+  it('Bob\'s sidecar replicates from Alice\'s, survives SIGKILL mid-way, and both confirm', { timeout: 3 * 60_000 }, async () => {
     await proxy.held;
     await sidecarB.kill();
     proxy.release();
@@ -175,7 +145,7 @@ describe('content network: node, two sidecars, upload, replication, proofs, faul
     assert.equal(fetches(), 1, 'killed during its first fetch');
     assert.ok(!existsSync(join(sidecarB.dataDir, 'content', hex)), 'nothing stored from the cut transfer');
     await sidecarB.restart();
-    await waitFor('both replicas confirmed', async () => (await replicas()).every((r) => r.confirmed));
+    await until('both replicas confirmed', async () => (await replicas()).every((r) => r.confirmed));
     const stored = readFileSync(join(sidecarB.dataDir, 'content', hex));
     assert.ok(stored.equals(bytes), 'the replica is byte for byte the upload');
     assert.equal(fetches(), 2, 'fetched again after the restart');
@@ -184,7 +154,7 @@ describe('content network: node, two sidecars, upload, replication, proofs, faul
     assert.deepEqual(location.holders.map((h) => h.endpoint).sort(), [sidecarA.publicUrl, sidecarB.url].sort());
   });
 
-  it('curl range reads return the exact bytes from both sidecars', async () => {
+  it('curl range reads return the exact bytes from both sidecars', { timeout: 60_000 }, async () => {
     for (const { url } of [sidecarA, sidecarB]) {
       const target = `${url}/content/${hex}`;
       for (const [range, start, end] of [['0-99', 0, 100], ['1048570-1048600', 1048570, 1048601],
@@ -197,8 +167,8 @@ describe('content network: node, two sidecars, upload, replication, proofs, faul
     }
   });
 
-  it('both sidecars answer challenges for several blocks and earn proof points', async () => {
-    await waitFor('three accepted proofs each', () =>
+  it('both sidecars answer challenges for several blocks and earn proof points', { timeout: 4 * 60_000 }, async () => {
+    await until('three accepted proofs each', () =>
       named('ProofAccepted', alice).length >= 3 && named('ProofAccepted', bob).length >= 3);
     assert.equal(named('ChallengeMissed').length, 0);
     assert.equal(named('ProofRejected').length, 0);
@@ -208,26 +178,25 @@ describe('content network: node, two sidecars, upload, replication, proofs, faul
     assert.match(metrics, /pop_sidecar_proofs_sent_total [1-9]/);
   });
 
-  it('a file deleted from Bob\'s disk fails its challenges: faults, slash, jail, and the replica moves', async () => {
-    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-    ok(await sendAndFinalize(
+  it('a file deleted from Bob\'s disk fails its challenges: faults, slash, jail, and the replica moves', { timeout: 8 * 60_000 }, async () => {
+    await sendOk(
       api.tx.masternodes.register(2_000n * POP, 'http://127.0.0.1:9', keyring.addFromUri('//Charlie//stash').address, 1n << 30n, 0),
       charlie,
-    ));
-    await waitFor('Charlie in the active set', () => isActive(charlie));
+    );
+    await until('Charlie in the active set', () => isActive(charlie));
     const bondBefore = (await api.query.masternodes.masternodes(bob.address)).unwrap().toJSON().bond;
     rmSync(join(sidecarB.dataDir, 'content', hex));
     assert.ok(!existsSync(join(sidecarB.dataDir, 'content', hex)));
-    await waitFor('Bob punished', () => named('MasternodePunished', bob).length > 0, 120);
+    await until('Bob punished', () => named('MasternodePunished', bob).length > 0, 120);
     assert.ok(named('ChallengeMissed', bob).length >= 1);
     assert.ok(named('FaultRecorded', bob).length >= 3);
-    const slashed = contentEvents.find((e) => e.section === 'masternodes' && e.method === 'Slashed');
+    const slashed = findEvent(contentEvents, 'masternodes', 'Slashed');
     assert.equal(slashed.data.operator.toString(), bob.address);
     assert.ok(contentEvents.some((e) => e.section === 'masternodes' && e.method === 'Jailed'));
     const node = (await api.query.masternodes.masternodes(bob.address)).unwrap().toJSON();
     assert.equal(node.status, 'Jailed');
     assert.ok(BigInt(node.bond) < BigInt(bondBefore));
-    await waitFor('the replica moved to Charlie', async () =>
+    await until('the replica moved to Charlie', async () =>
       named('ReplicaDropped', bob).length > 0 && named('ReplicaAssigned', charlie).length > 0);
     const holders = (await replicas()).map((r) => r.holder);
     assert.deepEqual(holders.sort(), [alice.address, charlie.address].sort());

@@ -7,72 +7,47 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { sendAndFinalize, startDevNode } from '../lib/node.js';
+import { sendAndFinalize, sendOk, startDevNode } from '../lib/node.js';
 import { contentId, leafProof, LEAF_SIZE } from '../lib/commitment.js';
+import { collectEvents, decoded, devKeys, findEvent, free, held, POP, waitFor } from '../lib/util.js';
 
-const POP = 10n ** 12n;
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-describe('content registry and availability proofs', () => {
+describe('content registry and availability proofs', { timeout: 8 * 60_000 }, () => {
   let node;
   let api;
   let alice; let aliceProof; let dave; let eve;
   const bytes = randomBytes(5 * LEAF_SIZE + 321);
   const id = contentId(bytes);
   const price = 2n * POP;
-  const contentEvents = [];
+  let contentEvents;
   const answered = new Set();
   let stopAnswering;
 
-  const free = async (who) => (await api.query.system.account(who.address)).data.free.toBigInt();
-  const held = async (who) => (await api.query.system.account(who.address)).data.reserved.toBigInt();
-  const decoded = (dispatchError) => {
-    const { section, name } = api.registry.findMetaError(dispatchError.asModule);
-    return `${section}.${name}`;
-  };
-  const waitFor = async (what, check, seconds = 90) => {
-    const deadline = Date.now() + seconds * 1000;
-    for (;;) {
-      const found = await check();
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(500);
-    }
-  };
   const named = (name) => contentEvents.filter((e) => e.method === name);
 
   before(async () => {
-    await cryptoWaitReady();
-    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-    alice = keyring.addFromUri('//Alice');
+    let keyring;
+    ({ keyring, alice, dave, eve } = await devKeys());
     aliceProof = keyring.addFromUri('//Alice//stash');
-    dave = keyring.addFromUri('//Dave');
-    eve = keyring.addFromUri('//Eve');
     node = await startDevNode();
     api = node.api;
-    await api.query.system.events((records) => {
-      for (const { event } of records) if (event.section === 'content') contentEvents.push(event);
-    });
-  });
+    contentEvents = await collectEvents(api, ['content']);
+  }, { timeout: 3 * 60_000 });
 
   after(async () => {
     stopAnswering?.();
     await node?.stop();
-  });
+  }, { timeout: 30_000 });
 
-  it('registers content with a deposit, assigned to the masternode it was uploaded to', async () => {
-    const before = await held(dave);
-    const { events, dispatchError } = await sendAndFinalize(
+  it('registers content with a deposit, assigned to the masternode it was uploaded to', { timeout: 60_000 }, async () => {
+    const before = await held(api, dave);
+    const { events } = await sendOk(
       api.tx.content.registerContent(id, bytes.length, 'video/mp4', 'A short film', price, 1, alice.address),
       dave,
     );
-    assert.equal(dispatchError, undefined);
-    const registered = events.find((e) => e.section === 'content' && e.method === 'ContentRegistered');
+    const registered = findEvent(events, 'content', 'ContentRegistered');
     const deposit = POP + POP / 1024n; // base + one started MiB
     assert.equal(registered.data.deposit.toBigInt(), deposit);
-    assert.equal(await held(dave) - before, deposit);
+    assert.equal(await held(api, dave) - before, deposit);
     const assigned = events.find((e) => e.method === 'ReplicaAssigned');
     assert.equal(assigned.data.masternode.toString(), alice.address);
     const info = (await api.query.content.contents(id)).unwrap();
@@ -85,11 +60,10 @@ describe('content registry and availability proofs', () => {
     assert.equal(location.price, price.toString());
   });
 
-  it('the proof key confirms the replica for free, and content_locate names the holder', async () => {
-    const before = await free(aliceProof);
-    const { dispatchError } = await sendAndFinalize(api.tx.content.confirmReplica(id), aliceProof);
-    assert.equal(dispatchError, undefined);
-    assert.equal(await free(aliceProof), before, 'a successful confirmation is free');
+  it('the proof key confirms the replica for free, and content_locate names the holder', { timeout: 60_000 }, async () => {
+    const before = await free(api, aliceProof);
+    await sendOk(api.tx.content.confirmReplica(id), aliceProof);
+    assert.equal(await free(api, aliceProof), before, 'a successful confirmation is free');
     const location = await node.rawRpc('content_locate', [id]);
     assert.equal(location.owner, dave.address);
     assert.equal(location.size, bytes.length);
@@ -103,7 +77,7 @@ describe('content registry and availability proofs', () => {
     assert.equal(await node.rawRpc('content_locate', [`0x${'00'.repeat(32)}`]), null);
   });
 
-  it('answers challenges with proofs built here: accepted, free, and never missed', async () => {
+  it('answers challenges with proofs built here: accepted, free, and never missed', { timeout: 3 * 60_000 }, async () => {
     // A mini sidecar: every new block, answer Alice's open challenges, one submission at a
     // time with nonces counted here (the node's `accountNextIndex` can lag behind the pool).
     let sending = Promise.resolve();
@@ -128,28 +102,27 @@ describe('content registry and availability proofs', () => {
         }
       });
     });
-    const before = await free(aliceProof);
-    await waitFor('eight accepted proofs', () => named('ProofAccepted').length >= 8);
+    const before = await free(api, aliceProof);
+    await waitFor('eight accepted proofs', () => named('ProofAccepted').length >= 8, 90, { context: node.logTail });
     const accepted = named('ProofAccepted');
     assert.ok(accepted.every((e) => e.data.masternode.toString() === alice.address));
     assert.equal(named('ChallengeMissed').length, 0);
     assert.equal(named('ProofRejected').length, 0);
-    assert.equal(await free(aliceProof), before, 'valid proofs are free');
+    assert.equal(await free(api, aliceProof), before, 'valid proofs are free');
     const issued = named('ChallengeIssued')[0];
     assert.equal(issued.data.content.toHex(), id);
     assert.ok(issued.data.leaf.toNumber() < 6);
   });
 
-  it('a viewer pays for priced content and gets a grant', async () => {
-    const creatorBefore = await free(dave);
-    const { events, dispatchError } = await sendAndFinalize(api.tx.popToken.payForContent(id, price), eve);
-    assert.equal(dispatchError, undefined);
-    assert.ok(events.some((e) => e.section === 'popToken' && e.method === 'ContentPaid'));
-    assert.equal(await free(dave) - creatorBefore, price * 70n / 100n);
+  it('a viewer pays for priced content and gets a grant', { timeout: 60_000 }, async () => {
+    const creatorBefore = await free(api, dave);
+    const { events } = await sendOk(api.tx.popToken.payForContent(id, price), eve);
+    assert.ok(findEvent(events, 'popToken', 'ContentPaid'));
+    assert.equal(await free(api, dave) - creatorBefore, price * 70n / 100n);
     assert.ok((await api.query.popToken.grants(eve.address, id)).isSome);
   });
 
-  it('refuses bad registrations and confirmations with decoded errors', async () => {
+  it('refuses bad registrations and confirmations with decoded errors', { timeout: 4 * 60_000 }, async () => {
     const attempts = [
       [api.tx.content.registerContent(id, bytes.length, 'video/mp4', 't', 0, 1, alice.address), dave, 'content.AlreadyRegistered'],
       [api.tx.content.registerContent(`0x${'11'.repeat(32)}`, 10, 'video', 't', 0, 1, alice.address), dave, 'content.InvalidMimeType'],
@@ -160,40 +133,39 @@ describe('content registry and availability proofs', () => {
       [api.tx.content.removeContent(id), eve, 'content.NotOwner'],
     ];
     for (const [tx, signer, expected] of attempts) {
-      const heldBefore = await held(signer);
+      const heldBefore = await held(api, signer);
       const { dispatchError } = await sendAndFinalize(tx, signer);
       assert.equal(decoded(dispatchError), expected);
-      assert.equal(await held(signer), heldBefore, `${expected} holds nothing`);
+      assert.equal(await held(api, signer), heldBefore, `${expected} holds nothing`);
     }
     assert.equal((await api.query.content.contentCount()).toNumber(), 1);
   });
 
-  it('a proof that does not verify is a fault, and pays its fee', async () => {
+  it('a proof that does not verify is a fault, and pays its fee', { timeout: 2 * 60_000 }, async () => {
     stopAnswering();
     const missed = named('ChallengeMissed').map((e) => e.data.challenge.toNumber());
     assert.equal(missed.length, 0, 'every challenge so far was answered');
     const open = await waitFor('an open challenge', async () => {
       const entries = await api.query.content.challenges.entries(alice.address);
       return entries.find(([key]) => !answered.has(key.args[1].toNumber()));
-    });
+    }, 90, { context: node.logTail });
     const challenge = open[0].args[1].toNumber();
     answered.add(challenge);
     const proof = leafProof(bytes, open[1].unwrap().leaf.toNumber());
     proof.leaf = `0x${'ff'.repeat((proof.leaf.length - 2) / 2)}`;
-    const before = await free(aliceProof);
+    const before = await free(api, aliceProof);
     const { events } = await sendAndFinalize(api.tx.content.submitProof(challenge, proof), aliceProof);
     assert.ok(events.some((e) => e.method === 'ProofRejected'));
     const fault = events.find((e) => e.method === 'FaultRecorded');
     assert.equal(fault.data.masternode.toString(), alice.address);
-    assert.ok(await free(aliceProof) < before, 'a bad proof pays');
+    assert.ok(await free(api, aliceProof) < before, 'a bad proof pays');
   });
 
-  it('removing content returns the deposit and ends its challenges', async () => {
-    const before = await held(dave);
-    const { events, dispatchError } = await sendAndFinalize(api.tx.content.removeContent(id), dave);
-    assert.equal(dispatchError, undefined);
+  it('removing content returns the deposit and ends its challenges', { timeout: 60_000 }, async () => {
+    const before = await held(api, dave);
+    const { events } = await sendOk(api.tx.content.removeContent(id), dave);
     assert.ok(events.some((e) => e.method === 'ContentRemoved'));
-    assert.equal(before - await held(dave), POP + POP / 1024n);
+    assert.equal(before - await held(api, dave), POP + POP / 1024n);
     assert.ok((await api.query.content.contents(id)).isNone);
     assert.equal(await node.rawRpc('content_locate', [id]), null);
     assert.equal((await api.query.content.assignments.entries(alice.address)).length, 0);

@@ -4,21 +4,18 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { sendAndFinalize, startNode } from '../lib/node.js';
+import { sendOk, startNode } from '../lib/node.js';
+import { devKeys, POP, validators, waitFor, waitForFinalized } from '../lib/util.js';
 
 const spec = join(fileURLToPath(import.meta.url), '../../../../chain-specs/local.raw.json');
-const POP = 10n ** 12n;
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('local three-validator network across validator-set changes', () => {
+describe('local three-validator network across validator-set changes', { timeout: 15 * 60_000 }, () => {
   const nodes = [];
   let keyring;
+  let charlie;
 
   before(async () => {
-    await cryptoWaitReady();
-    keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+    ({ keyring, charlie } = await devKeys());
     const alice = await startNode(['--chain', spec, '--alice']);
     const peerId = (await alice.api.rpc.system.localPeerId()).toString();
     const bootnode = `/ip4/127.0.0.1/tcp/${alice.p2pPort}/p2p/${peerId}`;
@@ -26,51 +23,30 @@ describe('local three-validator network across validator-set changes', () => {
     for (const name of ['bob', 'charlie']) {
       nodes.push(await startNode(['--chain', spec, `--${name}`, '--bootnodes', bootnode]));
     }
-  });
+  }, { timeout: 7 * 60_000 });
 
   after(async () => {
     await Promise.all(nodes.map((node) => node.stop()));
-  });
+  }, { timeout: 30_000 });
 
-  const validators = async () =>
-    (await nodes[0].api.query.session.validators()).map((v) => v.toString());
-  const finalized = async () => {
-    const { api } = nodes[0];
-    return (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber();
-  };
-  async function waitFor(what, predicate, timeoutMs) {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (await predicate()) return;
-      await sleep(1_000);
-    }
-    throw new Error(`timed out waiting for ${what}:\n${nodes[0].logTail()}`);
-  }
-  async function keepsFinalizing() {
-    const start = await finalized();
-    await waitFor(`finality past #${start + 3}`, async () => (await finalized()) >= start + 3, 60_000);
-  }
+  const until = (what, check, seconds) => waitFor(what, check, seconds, { context: nodes[0].logTail });
+  const keepsFinalizing = () => waitForFinalized(nodes[0].api, 3, 60, { context: nodes[0].logTail });
 
-  it('drops a deregistered masternode from the validators and re-admits it', async () => {
+  it('drops a deregistered masternode from the validators and re-admits it', { timeout: 10 * 60_000 }, async () => {
     const { api } = nodes[0];
-    const charlie = keyring.addFromUri('//Charlie');
-    await waitFor('three validators', async () => (await validators()).length === 3, 60_000);
+    await until('three validators', async () => (await validators(api)).length === 3, 60);
     await keepsFinalizing();
 
-    const left = await sendAndFinalize(api.tx.masternodes.deregister(), charlie);
-    assert.equal(left.dispatchError, undefined);
+    await sendOk(api.tx.masternodes.deregister(), charlie);
     // Elected at the next era, in force one session later.
-    await waitFor('charlie out of the validator set',
-      async () => !(await validators()).includes(charlie.address), 150_000);
-    assert.deepEqual((await validators()).length, 2);
+    await until('charlie out of the validator set', async () => !(await validators(api)).includes(charlie.address), 150);
+    assert.deepEqual((await validators(api)).length, 2);
     await keepsFinalizing();
 
     const proofKey = keyring.addFromUri('//Charlie//stash').address;
-    const back = await sendAndFinalize(api.tx.masternodes.register(
+    await sendOk(api.tx.masternodes.register(
       10_000n * POP, 'http://127.0.0.1:8082', proofKey, 1n << 40n, 100_000_000), charlie);
-    assert.equal(back.dispatchError, undefined);
-    await waitFor('charlie back in the validator set',
-      async () => (await validators()).includes(charlie.address), 150_000);
+    await until('charlie back in the validator set', async () => (await validators(api)).includes(charlie.address), 150);
     await keepsFinalizing();
   });
 });

@@ -5,60 +5,38 @@
 // planck. Bad calls fail with their decoded errors and change nothing but the fee.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
-import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
-import { sendAndFinalize, startNode } from '../lib/node.js';
+import { mnemonicGenerate } from '@polkadot/util-crypto';
+import { sendAndFinalize, sendOk, startNode } from '../lib/node.js';
+import {
+  activeSet, balances, currentEra, decoded, devKeys, feeOf, findEvent, POP, validators, waitFor, waitForEra,
+} from '../lib/util.js';
 
-const POP = 10n ** 12n;
 const BONDING_ERAS = 4;
 // One era is 20 blocks of 3 s on the dev chain; every wait allows for several.
-const ERA_TIMEOUT = 4 * 60_000;
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const ERA_SECONDS = 4 * 60;
 
-describe('staking on a dev chain', () => {
+describe('staking on a dev chain', { timeout: 20 * 60_000 }, () => {
   let alice; let bob; let api; let keyring; let who;
 
   before(async () => {
-    await cryptoWaitReady();
-    keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-    who = Object.fromEntries(['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie']
-      .map((name) => [name.toLowerCase(), keyring.addFromUri(`//${name}`)]));
+    who = await devKeys();
+    keyring = who.keyring;
     alice = await startNode(['--dev']);
     api = alice.api;
     const peerId = (await api.rpc.system.localPeerId()).toString();
     bob = await startNode(['--chain', 'dev', '--bob',
       '--bootnodes', `/ip4/127.0.0.1/tcp/${alice.p2pPort}/p2p/${peerId}`]);
-  });
+  }, { timeout: 5 * 60_000 });
 
   after(async () => {
     await Promise.all([bob, alice].filter(Boolean).map((node) => node.stop()));
-  });
+  }, { timeout: 30_000 });
 
-  const account = async (pair, at) => {
-    const { data } = await (at ? await api.at(at) : api).query.system.account(pair.address);
-    return { free: data.free.toBigInt(), held: data.reserved.toBigInt() };
-  };
-  const currentEra = async () => (await api.query.delegation.currentEra()).toNumber();
+  const account = (pair, at) => balances(api, pair, at);
   const pending = async (pair, at) =>
     (await (at ? await api.at(at) : api).call.rewardsApi.pendingRewards(pair.address)).toBigInt();
-  const event = (events, section, method) =>
-    events.find((e) => e.section === section && e.method === method);
-  const feeOf = (events) => event(events, 'transactionPayment', 'TransactionFeePaid').data.actualFee.toBigInt();
-  const decoded = (dispatchError) => {
-    assert.ok(dispatchError?.isModule, `expected a module error, got ${dispatchError}`);
-    const { section, name } = api.registry.findMetaError(dispatchError.asModule);
-    return `${section}.${name}`;
-  };
-  async function waitFor(what, predicate, timeoutMs = ERA_TIMEOUT) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await predicate();
-      if (value) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${alice.logTail()}`);
-      await sleep(1_000);
-    }
-  }
+  const waitWithinEras = (what, check) => waitFor(what, check, ERA_SECONDS, { context: alice.logTail });
   /** Sends a call that must fail; checks the error and that only the fee was taken. */
   async function rejected(tx, signer, expected) {
     const before = await account(signer);
@@ -68,16 +46,10 @@ describe('staking on a dev chain', () => {
     assert.equal(now.free, before.free - feeOf(events));
     assert.equal(now.held, before.held);
   }
-  /** Sends a call that must succeed and returns its events and block. */
-  async function ok(tx, signer) {
-    const result = await sendAndFinalize(tx, signer);
-    assert.equal(result.dispatchError, undefined, `${signer.address}: ${result.dispatchError}`);
-    return result;
-  }
 
   let undelegation; // Eve's undelegation from Charlie, withdrawn after the unbonding period.
 
-  it('registers two masternodes and delegates to them; bad calls change nothing', async () => {
+  it('registers two masternodes and delegates to them; bad calls change nothing', { timeout: 5 * 60_000 }, async () => {
     const { bob: b, charlie, dave, eve, ferdie } = who;
     const proofKey = (name) => keyring.addFromUri(`//${name}//proof`).address;
 
@@ -89,7 +61,7 @@ describe('staking on a dev chain', () => {
     const generated = await bob.rawRpc('author_rotateKeysWithOwner', [u8aToHex(b.publicKey)]);
     assert.ok(generated.proof, 'the runtime proves session-key ownership');
     const bobBefore = await account(b);
-    const registered = await ok(api.tx.utility.batchAll([
+    const registered = await sendOk(api.tx.utility.batchAll([
       api.tx.masternodes.register(2_000n * POP, 'http://127.0.0.1:8081', proofKey('Bob'), 1n << 40n, 50_000_000),
       api.tx.session.setKeys(generated.keys, generated.proof),
     ]), b);
@@ -97,7 +69,7 @@ describe('staking on a dev chain', () => {
     const bobAfter = await account(b);
     assert.equal(bobAfter.held, bobBefore.held + 2_000n * POP + POP);
     assert.equal(bobAfter.free, bobBefore.free - 2_001n * POP - feeOf(registered.events));
-    await ok(api.tx.masternodes.register(1_500n * POP, 'http://127.0.0.1:8082', proofKey('Charlie'),
+    await sendOk(api.tx.masternodes.register(1_500n * POP, 'http://127.0.0.1:8082', proofKey('Charlie'),
       1n << 40n, 100_000_000), charlie);
 
     await rejected(api.tx.masternodes.unbond(2_001n * POP), b, 'masternodes.InsufficientBond');
@@ -112,43 +84,42 @@ describe('staking on a dev chain', () => {
       .unwrap().principal.toBigInt(), 1_000n * POP);
 
     const daveBefore = await account(dave);
-    const delegated = await ok(api.tx.delegation.delegate(b.address, 500n * POP), dave);
+    const delegated = await sendOk(api.tx.delegation.delegate(b.address, 500n * POP), dave);
     const daveAfter = await account(dave);
     assert.equal(daveAfter.held, daveBefore.held + 500n * POP);
     assert.equal(daveAfter.free, daveBefore.free - 500n * POP - feeOf(delegated.events));
-    const { delegator, masternode, amount: delegatedAmount } = event(delegated.events, 'delegation', 'Delegated').data;
+    const { delegator, masternode, amount: delegatedAmount } = findEvent(delegated.events, 'delegation', 'Delegated').data;
     assert.deepEqual([delegator.toString(), masternode.toString(), delegatedAmount.toBigInt()],
       [dave.address, b.address, 500n * POP]);
 
-    await ok(api.tx.utility.batchAll([
+    await sendOk(api.tx.utility.batchAll([
       api.tx.delegation.delegate(b.address, 300n * POP),
       api.tx.delegation.delegate(charlie.address, 200n * POP),
     ]), eve);
-    const left = await ok(api.tx.delegation.undelegate(charlie.address, 100n * POP), eve);
-    const { unlockEra, amount } = event(left.events, 'delegation', 'Undelegated').data;
+    const left = await sendOk(api.tx.delegation.undelegate(charlie.address, 100n * POP), eve);
+    const { unlockEra, amount } = findEvent(left.events, 'delegation', 'Undelegated').data;
     assert.equal(amount.toBigInt(), 100n * POP);
-    undelegation = { unlockEra: unlockEra.toNumber(), registeredInEra: await currentEra() };
+    undelegation = { unlockEra: unlockEra.toNumber(), registeredInEra: await currentEra(api) };
     assert.ok(undelegation.unlockEra >= undelegation.registeredInEra + BONDING_ERAS);
   });
 
-  it('elects both masternodes at the next era and makes Bob a validator', async () => {
+  it('elects both masternodes at the next era and makes Bob a validator', { timeout: 2 * ERA_SECONDS * 1000 }, async () => {
     const { bob: b, charlie } = who;
-    await waitFor('an era with Bob and Charlie active', async () => {
-      const active = (await api.query.delegation.activeSet()).map(String);
+    await waitWithinEras('an era with Bob and Charlie active', async () => {
+      const active = await activeSet(api);
       return active.includes(b.address) && active.includes(charlie.address);
     });
     for (const pair of [b, charlie]) {
       assert.equal((await api.query.masternodes.masternodes(pair.address)).unwrap().status.toString(), 'Active');
     }
     // Bob has session keys, Charlie has not: only Bob joins the validators, a session later.
-    await waitFor('Bob in the validator set', async () =>
-      (await api.query.session.validators()).map(String).includes(b.address));
-    assert.ok(!(await api.query.session.validators()).map(String).includes(charlie.address));
+    await waitWithinEras('Bob in the validator set', async () => (await validators(api)).includes(b.address));
+    assert.ok(!(await validators(api)).includes(charlie.address));
   });
 
-  it('pays Bob and his backers for the blocks he authors, and they claim it', async () => {
+  it('pays Bob and his backers for the blocks he authors, and they claim it', { timeout: 2 * ERA_SECONDS * 1000 }, async () => {
     const { bob: b, dave, eve } = who;
-    await waitFor('rewards for Bob\'s backers', async () =>
+    await waitWithinEras('rewards for Bob\'s backers', async () =>
       (await pending(dave)) > 0n && (await pending(eve)) > 0n);
 
     // The runtime API agrees with the accumulator in storage, to the planck.
@@ -162,8 +133,8 @@ describe('staking on a dev chain', () => {
 
     for (const pair of [dave, eve, b]) {
       const before = await account(pair);
-      const { blockHash, events } = await ok(api.tx.rewards.claim(), pair);
-      const claimed = event(events, 'rewards', 'Claimed').data.amount.toBigInt();
+      const { blockHash, events } = await sendOk(api.tx.rewards.claim(), pair);
+      const claimed = findEvent(events, 'rewards', 'Claimed').data.amount.toBigInt();
       const header = await api.rpc.chain.getHeader(blockHash);
       const owedBefore = await pending(pair, header.parentHash);
       const eraPaidInBlock = (await (await api.at(blockHash)).query.system.events())
@@ -179,14 +150,14 @@ describe('staking on a dev chain', () => {
     await rejected(api.tx.rewards.claim(), who.charlie, 'rewards.NothingToClaim');
   });
 
-  it('returns undelegated POP after the unbonding period', async () => {
+  it('returns undelegated POP after the unbonding period', { timeout: (BONDING_ERAS + 2) * 2 * 60_000 }, async () => {
     const { eve } = who;
     await rejected(api.tx.delegation.withdrawUnbonded(), eve, 'delegation.NothingToWithdraw');
-    await waitFor(`era ${undelegation.unlockEra}`, async () => (await currentEra()) >= undelegation.unlockEra,
-      (undelegation.unlockEra - undelegation.registeredInEra + 1) * 2 * 60_000);
+    await waitForEra(api, undelegation.unlockEra,
+      (undelegation.unlockEra - undelegation.registeredInEra + 1) * 2 * 60, { context: alice.logTail });
     const before = await account(eve);
-    const { events } = await ok(api.tx.delegation.withdrawUnbonded(), eve);
-    assert.equal(event(events, 'delegation', 'Withdrawn').data.amount.toBigInt(), 100n * POP);
+    const { events } = await sendOk(api.tx.delegation.withdrawUnbonded(), eve);
+    assert.equal(findEvent(events, 'delegation', 'Withdrawn').data.amount.toBigInt(), 100n * POP);
     const after = await account(eve);
     assert.equal(after.held, before.held - 100n * POP);
     assert.equal(after.free, before.free + 100n * POP - feeOf(events));

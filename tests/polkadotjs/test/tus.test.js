@@ -7,22 +7,19 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
 import * as tus from 'tus-js-client';
 import { contentId } from '../lib/commitment.js';
+import { startProxy } from '../lib/proxy.js';
 import { authHeader as token, startSidecar } from '../lib/sidecar.js';
+import { devKeys } from '../lib/util.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** A TCP proxy to `target` that drops the connection once `cutAfter` bytes went through. */
 function startCuttingProxy(target, cutAfter) {
-  const { hostname, port } = new URL(target);
-  const server = createServer((client) => {
-    const upstream = connect(Number(port), hostname);
+  return startProxy(() => target, (client, upstream) => {
     let forwarded = 0;
     client.on('data', (data) => {
       forwarded += data.length;
@@ -34,15 +31,6 @@ function startCuttingProxy(target, cutAfter) {
       }
     });
     upstream.on('data', (data) => client.write(data));
-    for (const [from, to] of [[client, upstream], [upstream, client]]) {
-      from.on('error', () => to.destroy());
-      from.on('close', () => to.destroy());
-    }
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() });
-    });
   });
 }
 
@@ -65,24 +53,21 @@ function runUpload(bytes, options) {
   });
 }
 
-describe('pop-sidecar with tus-js-client', () => {
+describe('pop-sidecar with tus-js-client', { timeout: 3 * 60_000 }, () => {
   let sidecar;
   let alice;
   let bob;
 
   before(async () => {
-    await cryptoWaitReady();
-    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-    alice = keyring.addFromUri('//Alice');
-    bob = keyring.addFromUri('//Bob');
+    ({ alice, bob } = await devKeys());
     sidecar = await startSidecar();
-  });
+  }, { timeout: 60_000 });
 
   after(async () => {
     if (sidecar) assert.equal(await sidecar.stop(), 0, 'pop-sidecar exits cleanly on SIGTERM');
-  });
+  }, { timeout: 30_000 });
 
-  it('computes content ids as the published test vectors say', () => {
+  it('computes content ids as the published test vectors say', { timeout: 30_000 }, () => {
     const vectors = JSON.parse(readFileSync(join(REPO, 'pallets/primitives/test-vectors/commitment.json')));
     for (const vector of vectors.vectors) {
       const bytes = Buffer.from(Array.from({ length: vector.size }, (_, i) => i % 251));
@@ -90,7 +75,7 @@ describe('pop-sidecar with tus-js-client', () => {
     }
   });
 
-  it('resumes an upload cut half way and reports its content id', async () => {
+  it('resumes an upload cut half way and reports its content id', { timeout: 60_000 }, async () => {
     const bytes = randomBytes(6 * 1024 * 1024 + 123);
     const headers = { Authorization: token(alice, sidecar.url) };
     const proxy = await startCuttingProxy(sidecar.url, bytes.length / 2);
@@ -120,7 +105,7 @@ describe('pop-sidecar with tus-js-client', () => {
     assert.equal(head.headers.get('pop-content-id'), contentId(bytes));
   });
 
-  it('accepts a token signed as the Polkadot.js extension signs', async () => {
+  it('accepts a token signed as the Polkadot.js extension signs', { timeout: 30_000 }, async () => {
     const bytes = randomBytes(3000);
     const { error, responses } = await runUpload(bytes, {
       endpoint: `${sidecar.url}/uploads`, headers: { Authorization: token(bob, sidecar.url, { wrap: true }) },
@@ -129,7 +114,7 @@ describe('pop-sidecar with tus-js-client', () => {
     assert.equal(responses.at(-1).response.getHeader('Pop-Content-Id'), contentId(bytes));
   });
 
-  it('refuses an upload signed with the wrong key and creates nothing', async () => {
+  it('refuses an upload signed with the wrong key and creates nothing', { timeout: 30_000 }, async () => {
     const created = async () => {
       const metrics = await (await fetch(`${sidecar.url}/metrics`)).text();
       return Number(metrics.match(/^pop_sidecar_uploads_created_total (\d+)$/m)[1]);
