@@ -18,6 +18,7 @@ import { sendOk, startDevNode } from '../lib/node.js';
 import { startProxy } from '../lib/proxy.js';
 import { authHeader, startSidecar } from '../lib/sidecar.js';
 import { contentId } from '../lib/commitment.js';
+import { checkTryState } from '../lib/try-state.js';
 import { activeSet, collectEvents, devKeys, findEvent, POP, waitFor } from '../lib/util.js';
 
 const run = promisify(execFile);
@@ -202,5 +203,9 @@ describe('content network: node, two sidecars, upload, replication, proofs, faul
     assert.deepEqual(holders.sort(), [alice.address, charlie.address].sort());
     // Alice never missed.
     assert.equal(named('ChallengeMissed', alice).length, 0);
+  });
+
+  it('every pallet\'s try_state holds on the chain after eras, content, faults, a slash and a reassignment', { timeout: 3 * 60_000 }, async () => {
+    assert.match(await checkTryState(node.rpcUrl), /try_state of every pallet passed/);
   });
 });

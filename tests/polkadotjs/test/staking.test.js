@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { u8aToHex } from '@polkadot/util';
 import { mnemonicGenerate } from '@polkadot/util-crypto';
 import { sendAndFinalize, sendOk, startNode } from '../lib/node.js';
+import { checkTryState } from '../lib/try-state.js';
 import {
   activeSet, balances, currentEra, decoded, devKeys, feeOf, findEvent, POP, validators, waitFor, waitForEra,
 } from '../lib/util.js';
@@ -164,5 +165,9 @@ describe('staking on a dev chain', { timeout: 20 * 60_000 }, () => {
     // What stays delegated is untouched.
     assert.equal((await api.query.delegation.delegations(eve.address, who.charlie.address))
       .unwrap().principal.toBigInt(), 100n * POP);
+  });
+
+  it('every pallet\'s try_state holds on the chain after eras of delegating, claiming and unbonding', { timeout: 3 * 60_000 }, async () => {
+    assert.match(await checkTryState(alice.rpcUrl), /try_state of every pallet passed/);
   });
 });
