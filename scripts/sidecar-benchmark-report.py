@@ -189,7 +189,7 @@ def main():
     lines += [
         "### Storage proofs",
         "",
-        f"`pop_sidecar::chain::prove` for items of each size stored in a `BlobStore`: it reads "
+        f"`pop_sidecar::blob_store::BlobStore::prove` for items of each size stored in a `BlobStore`: it reads "
         "the chunk-root file, checks it against the id, reads the 256 KiB chunk holding the "
         "leaf, hashes its 256 leaves and builds the path. Times over "
         f"{int(proofs[0]['samples'])} random leaves per item (the last leaf among them), the "

@@ -8,7 +8,7 @@
 # 2. upload ingest: the same file uploaded through tus (POST, then one PATCH with curl, until the
 #    204 with Pop-Content-Id) against `openssl dgst -sha256` of it, five runs each after one
 #    unmeasured upload, medians;
-# 3. proofs: encoded size and time of `chain::prove` for items of 1 MiB, 64 MiB and 1 GiB.
+# 3. proofs: encoded size and time of `BlobStore::prove` for items of 1 MiB, 64 MiB and 1 GiB.
 #
 #   scripts/sidecar-benchmark.sh           # about three minutes after the build
 #   QUICK=1 scripts/sidecar-benchmark.sh   # 64 MiB, short runs: prints the section, docs untouched
