@@ -7,7 +7,10 @@ use codec::Encode;
 use frame_benchmarking::v2::*;
 use frame_support::traits::fungible::Mutate;
 use frame_system::RawOrigin;
-use pop_primitives::{commitment::LEAF_SIZE, BenchmarkHelper};
+use pop_primitives::{
+	commitment::{Hash, LEAF_SIZE},
+	BenchmarkHelper,
+};
 
 /// Registers `count` masternodes through `T::Masternodes`' helper and makes them the active
 /// set.
@@ -172,7 +175,7 @@ mod benchmarks {
 		}
 	}
 
-	/// `r`: replicas of a departing masternode moved, each scanning a full active set.
+	/// `r`: replicas of a masternode handing over moved, each scanning a full active set.
 	#[benchmark]
 	fn reassign(r: Linear<1, { T::MaxReassignmentsPerBlock::get() }>) {
 		let nodes = active_set::<T>(T::MaxCandidates::get());

@@ -495,7 +495,7 @@ pub mod pallet {
 			assert!(T::FaultThreshold::get() > 0, "FaultThreshold must be positive");
 			assert!(
 				T::MaxReassignmentsPerBlock::get() > 0,
-				"departing masternodes must hand their replicas over"
+				"masternodes that leave must hand their replicas over"
 			);
 			// A proof for the largest item must fit the proof format.
 			let depth =
