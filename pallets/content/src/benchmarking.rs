@@ -3,10 +3,14 @@
 //! the deepest proof the largest item can need.
 
 use super::*;
+use codec::Encode;
 use frame_benchmarking::v2::*;
 use frame_support::traits::fungible::Mutate;
 use frame_system::RawOrigin;
-use pop_primitives::{commitment::LEAF_SIZE, BenchmarkHelper};
+use pop_primitives::{
+	commitment::{Hash, LEAF_SIZE},
+	BenchmarkHelper,
+};
 
 /// Registers `count` masternodes through `T::Masternodes`' helper and makes them the active
 /// set.
@@ -171,7 +175,7 @@ mod benchmarks {
 		}
 	}
 
-	/// `r`: replicas of a departing masternode moved, each scanning a full active set.
+	/// `r`: replicas of a masternode handing over moved, each scanning a full active set.
 	#[benchmark]
 	fn reassign(r: Linear<1, { T::MaxReassignmentsPerBlock::get() }>) {
 		let nodes = active_set::<T>(T::MaxCandidates::get());
@@ -180,7 +184,7 @@ mod benchmarks {
 		for i in 0..r {
 			register::<T>(&owner, content_id(i), 1, T::MaxReplication::get(), &leaver);
 		}
-		Departing::<T>::insert(&leaver, ());
+		HandingOver::<T>::insert(&leaver, ());
 		#[block]
 		{
 			assert_eq!(Pallet::<T>::reassign(r), r);
@@ -226,16 +230,14 @@ mod benchmarks {
 
 /// Priced content for the token pallet's payment benchmark: registered by a funded creator
 /// with `servers` confirmed holders.
-impl<T: Config> pop_primitives::CatalogBenchmarkHelper<T::AccountId, [u8; 32], BalanceOf<T>>
-	for Pallet<T>
+impl<T: Config> pop_primitives::CatalogBenchmarkHelper<T::AccountId, BalanceOf<T>> for Pallet<T>
 where
 	T::Currency: Mutate<T::AccountId>,
 	T::Masternodes: BenchmarkHelper<T::AccountId>,
 {
-	fn priced(content: [u8; 32], price: BalanceOf<T>, servers: u32) {
+	fn priced(content: ContentId, price: BalanceOf<T>, servers: u32) {
 		let servers = servers.min(T::MaxReplication::get());
 		let nodes = active_set::<T>(servers.max(1));
-		let content = ContentId(content);
 		Pallet::<T>::register_content(
 			RawOrigin::Signed(creator::<T>(0)).into(),
 			content,

@@ -1,8 +1,8 @@
 //! Unit tests, grouped by topic. Every test ends with the pallet's invariants checked.
 
 use crate::{
-	mock::*, Assignments, Challenge, Challenges, ContentCount, Contents, Departing, Error, Event,
-	Faults, Used, Wanting,
+	mock::*, AssignedBytes, Assignments, Challenge, Challenges, ContentCount, Contents, Error,
+	Event, Faults, HandingOver, UnderReplicated,
 };
 use frame_support::{
 	assert_noop, assert_ok,
@@ -88,7 +88,7 @@ mod register {
 			sorted.sort();
 			assert_eq!(sorted, MN[..3].to_vec());
 			for holder in &holders {
-				assert_eq!(Used::<Test>::get(holder), data.len() as u64);
+				assert_eq!(AssignedBytes::<Test>::get(holder), data.len() as u64);
 				assert!(Assignments::<Test>::contains_key(holder, id));
 			}
 			let events = content_events();
@@ -138,7 +138,7 @@ mod register {
 			let holders: Vec<_> = holders(&id).into_iter().map(|(h, _)| h).collect();
 			assert_eq!(holders.len(), 2);
 			assert!(!holders.contains(&MN[2]));
-			assert!(Wanting::<Test>::contains_key(id));
+			assert!(UnderReplicated::<Test>::contains_key(id));
 			assert!(content_events().contains(&Event::UnderReplicated {
 				content: id,
 				holders: 2,
@@ -230,7 +230,7 @@ mod remove {
 			assert!(!Contents::<Test>::contains_key(first));
 			assert_eq!(ContentCount::<Test>::get(), 1);
 			assert_eq!(Contents::<Test>::get(second).unwrap().index, 0);
-			assert_eq!(Used::<Test>::get(MN[0]), 2000);
+			assert_eq!(AssignedBytes::<Test>::get(MN[0]), 2000);
 			assert!(!Assignments::<Test>::contains_key(MN[0], first));
 			assert_eq!(
 				content_events(),
@@ -271,7 +271,7 @@ mod confirm {
 				vec![Event::ReplicaConfirmed { content: id, masternode: MN[0] }]
 			);
 			// Only confirmed holders serve, for viewer payments and for dapps.
-			assert_eq!(Content::servers_of(&id.0), vec![MN[0]]);
+			assert_eq!(Content::servers_of(&id), vec![MN[0]]);
 			let location = Content::locate(&id).unwrap();
 			assert_eq!(location.holders, vec![(MN[0], b"http://mn-10.example".to_vec())]);
 			assert_eq!(location.mime, b"video/mp4".to_vec());
@@ -475,12 +475,12 @@ mod challenges {
 			assert_eq!(holders.len(), 1);
 			assert_ne!(holders[0].0, MN[0]);
 			assert!(!holders[0].1, "the new holder must confirm");
-			assert_eq!(Used::<Test>::get(MN[0]), 0);
+			assert_eq!(AssignedBytes::<Test>::get(MN[0]), 0);
 			// Its other open challenges expire without further faults (and the new holder's
 			// replica is not challenged before its timeout).
 			run_to_block(2 + DEADLINE + TIMEOUT);
 			assert_eq!(Slashes::get().len(), 1);
-			assert!(!Departing::<Test>::contains_key(MN[0]));
+			assert!(!HandingOver::<Test>::contains_key(MN[0]));
 		});
 	}
 
@@ -532,14 +532,14 @@ mod reassignment {
 			Nodes::mutate(|nodes| nodes.retain(|n| n.id != MN[0]));
 			Active::mutate(|active| active.retain(|m| *m != MN[0]));
 			Content::on_leave(&MN[0]);
-			assert!(Departing::<Test>::contains_key(MN[0]));
+			assert!(HandingOver::<Test>::contains_key(MN[0]));
 			// Two steps per block: two replicas in the first block, the third and the
 			// departure's end in the second.
 			run_to_block(2);
 			assert_eq!(Assignments::<Test>::iter_prefix(MN[0]).count(), 1);
 			run_to_block(3);
 			assert_eq!(Assignments::<Test>::iter_prefix(MN[0]).count(), 0);
-			assert!(!Departing::<Test>::contains_key(MN[0]));
+			assert!(!HandingOver::<Test>::contains_key(MN[0]));
 			for id in ids {
 				let holders: Vec<_> = holders(&id).into_iter().map(|(h, _)| h).collect();
 				assert_eq!(holders.len(), 2);
@@ -552,7 +552,7 @@ mod reassignment {
 	fn a_masternode_without_replicas_is_not_queued() {
 		ExtBuilder::default().build_and_execute(|| {
 			Content::on_leave(&MN[4]);
-			assert!(!Departing::<Test>::contains_key(MN[4]));
+			assert!(!HandingOver::<Test>::contains_key(MN[4]));
 		});
 	}
 
@@ -560,7 +560,7 @@ mod reassignment {
 	fn items_short_of_holders_are_retried_each_era() {
 		ExtBuilder::default().active(&MN[..1]).build_and_execute(|| {
 			let id = register(ALICE, &bytes(1000, 0), 3, MN[0]);
-			assert!(Wanting::<Test>::contains_key(id));
+			assert!(UnderReplicated::<Test>::contains_key(id));
 			run_to_block(3);
 			assert_eq!(holders(&id).len(), 1);
 			// A new era brings more active masternodes; the retry fills the item.
@@ -568,7 +568,7 @@ mod reassignment {
 			CurrentEra::set(1);
 			run_to_block(4);
 			assert_eq!(holders(&id).len(), 3);
-			assert!(!Wanting::<Test>::contains_key(id));
+			assert!(!UnderReplicated::<Test>::contains_key(id));
 		});
 	}
 }
@@ -591,15 +591,15 @@ mod catalog {
 				2,
 				MN[2],
 			));
-			assert_eq!(Content::price_of(&id.0), Some((BOB, 250)));
-			assert!(Content::servers_of(&id.0).is_empty());
+			assert_eq!(Content::price_of(&id), Some((BOB, 250)));
+			assert!(Content::servers_of(&id).is_empty());
 			confirm_all(&id);
-			let mut servers = Content::servers_of(&id.0);
+			let mut servers = Content::servers_of(&id);
 			servers.sort();
 			let mut expected: Vec<_> = holders(&id).into_iter().map(|(h, _)| h).collect();
 			expected.sort();
 			assert_eq!(servers, expected);
-			assert_eq!(Content::price_of(&[0; 32]), None);
+			assert_eq!(Content::price_of(&ContentId([0; 32])), None);
 			assert!(Content::locate(&ContentId([0; 32])).is_none());
 		});
 	}

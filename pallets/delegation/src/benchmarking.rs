@@ -5,6 +5,8 @@ use super::*;
 use frame_benchmarking::v2::*;
 use frame_support::traits::fungible::Mutate;
 use frame_system::RawOrigin;
+use pop_primitives::OnMasternodeSlash;
+use sp_runtime::{traits::Saturating, Perbill};
 
 /// Registers a masternode through `T::Masternodes`' benchmark helper and returns it.
 fn masternode<T: Config>(index: u32) -> T::AccountId

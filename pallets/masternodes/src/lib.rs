@@ -46,6 +46,7 @@ use frame_support::{
 	traits::{
 		fungible::{Inspect, InspectHold, MutateHold},
 		tokens::{Fortitude, Precision},
+		Defensive, DefensiveSaturating,
 	},
 };
 use frame_system::pallet_prelude::*;
@@ -632,7 +633,7 @@ impl<T: Config> MasternodeSlashing<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		let Some(mut node) = Masternodes::<T>::get(who) else { return Zero::zero() };
 		let amount = fraction * node.bond;
 		// Burn from the hold; `BestEffort` so a bond already drained by another hold-level
-		// operation cannot make a slash fail.
+		// operation cannot make a slash fail: it burns at most what is held.
 		let burned = T::Currency::burn_held(
 			&HoldReason::SelfBond.into(),
 			who,
@@ -640,8 +641,9 @@ impl<T: Config> MasternodeSlashing<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			Precision::BestEffort,
 			Fortitude::Force,
 		)
-		.unwrap_or_default();
-		node.bond = node.bond.saturating_sub(burned);
+		.defensive_unwrap_or_default();
+		// At most `amount`, a fraction of the bond.
+		node.bond = node.bond.defensive_saturating_sub(burned);
 		let until = T::CurrentEra::get().saturating_add(T::JailDuration::get());
 		node.status = MasternodeStatus::Jailed;
 		node.jailed_until = Some(until);

@@ -45,6 +45,7 @@ use frame_support::{
 	PalletId,
 };
 use frame_system::pallet_prelude::*;
+pub use pop_primitives::commitment::ContentId;
 use pop_primitives::{ContentCatalog, EraEmission};
 use sp_runtime::{
 	helpers_128bit::multiply_by_rational_with_rounding,
@@ -56,9 +57,6 @@ use sp_runtime::{
 pub type BalanceOf<T> =
 	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 
-/// Identifies a content item: the hash commitment of its bytes and size.
-pub type ContentId = [u8; 32];
-
 /// Milliseconds in a (Julian) year.
 pub const MILLISECONDS_PER_YEAR: u64 = 1_000 * 3_600 * 24 * 36_525 / 100;
 
@@ -66,7 +64,11 @@ pub const MILLISECONDS_PER_YEAR: u64 = 1_000 * 3_600 * 24 * 36_525 / 100;
 pub mod pallet {
 	use super::*;
 
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Configuration of the pallet.
@@ -96,7 +98,7 @@ pub mod pallet {
 		type FeeToPot: Get<Perbill>;
 
 		/// Priced content: its creator, price and servers.
-		type Catalog: ContentCatalog<Self::AccountId, ContentId, BalanceOf<Self>>;
+		type Catalog: ContentCatalog<Self::AccountId, BalanceOf<Self>>;
 
 		/// Share of a content price paid to its creator.
 		#[pallet::constant]
@@ -348,6 +350,8 @@ impl<T: Config> OnUnbalanced<Credit<T::AccountId, T::Currency>> for DealWithFees
 		let to_pot = T::FeeToPot::get() * fees.peek();
 		let (to_pot, _burned) = fees.split(to_pot);
 		// The pot always exists, so resolving into it cannot fail for lack of an ED.
-		let _ = T::Currency::resolve(&Pallet::<T>::pot(), to_pot);
+		if T::Currency::resolve(&Pallet::<T>::pot(), to_pot).is_err() {
+			frame_support::defensive!("the reward pot exists");
+		}
 	}
 }

@@ -18,8 +18,8 @@ pub const SERVER_A: AccountId = 2;
 pub const SERVER_B: AccountId = 3;
 pub const VIEWER: AccountId = 10;
 pub const ENDOWMENT: Balance = 1_000_000;
-pub const VIDEO: ContentId = [7; 32];
-pub const FREE_VIDEO: ContentId = [8; 32];
+pub const VIDEO: ContentId = ContentId([7; 32]);
+pub const FREE_VIDEO: ContentId = ContentId([8; 32]);
 
 type Block = frame_system::mocking::MockBlock<Test>;
 
@@ -62,7 +62,7 @@ parameter_types! {
 }
 
 pub struct Catalog;
-impl ContentCatalog<AccountId, ContentId, Balance> for Catalog {
+impl ContentCatalog<AccountId, Balance> for Catalog {
 	fn price_of(content: &ContentId) -> Option<(AccountId, Balance)> {
 		match *content {
 			VIDEO => Some((CREATOR, Price::get())),
@@ -78,7 +78,7 @@ impl ContentCatalog<AccountId, ContentId, Balance> for Catalog {
 }
 
 #[cfg(feature = "runtime-benchmarks")]
-impl pop_primitives::CatalogBenchmarkHelper<AccountId, ContentId, Balance> for Catalog {
+impl pop_primitives::CatalogBenchmarkHelper<AccountId, Balance> for Catalog {
 	fn priced(content: ContentId, price: Balance, servers: u32) {
 		BenchmarkContent::set(Some((content, price)));
 		Servers::set((0..servers as AccountId).map(|i| 100 + i).collect());

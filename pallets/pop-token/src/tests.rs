@@ -1,6 +1,6 @@
 //! Unit tests, grouped by topic. Every test ends with the pallet's invariants checked.
 
-use crate::{mock::*, Elapsed, Error, Event, Grants, MILLISECONDS_PER_YEAR};
+use crate::{mock::*, ContentId, Elapsed, Error, Event, Grants, MILLISECONDS_PER_YEAR};
 use frame_support::{
 	assert_noop, assert_ok,
 	traits::{
@@ -154,7 +154,7 @@ mod viewer_payments {
 			let pay = |who, content, max| {
 				PopToken::pay_for_content(RuntimeOrigin::signed(who), content, max)
 			};
-			assert_noop!(pay(VIEWER, [0; 32], 1_000), Error::<Test>::UnknownContent);
+			assert_noop!(pay(VIEWER, ContentId([0; 32]), 1_000), Error::<Test>::UnknownContent);
 			assert_noop!(pay(VIEWER, FREE_VIDEO, 1_000), Error::<Test>::NotPriced);
 			assert_noop!(pay(VIEWER, VIDEO, 999), Error::<Test>::PriceAboveLimit);
 			// 50 POP cannot pay a 1_000 price.

@@ -11,6 +11,8 @@ extern crate alloc;
 
 pub mod commitment;
 
+use commitment::ContentId;
+
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
@@ -214,7 +216,7 @@ pub trait EraEmission<AccountId, Balance> {
 }
 
 /// Priced content, as the token pallet needs it for viewer payments.
-pub trait ContentCatalog<AccountId, ContentId, Balance> {
+pub trait ContentCatalog<AccountId, Balance> {
 	/// The creator and price of `content`, `None` if it is not registered.
 	fn price_of(content: &ContentId) -> Option<(AccountId, Balance)>;
 	/// The masternodes currently serving `content`.
@@ -222,7 +224,7 @@ pub trait ContentCatalog<AccountId, ContentId, Balance> {
 }
 
 /// A no-op catalog for runtimes without content: every id is unknown.
-impl<AccountId, ContentId, Balance> ContentCatalog<AccountId, ContentId, Balance> for () {
+impl<AccountId, Balance> ContentCatalog<AccountId, Balance> for () {
 	fn price_of(_: &ContentId) -> Option<(AccountId, Balance)> {
 		None
 	}
@@ -265,7 +267,7 @@ pub trait DelegationBenchmarkHelper<AccountId> {
 
 /// Sets up priced content for the token pallet's benchmarks.
 #[cfg(feature = "runtime-benchmarks")]
-pub trait CatalogBenchmarkHelper<AccountId, ContentId, Balance> {
+pub trait CatalogBenchmarkHelper<AccountId, Balance> {
 	/// Makes `content` exist with `price`, a funded creator and `servers` funded servers.
 	fn priced(content: ContentId, price: Balance, servers: u32);
 }

@@ -47,6 +47,7 @@ use frame_support::{
 	traits::{
 		fungible::{Inspect, Mutate},
 		tokens::{Fortitude, Preservation},
+		Defensive, DefensiveSaturating,
 	},
 };
 use frame_system::pallet_prelude::*;
@@ -68,7 +69,11 @@ pub type BalanceOf<T> =
 pub mod pallet {
 	use super::*;
 
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Configuration of the pallet.
@@ -206,7 +211,8 @@ pub mod pallet {
 				amount,
 				Preservation::Preserve,
 			)?;
-			TotalClaimable::<T>::mutate(|total| *total = total.saturating_sub(amount));
+			// The total includes the claimed amount.
+			TotalClaimable::<T>::mutate(|total| *total = total.defensive_saturating_sub(amount));
 			Self::deposit_event(Event::Claimed { who, amount });
 			Ok(Some(T::WeightInfo::claim(delegations.len() as u32)).into())
 		}
@@ -261,10 +267,12 @@ impl<T: Config> Pallet<T> {
 		TotalClaimable::<T>::mutate(|total| *total = total.saturating_add(amount));
 	}
 
+	/// `a × b / c`, rounded down; callers keep `b ≤ c` and `c` positive, so it never
+	/// overflows.
 	fn mul_div(a: BalanceOf<T>, b: u128, c: u128) -> BalanceOf<T> {
 		let a: u128 = a.unique_saturated_into();
 		multiply_by_rational_with_rounding(a, b, c, Rounding::Down)
-			.unwrap_or_default()
+			.defensive_unwrap_or_default()
 			.unique_saturated_into()
 	}
 

@@ -1,0 +1,202 @@
+//! The content registry: registering and removing items with their deposits, the dense index
+//! challenges draw from, holders confirming their replicas, and where an item can be streamed
+//! from.
+
+use crate::{
+	BalanceOf, Config, ContentByIndex, ContentCount, ContentInfo, ContentLocation, Contents, Error,
+	Event, HoldReason, Pallet, UnderReplicated, MIB,
+};
+use alloc::vec::Vec;
+use frame_support::{
+	defensive,
+	dispatch::{DispatchResultWithPostInfo, Pays},
+	ensure,
+	traits::{fungible::MutateHold, tokens::Precision, DefensiveSaturating, Get},
+	BoundedVec,
+};
+use frame_system::{ensure_signed, pallet_prelude::OriginFor};
+use pop_primitives::{commitment::ContentId, ActiveMasternodes, MasternodeDirectory};
+use sp_runtime::{traits::Saturating, DispatchError, DispatchResult, SaturatedConversion};
+
+/// What a creator registers: everything about an item but its id and owner.
+pub(crate) struct Registration<T: Config> {
+	/// Size in bytes.
+	pub size: u64,
+	/// MIME type, not yet checked.
+	pub mime: Vec<u8>,
+	/// Title, not yet checked.
+	pub title: Vec<u8>,
+	/// Price of access.
+	pub price: BalanceOf<T>,
+	/// Holders asked for.
+	pub replication: u32,
+	/// The masternode the bytes were uploaded to.
+	pub uploader: T::AccountId,
+}
+
+impl<T: Config> Pallet<T> {
+	/// The deposit for an item of `size` bytes.
+	pub fn deposit_for(size: u64) -> BalanceOf<T> {
+		let mib: BalanceOf<T> = size.div_ceil(MIB).saturated_into();
+		T::DepositBase::get().saturating_add(T::DepositPerMiB::get().saturating_mul(mib))
+	}
+
+	/// Where `content` can be streamed from: its metadata and its confirmed holders with
+	/// their endpoints.
+	pub fn locate(content: &ContentId) -> Option<ContentLocation<T::AccountId, BalanceOf<T>>> {
+		let info = Contents::<T>::get(content)?;
+		let holders = info
+			.replicas
+			.iter()
+			.filter(|replica| replica.confirmed)
+			.filter_map(|replica| {
+				T::Masternodes::endpoint(&replica.holder)
+					.map(|endpoint| (replica.holder.clone(), endpoint))
+			})
+			.collect();
+		Some(ContentLocation {
+			owner: info.owner,
+			size: info.size,
+			mime: info.mime.into_inner(),
+			title: info.title.into_inner(),
+			price: info.price,
+			holders,
+		})
+	}
+
+	/// Registers `content` for `owner`, holds its deposit and assigns its holders; returns the
+	/// number of active masternodes considered for them.
+	pub(crate) fn do_register_content(
+		owner: T::AccountId,
+		content: ContentId,
+		registration: Registration<T>,
+	) -> Result<u32, DispatchError> {
+		let Registration { size, mime, title, price, replication, uploader } = registration;
+		ensure!(!Contents::<T>::contains_key(content), Error::<T>::AlreadyRegistered);
+		ensure!(size > 0 && size <= T::MaxContentSize::get(), Error::<T>::InvalidSize);
+		let mime = Self::checked_mime(mime)?;
+		let title = BoundedVec::try_from(title).map_err(|_| Error::<T>::TitleTooLong)?;
+		ensure!(
+			replication > 0 && replication <= T::MaxReplication::get(),
+			Error::<T>::InvalidReplication
+		);
+		ensure!(
+			T::ActiveSet::active().contains(&uploader) && Self::has_room(&uploader, size),
+			Error::<T>::UploaderUnavailable
+		);
+		let deposit = Self::deposit_for(size);
+		T::Currency::hold(&HoldReason::ContentDeposit.into(), &owner, deposit)?;
+
+		let index = ContentCount::<T>::get();
+		ContentByIndex::<T>::insert(index, content);
+		ContentCount::<T>::put(index.saturating_add(1));
+		let mut info = ContentInfo {
+			owner: owner.clone(),
+			size,
+			mime,
+			title,
+			price,
+			replication,
+			deposit,
+			index,
+			replicas: BoundedVec::new(),
+		};
+		Self::deposit_event(Event::ContentRegistered {
+			content,
+			owner,
+			size,
+			price,
+			replication,
+			deposit,
+		});
+		Self::add_replica(&content, &mut info, uploader);
+		let candidates = Self::fill_replicas(&content, &mut info);
+		Contents::<T>::insert(content, info);
+		Ok(candidates)
+	}
+
+	/// Removes `who`'s item `content`: releases its holders and returns the deposit. Returns
+	/// the number of holders it had.
+	pub(crate) fn do_remove_content(
+		who: T::AccountId,
+		content: ContentId,
+	) -> Result<u32, DispatchError> {
+		let info = Contents::<T>::get(content).ok_or(Error::<T>::UnknownContent)?;
+		ensure!(info.owner == who, Error::<T>::NotOwner);
+		T::Currency::release(
+			&HoldReason::ContentDeposit.into(),
+			&who,
+			info.deposit,
+			Precision::BestEffort,
+		)?;
+		for replica in &info.replicas {
+			Self::release_assignment(&replica.holder, &content, info.size);
+		}
+		Self::remove_from_index(info.index);
+		UnderReplicated::<T>::remove(content);
+		Contents::<T>::remove(content);
+		Self::deposit_event(Event::ContentRemoved { content, owner: who });
+		Ok(info.replicas.len() as u32)
+	}
+
+	/// Marks `masternode`'s replica of `content` confirmed.
+	pub(crate) fn do_confirm_replica(
+		masternode: T::AccountId,
+		content: ContentId,
+	) -> DispatchResultWithPostInfo {
+		Contents::<T>::try_mutate(content, |info| -> DispatchResult {
+			let info = info.as_mut().ok_or(Error::<T>::UnknownContent)?;
+			let replica = info
+				.replicas
+				.iter_mut()
+				.find(|replica| replica.holder == masternode)
+				.ok_or(Error::<T>::NotAssigned)?;
+			ensure!(!replica.confirmed, Error::<T>::AlreadyConfirmed);
+			replica.confirmed = true;
+			Ok(())
+		})?;
+		Self::deposit_event(Event::ReplicaConfirmed { content, masternode });
+		Ok(Pays::No.into())
+	}
+
+	/// The masternode whose proof key signed `origin`.
+	pub(crate) fn masternode_of(origin: OriginFor<T>) -> Result<T::AccountId, DispatchError> {
+		let key = ensure_signed(origin)?;
+		T::Masternodes::operator_of(&key).ok_or_else(|| Error::<T>::NotProofKey.into())
+	}
+
+	/// Accepts `type/subtype` of printable ASCII without spaces, within `MaxMimeLen`.
+	fn checked_mime(mime: Vec<u8>) -> Result<BoundedVec<u8, T::MaxMimeLen>, DispatchError> {
+		let slashes = mime.iter().filter(|b| **b == b'/').count();
+		let well_formed = slashes == 1
+			&& mime.first() != Some(&b'/')
+			&& mime.last() != Some(&b'/')
+			&& mime.iter().all(|b| b.is_ascii_graphic());
+		ensure!(well_formed, Error::<T>::InvalidMimeType);
+		BoundedVec::try_from(mime).map_err(|_| Error::<T>::InvalidMimeType.into())
+	}
+
+	/// Removes index `index` from [`ContentByIndex`], moving the last id into the gap.
+	fn remove_from_index(index: u32) {
+		// The item being removed is counted.
+		let last = ContentCount::<T>::get().defensive_saturating_sub(1);
+		if index != last {
+			match ContentByIndex::<T>::get(last) {
+				Some(moved) => {
+					ContentByIndex::<T>::insert(index, moved);
+					Contents::<T>::mutate(moved, |info| match info {
+						Some(info) => info.index = index,
+						None => {
+							defensive!("every indexed item is registered");
+						}
+					});
+				}
+				None => {
+					defensive!("every index below the count names an item");
+				}
+			}
+		}
+		ContentByIndex::<T>::remove(last);
+		ContentCount::<T>::put(last);
+	}
+}

@@ -1,0 +1,80 @@
+//! The pallet's invariants (listed in the crate docs), checked by `try_state` and after every
+//! test.
+
+use crate::{
+	AssignedBytes, Assignments, BalanceOf, Challenges, Config, ContentByIndex, ContentCount,
+	Contents, Deadlines, HoldReason, Pallet,
+};
+use alloc::collections::btree_map::BTreeMap;
+use frame_support::{ensure, traits::fungible::InspectHold};
+use sp_runtime::traits::Saturating;
+
+impl<T: Config> Pallet<T> {
+	/// Checks the pallet's invariants (see the crate docs).
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		let count = ContentCount::<T>::get();
+		let mut assigned: BTreeMap<T::AccountId, u64> = BTreeMap::new();
+		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut items = 0u32;
+		for (content, info) in Contents::<T>::iter() {
+			items += 1;
+			ensure!(info.index < count, "content index out of range");
+			ensure!(
+				ContentByIndex::<T>::get(info.index) == Some(content),
+				"content index does not point back at its item"
+			);
+			ensure!(
+				info.replicas.len() as u32 <= info.replication,
+				"more holders than the replication factor"
+			);
+			for (i, replica) in info.replicas.iter().enumerate() {
+				ensure!(
+					!info.replicas[..i].iter().any(|other| other.holder == replica.holder),
+					"a masternode holds an item twice"
+				);
+				ensure!(
+					Assignments::<T>::contains_key(&replica.holder, content),
+					"replica without its assignment"
+				);
+				let entry = assigned.entry(replica.holder.clone()).or_default();
+				*entry = entry.saturating_add(info.size);
+			}
+			let entry = deposits.entry(info.owner.clone()).or_default();
+			*entry = entry.saturating_add(info.deposit);
+		}
+		ensure!(items == count, "content counter out of sync");
+		ensure!(
+			ContentByIndex::<T>::iter_keys().count() as u32 == count,
+			"stray content index entries"
+		);
+		for (holder, content, ()) in Assignments::<T>::iter() {
+			let info = Contents::<T>::get(content).ok_or("assignment of unknown content")?;
+			ensure!(
+				info.replicas.iter().any(|replica| replica.holder == holder),
+				"assignment without its replica"
+			);
+		}
+		for (holder, bytes) in AssignedBytes::<T>::iter() {
+			ensure!(
+				assigned.get(&holder) == Some(&bytes),
+				"assigned bytes differ from the assignments"
+			);
+		}
+		ensure!(AssignedBytes::<T>::iter().count() == assigned.len(), "assigned bytes missing");
+		for (owner, deposit) in deposits {
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::ContentDeposit.into(), &owner) == deposit,
+				"ContentDeposit hold differs from the owner's deposits"
+			);
+		}
+		let now = frame_system::Pallet::<T>::block_number();
+		for (masternode, challenge, open) in Challenges::<T>::iter() {
+			ensure!(open.deadline >= now, "open challenge past its deadline");
+			ensure!(
+				Deadlines::<T>::get(open.deadline).contains(&(masternode, challenge)),
+				"open challenge missing from its deadline"
+			);
+		}
+		Ok(())
+	}
+}

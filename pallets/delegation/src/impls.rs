@@ -1,0 +1,77 @@
+//! What the pallet offers other pallets through the traits of `pop-primitives`: the pools to
+//! the reward payout ([`DelegatedStake`]), the active set to the content pallet
+//! ([`ActiveMasternodes`]), and the slash of a pool to the masternode registry
+//! ([`OnMasternodeSlash`]).
+
+use crate::{ActiveSet, BalanceOf, Config, Delegations, Pallet, Pools};
+use alloc::vec::Vec;
+use frame_support::traits::Get;
+use pop_primitives::{ActiveMasternodes, DelegatedStake, OnMasternodeSlash};
+use sp_runtime::Perbill;
+
+impl<T: Config> DelegatedStake<T::AccountId, BalanceOf<T>> for Pallet<T> {
+	fn pool(masternode: &T::AccountId) -> (BalanceOf<T>, BalanceOf<T>) {
+		// A masternode nobody backs has no pool: no shares, no value.
+		Pools::<T>::get(masternode).map(|pool| (pool.shares, pool.value)).unwrap_or_default()
+	}
+
+	fn has_delegators(masternode: &T::AccountId) -> bool {
+		Pools::<T>::contains_key(masternode)
+	}
+
+	fn delegations_of(backer: &T::AccountId) -> Vec<(T::AccountId, BalanceOf<T>)> {
+		Delegations::<T>::iter_prefix(backer)
+			.map(|(masternode, delegation)| (masternode, delegation.shares))
+			.collect()
+	}
+
+	fn max_delegations_per_backer() -> u32 {
+		T::MaxDelegationsPerDelegator::get()
+	}
+}
+
+impl<T: Config> ActiveMasternodes<T::AccountId> for Pallet<T> {
+	fn active() -> Vec<T::AccountId> {
+		ActiveSet::<T>::get().into_inner()
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn set_active(active: Vec<T::AccountId>) {
+		Self::set_active_set(active);
+	}
+}
+
+impl<T: Config> OnMasternodeSlash<T::AccountId> for Pallet<T> {
+	/// Every share of the pool loses `fraction` of its value at once; delegators' holds follow
+	/// when they are next touched.
+	fn on_slash(masternode: &T::AccountId, fraction: Perbill) {
+		// A masternode nobody backs has no pool to slash.
+		Pools::<T>::mutate(masternode, |pool| {
+			if let Some(pool) = pool {
+				pool.slash(fraction);
+			}
+		});
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl<T: Config> pop_primitives::DelegationBenchmarkHelper<T::AccountId> for Pallet<T>
+where
+	T::Currency: frame_support::traits::fungible::Mutate<T::AccountId>,
+	T::Masternodes: pop_primitives::BenchmarkHelper<T::AccountId>,
+{
+	fn delegate_to(backer: &T::AccountId, count: u32) -> Vec<T::AccountId> {
+		use frame_support::traits::fungible::Mutate;
+		use sp_runtime::traits::Saturating;
+		let amount = T::MinDelegation::get();
+		T::Currency::set_balance(backer, amount.saturating_mul((count + 10).into()));
+		(0..count)
+			.map(|index| {
+				let masternode =
+					<T::Masternodes as pop_primitives::BenchmarkHelper<_>>::registered(index);
+				Self::do_delegate(backer, &masternode, amount).expect("a fresh backer delegates");
+				masternode
+			})
+			.collect()
+	}
+}
