@@ -1,6 +1,6 @@
-// Runs the release binaries the tests drive (pop-node, pop-sidecar): finds them, gives them
-// free loopback ports, starts them with their output in a log file, waits until they serve, and
-// stops them. None outlives the test file that started it.
+// Runs the release binaries the tests drive (pop-node, pop-sidecar): finds them, finds free
+// loopback ports for them, starts them with their output in a log file, waits until they serve,
+// and stops them. None outlives the test file that started it.
 import { spawn } from 'node:child_process';
 import { createWriteStream, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -61,8 +61,8 @@ process.once('SIGTERM', () => {
 
 /**
  * Starts `binary` with `args`, its stdout and stderr appended to `logPath`. Returns the log
- * readers, `ready` (waits until `isReady(output)` holds for what this start has logged, and
- * fails if the process exits first, with `portClash` set when a port was taken) and `stop`
+ * readers, `ready` (waits until `isReady(output)` returns something truthy for what this start
+ * has logged, and resolves with it; fails if the process exits first, with `portClash` set when a port was taken) and `stop`
  * (sends `signal`, SIGKILL after 20 s; resolves with the exit code, or the signal's name).
  */
 export function startProcess(binary, args, logPath) {
@@ -89,7 +89,7 @@ export function startProcess(binary, args, logPath) {
     logText,
     logTail,
     async ready(isReady, seconds, every) {
-      await waitFor(`${name} to serve`, async () => {
+      return waitFor(`${name} to serve`, async () => {
         if (exitStatus !== null) {
           await logged; // its last words say why
           const error = new Error(`${name} exited with ${exitStatus}:\n${logTail()}`);
