@@ -1,11 +1,11 @@
-// Starts real `pop-node`s on free loopback ports for a test and stops them afterwards, and sends
+// Starts real `pop-node`s on loopback ports for a test and stops them afterwards, and sends
 // extrinsics to them until finalized.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiPromise, WsProvider } from '@polkadot/api';
-import { onFreePorts, releaseBinary, startProcess } from './process.js';
+import { releaseBinary, startProcess } from './process.js';
 
 export const nodeBinary = () => releaseBinary('pop-node', 'POP_NODE_BIN');
 
@@ -15,36 +15,36 @@ export function startDevNode() {
 }
 
 /**
- * Starts `pop-node` with `chainArgs` (e.g. `['--chain', spec, '--alice']`) on free loopback
- * ports and a fresh base path, and returns a connected ApiPromise, its p2p port and `stop`.
+ * Starts `pop-node` with `chainArgs` (e.g. `['--chain', spec, '--alice']`) and a fresh base
+ * path, and returns a connected ApiPromise, its p2p address `bootnode` and `stop`. The node
+ * binds loopback ports of its own choosing: a port found free here may be taken by another test
+ * file's process before the node binds it, and pop-node then serves RPC on another port or
+ * starts with no p2p listener.
  */
 export async function startNode(chainArgs) {
-  const { dir, node, rpcPort, p2pPort } = await onFreePorts(2, async ([rpcPort, p2pPort]) => {
-    const dir = mkdtempSync(join(tmpdir(), 'pop-pjs-'));
-    const node = startProcess(nodeBinary(), [
-      ...chainArgs, '--base-path', join(dir, 'db'),
-      '--rpc-port', String(rpcPort),
-      '--no-prometheus', '--no-telemetry', '--no-mdns',
-      '--listen-addr', `/ip4/127.0.0.1/tcp/${p2pPort}`,
-      // Throw-away authorities may invent a network key (real validators keep one).
-      '--unsafe-force-node-key-generation',
-    ], join(dir, 'node.log'));
-    try {
-      // Logged once this node's RPC server is bound (another process may hold the port). Nodes
-      // of other test files starting at the same time (compiling the runtime) slow a start.
-      await node.ready((output) => output.includes(`Running JSON-RPC server: addr=127.0.0.1:${rpcPort}`), 120, 250);
-    } catch (error) {
-      await node.stop();
-      rmSync(dir, { recursive: true, force: true });
-      throw error;
-    }
-    return { dir, node, rpcPort, p2pPort };
-  });
-  const api = await ApiPromise.create({
-    provider: new WsProvider(`ws://127.0.0.1:${rpcPort}`),
-    noInitWarn: true,
-    throwOnConnect: true,
-  });
+  const dir = mkdtempSync(join(tmpdir(), 'pop-pjs-'));
+  const node = startProcess(nodeBinary(), [
+    ...chainArgs, '--base-path', join(dir, 'db'),
+    '--rpc-port', '0',
+    '--no-prometheus', '--no-telemetry', '--no-mdns',
+    '--listen-addr', '/ip4/127.0.0.1/tcp/0',
+    // Throw-away authorities may invent a network key (real validators keep one).
+    '--unsafe-force-node-key-generation',
+  ], join(dir, 'node.log'));
+  let rpcPort;
+  try {
+    // The RPC server logs the port it bound. Nodes of other test files starting at the same
+    // time (compiling the runtime) slow a start.
+    rpcPort = await node.ready((output) => output.match(/Running JSON-RPC server: addr=127\.0\.0\.1:(\d+)/)?.[1], 120, 250);
+  } catch (error) {
+    await node.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const rpcUrl = `ws://127.0.0.1:${rpcPort}`;
+  const api = await ApiPromise.create({ provider: new WsProvider(rpcUrl), noInitWarn: true, throwOnConnect: true });
+  const [bootnode] = (await api.rpc.system.localListenAddresses()).map(String);
+  assert.ok(bootnode, `pop-node has no p2p address:\n${node.logTail()}`);
 
   async function stop() {
     await api.disconnect().catch(() => {});
@@ -53,7 +53,7 @@ export async function startNode(chainArgs) {
   }
   // A JSON-RPC call that bypasses @polkadot/api's own encoding and checks.
   const rawRpc = (method, params) => api._rpcCore.provider.send(method, params);
-  return { api, stop, logTail: () => node.logTail(30), rawRpc, p2pPort, rpcUrl: `ws://127.0.0.1:${rpcPort}` };
+  return { api, stop, logTail: () => node.logTail(30), rawRpc, bootnode, rpcUrl };
 }
 
 /**

@@ -1,6 +1,6 @@
-// Runs the release binaries the tests drive (pop-node, pop-sidecar): finds them, gives them
-// free loopback ports, starts them with their output in a log file, waits until they serve, and
-// stops them. None outlives the test file that started it.
+// Runs the release binaries the tests drive (pop-node, pop-sidecar): finds them, finds a free
+// loopback port for one, starts them with their output in a log file, waits until they serve,
+// and stops them. None outlives the test file that started it.
 import { spawn } from 'node:child_process';
 import { createWriteStream, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -15,34 +15,29 @@ export function releaseBinary(name, envVar) {
   return join(target, 'release', name);
 }
 
-/** `count` distinct loopback ports that were free a moment ago. */
-async function freePorts(count) {
-  // All are held open until all are chosen, so none is handed out twice.
-  const servers = [];
-  const ports = [];
-  for (let i = 0; i < count; i += 1) {
+/** A loopback port that was free a moment ago. */
+function freePort() {
+  return new Promise((resolve, reject) => {
     const server = createServer();
-    servers.push(server);
-    ports.push(await new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve(server.address().port));
-    }));
-  }
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 const PORT_CLASH = /Address already in use|os error 98/;
 
 /**
- * Returns `start(ports)` for `count` free loopback ports. A port is free when asked, not
- * necessarily when the binary binds it a second later (other test files start processes too):
- * when `start` fails because the binary found a port taken, it is called again with new ones.
+ * Returns `start(port)` for a free loopback port. A port is free when asked, not necessarily
+ * when the binary binds it a second later (other test files start processes too): when `start`
+ * fails because the binary found its port taken, it is called again with another.
  */
-export async function onFreePorts(count, start) {
+export async function onFreePort(start) {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await start(await freePorts(count));
+      return await start(await freePort());
     } catch (error) {
       if (attempt === 3 || !error.portClash) throw error;
     }
@@ -61,8 +56,8 @@ process.once('SIGTERM', () => {
 
 /**
  * Starts `binary` with `args`, its stdout and stderr appended to `logPath`. Returns the log
- * readers, `ready` (waits until `isReady(output)` holds for what this start has logged, and
- * fails if the process exits first, with `portClash` set when a port was taken) and `stop`
+ * readers, `ready` (waits until `isReady(output)` returns something truthy for what this start
+ * has logged, and resolves with it; fails if the process exits first, with `portClash` set when a port was taken) and `stop`
  * (sends `signal`, SIGKILL after 20 s; resolves with the exit code, or the signal's name).
  */
 export function startProcess(binary, args, logPath) {
@@ -89,7 +84,7 @@ export function startProcess(binary, args, logPath) {
     logText,
     logTail,
     async ready(isReady, seconds, every) {
-      await waitFor(`${name} to serve`, async () => {
+      return waitFor(`${name} to serve`, async () => {
         if (exitStatus !== null) {
           await logged; // its last words say why
           const error = new Error(`${name} exited with ${exitStatus}:\n${logTail()}`);

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringToU8a, u8aToHex, u8aWrapBytes } from '@polkadot/util';
-import { onFreePorts, releaseBinary, startProcess } from './process.js';
+import { onFreePort, releaseBinary, startProcess } from './process.js';
 
 export const sidecarBinary = () => releaseBinary('pop-sidecar', 'POP_SIDECAR_BIN');
 
@@ -47,7 +47,7 @@ export async function startSidecar({ nodeUrl = NO_NODE_URL, proofKey, publicUrl 
       && (await fetch(`${url}/health`).catch(() => null))?.ok, 30, 100);
   }
 
-  await onFreePorts(1, async ([port]) => {
+  await onFreePort(async (port) => {
     url = `http://127.0.0.1:${port}`;
     args = [
       'run', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`,

@@ -17,11 +17,9 @@ describe('local three-validator network across validator-set changes', { timeout
   before(async () => {
     ({ keyring, charlie } = await devKeys());
     const alice = await startNode(['--chain', spec, '--alice']);
-    const peerId = (await alice.api.rpc.system.localPeerId()).toString();
-    const bootnode = `/ip4/127.0.0.1/tcp/${alice.p2pPort}/p2p/${peerId}`;
     nodes.push(alice);
     for (const name of ['bob', 'charlie']) {
-      nodes.push(await startNode(['--chain', spec, `--${name}`, '--bootnodes', bootnode]));
+      nodes.push(await startNode(['--chain', spec, `--${name}`, '--bootnodes', alice.bootnode]));
     }
   }, { timeout: 7 * 60_000 });
 

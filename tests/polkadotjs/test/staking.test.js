@@ -25,9 +25,7 @@ describe('staking on a dev chain', { timeout: 20 * 60_000 }, () => {
     keyring = who.keyring;
     alice = await startNode(['--dev']);
     api = alice.api;
-    const peerId = (await api.rpc.system.localPeerId()).toString();
-    bob = await startNode(['--chain', 'dev', '--bob',
-      '--bootnodes', `/ip4/127.0.0.1/tcp/${alice.p2pPort}/p2p/${peerId}`]);
+    bob = await startNode(['--chain', 'dev', '--bob', '--bootnodes', alice.bootnode]);
   }, { timeout: 5 * 60_000 });
 
   after(async () => {
