@@ -22,7 +22,7 @@ fn assert_payment_splits(content: ContentId, servers: &[AccountId]) {
 		MASTERNODES.iter().map(|&m| (m, free(m))).collect();
 	let issuance = Balances::total_issuance();
 
-	assert_ok!(PopToken::pay_for_content(RuntimeOrigin::signed(VIEWER), content.0, PRICE));
+	assert_ok!(PopToken::pay_for_content(RuntimeOrigin::signed(VIEWER), content, PRICE));
 
 	assert_eq!(free(CREATOR), creator + to_creator);
 	assert_eq!(free(VIEWER), viewer - PRICE);
@@ -36,7 +36,7 @@ fn assert_payment_splits(content: ContentId, servers: &[AccountId]) {
 		events::<TokenEvent<Runtime>>().last(),
 		Some(&TokenEvent::ContentPaid {
 			viewer: VIEWER,
-			content: content.0,
+			content,
 			price: PRICE,
 			to_creator,
 			to_servers: per_server * servers.len() as Balance,
@@ -44,7 +44,7 @@ fn assert_payment_splits(content: ContentId, servers: &[AccountId]) {
 			expires: now + GRANT_DURATION,
 		})
 	);
-	assert!(PopToken::has_grant(&VIEWER, &content.0));
+	assert!(PopToken::has_grant(&VIEWER, &content));
 }
 
 #[test]

@@ -21,7 +21,7 @@ fn assert_replicas_move_away(leaver: AccountId, contents: &[ContentId]) {
 			.contains(&ContentEvent::ReplicaDropped { content: *content, masternode: leaver }));
 		let held_by = holders(content);
 		assert_eq!(held_by.len() as u32, MAX_REPLICATION);
-		assert_eq!(Content::servers_of(&content.0), held_by);
+		assert_eq!(Content::servers_of(content), held_by);
 		let located = Content::locate(content).expect("the content is registered");
 		assert_eq!(located.holders.len() as u32, MAX_REPLICATION);
 		assert!(located.holders.iter().all(|(holder, endpoint)| *holder != leaver
@@ -50,7 +50,7 @@ fn a_deregistered_masternodes_replicas_move_and_its_bond_comes_back() {
 			})
 			.collect();
 		next_block();
-		assert!(contents.iter().all(|content| Content::servers_of(&content.0).contains(&leaver)));
+		assert!(contents.iter().all(|content| Content::servers_of(content).contains(&leaver)));
 
 		// It cannot leave its backers behind.
 		let operator = RuntimeOrigin::signed(leaver);
