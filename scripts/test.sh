@@ -28,7 +28,7 @@ export POP_TRY_STATE_BIN="$CARGO_TARGET_DIR/release/pop-try-state"
 logs="$(mktemp -d)"
 declare -A suites=(
 	[rust]="${nextest[*]} --workspace"
-	[benchmarks]="${nextest[*]} ${benchmarks[*]} -E test(/bench_/)"
+	[benchmarks]="${nextest[*]} ${benchmarks[*]} -E 'test(/bench_/)'"
 	[try-runtime]="SKIP_WASM_BUILD=1 ${nextest[*]} ${try_runtime[*]}"
 	[polkadotjs]="cd tests/polkadotjs && npm test"
 )
