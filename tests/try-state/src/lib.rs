@@ -76,13 +76,19 @@ pub async fn fetch_state(url: &str, at: Option<String>) -> Result<ChainState, St
 			params([Value::from(keys.clone()), block.clone().into()]),
 		)
 		.await?;
-		for set in &sets {
-			for change in set["changes"].as_array().into_iter().flatten() {
-				// A key listed a moment ago always has a value at the same block.
-				if let (Some(key), Some(value)) = (change[0].as_str(), change[1].as_str()) {
-					pairs.push((decode_hex(key)?, decode_hex(value)?));
-				}
+		let before = pairs.len();
+		for change in sets.iter().flat_map(|set| set["changes"].as_array().into_iter().flatten()) {
+			if let (Some(key), Some(value)) = (change[0].as_str(), change[1].as_str()) {
+				pairs.push((decode_hex(key)?, decode_hex(value)?));
 			}
+		}
+		// A state checked with keys missing could pass checks the whole state fails.
+		if pairs.len() - before != keys.len() {
+			return Err(format!(
+				"block {block}: {} keys listed but {} values returned",
+				keys.len(),
+				pairs.len() - before
+			));
 		}
 		if keys.len() < KEYS_PER_PAGE {
 			break;
