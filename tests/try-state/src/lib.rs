@@ -13,8 +13,6 @@
 
 #![cfg(feature = "try-runtime")]
 
-#[cfg(test)]
-use frame_support::traits::StorageVersion;
 use frame_support::{traits::UpgradeCheckSelect, weights::Weight};
 use jsonrpsee::{
 	core::{client::ClientT, params::ArrayParams},
