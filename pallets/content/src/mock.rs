@@ -91,6 +91,9 @@ impl MasternodeDirectory<AccountId> for MockDirectory {
 		let operator = proof_key.checked_sub(PROOF_KEY_OFFSET)?;
 		Nodes::get().iter().any(|n| n.id == operator).then_some(operator)
 	}
+	fn proof_key(who: &AccountId) -> Option<AccountId> {
+		Nodes::get().iter().any(|n| n.id == *who).then(|| who + PROOF_KEY_OFFSET)
+	}
 }
 
 #[cfg(feature = "runtime-benchmarks")]

@@ -626,6 +626,10 @@ impl<T: Config> MasternodeDirectory<T::AccountId> for Pallet<T> {
 	fn operator_of(proof_key: &T::AccountId) -> Option<T::AccountId> {
 		ProofKeyOwner::<T>::get(proof_key)
 	}
+
+	fn proof_key(who: &T::AccountId) -> Option<T::AccountId> {
+		Masternodes::<T>::get(who).map(|node| node.proof_key)
+	}
 }
 
 impl<T: Config> MasternodeSlashing<T::AccountId, BalanceOf<T>> for Pallet<T> {

@@ -129,6 +129,41 @@ pub trait MasternodeDirectory<AccountId> {
 	fn endpoint(who: &AccountId) -> Option<Vec<u8>>;
 	/// The masternode that `proof_key` signs storage proofs for.
 	fn operator_of(proof_key: &AccountId) -> Option<AccountId>;
+	/// The proof key of masternode `who`, which signs its proofs and its upload receipts.
+	fn proof_key(who: &AccountId) -> Option<AccountId>;
+}
+
+/// An uploader masternode's word that it holds an item's bytes, uploaded by `owner`. Its
+/// sidecar signs the receipt with its proof key when an upload completes and hands it to the
+/// creator; `register_content` accepts an item only with a valid, unexpired receipt. So nobody
+/// can register content that no masternode received (and get its holders faulted), nor take
+/// another creator's upload as their own by copying a pending registration: the receipt names
+/// the owner.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct UploadReceipt<AccountId> {
+	/// The account that uploaded the bytes and may register them.
+	pub owner: AccountId,
+	/// The item's id.
+	pub content: ContentId,
+	/// The item's size in bytes.
+	pub size: u64,
+	/// Unix time in milliseconds after which the receipt is refused.
+	pub expires_ms: u64,
+}
+
+impl<AccountId: Encode> UploadReceipt<AccountId> {
+	/// Prefixed to what is signed, so a receipt's signature means nothing anywhere else.
+	pub const DOMAIN: &'static [u8] = b"pop/upload-receipt/v1";
+
+	/// The bytes the proof key signs: [`Self::DOMAIN`] followed by the receipt's SCALE
+	/// encoding (owner, 32-byte id, size and expiry as little-endian `u64`s).
+	pub fn signing_payload(&self) -> Vec<u8> {
+		let mut payload = Self::DOMAIN.to_vec();
+		self.encode_to(&mut payload);
+		payload
+	}
 }
 
 /// The masternodes elected into the current era's active set.
@@ -291,5 +326,21 @@ mod tests {
 		assert_eq!(take_matured(&mut queue, 3), 15);
 		assert_eq!(take_matured(&mut queue, 10), 7);
 		assert!(queue.is_empty());
+	}
+
+	#[test]
+	fn an_upload_receipt_signs_its_domain_then_its_fields_in_order() {
+		let receipt = UploadReceipt {
+			owner: [1u8; 32],
+			content: ContentId([2; 32]),
+			size: 3,
+			expires_ms: 4,
+		};
+		let mut expected = b"pop/upload-receipt/v1".to_vec();
+		expected.extend([1; 32]);
+		expected.extend([2; 32]);
+		expected.extend(3u64.to_le_bytes());
+		expected.extend(4u64.to_le_bytes());
+		assert_eq!(receipt.signing_payload(), expected);
 	}
 }
