@@ -7,11 +7,18 @@
 # - the Polkadot.js tests, which also run pop-try-state on a live chain's state.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 "$REPO_ROOT/scripts/setup.sh"
-# The Polkadot.js tests' npm packages download while Rust compiles.
+# The Polkadot.js tests' npm packages download while Rust compiles (into a log in the target
+# folder, which a fresh machine does not have yet).
+mkdir -p "$CARGO_TARGET_DIR"
 (cd "$REPO_ROOT/tests/polkadotjs" && npm ci --no-audit --no-fund --loglevel=error) \
 	>"$CARGO_TARGET_DIR/npm-ci.log" 2>&1 &
 npm_ci=$!
-build_release
+# Binaries and test binaries in one cargo run: tests compile on the second core while the
+# runtime's wasm build and the node's link keep only one busy. Dev-dependency features are
+# unified either way (they are when tests are built), so this is the dependency set that
+# `build_release` and nextest share.
+log "building the workspace and its tests (release) into $CARGO_TARGET_DIR"
+cargo build --release --locked --workspace --all-targets
 
 cd "$REPO_ROOT"
 nextest=(cargo nextest run --release --locked --no-tests=fail)
@@ -24,8 +31,7 @@ pallets=(pallet-masternodes pallet-delegation pallet-rewards pallet-pop-token pa
 features="pop-try-state/try-runtime,pop-runtime/runtime-benchmarks$(printf ',%s/runtime-benchmarks' "${pallets[@]}")"
 checks=(-p pop-try-state $(printf -- '-p %s ' "${pallets[@]}") --features "$features")
 
-log "building test binaries"
-"${nextest[@]}" --workspace --no-run
+log "building the benchmark and try-runtime checks"
 export SKIP_WASM_BUILD=1
 "${nextest[@]}" "${checks[@]}" --no-run
 cargo build --release --locked "${checks[@]}"
