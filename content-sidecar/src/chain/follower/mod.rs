@@ -37,8 +37,12 @@ use std::{
 };
 use subxt::{
 	client::{Block, Blocks},
+	error::BlocksError,
 	SubstrateConfig,
 };
+
+/// What a stream of blocks yields.
+type BlockItem = Result<Block<SubstrateConfig>, BlocksError>;
 
 /// Follows the chain block by block; what it remembers outlives reconnections.
 #[derive(Default)]
@@ -49,18 +53,13 @@ pub(super) struct Follower {
 	fetcher: Fetcher,
 }
 
-/// The newest block `blocks` has ready, `first` if none: a follower that fell behind goes to
+/// Moves `block` on to the newest one `blocks` has ready: a follower that fell behind goes to
 /// the head rather than through stale blocks (it reconciles with the state it reads, so
 /// nothing is lost).
-fn newest(
-	first: Block<SubstrateConfig>,
-	blocks: &mut Blocks<SubstrateConfig>,
-) -> Result<Block<SubstrateConfig>, subxt::Error> {
-	let mut newest = first;
+fn skip_to_newest(block: &mut BlockItem, blocks: &mut Blocks<SubstrateConfig>) {
 	while let Some(Some(next)) = blocks.next().now_or_never() {
-		newest = next?;
+		*block = next;
 	}
-	Ok(newest)
 }
 
 impl Follower {
@@ -79,13 +78,15 @@ impl Follower {
 				// Challenges first: they have deadlines.
 				biased;
 				block = best.next() => {
-					let Some(block) = block else { return Ok(()) };
-					let at = newest(block?, &mut best)?.at().await?;
+					let Some(mut block) = block else { return Ok(()) };
+					skip_to_newest(&mut block, &mut best);
+					let at = block?.at().await?;
 					self.on_best_block(&at, state, key).await?;
 				}
 				block = finalized.next() => {
-					let Some(block) = block else { return Ok(()) };
-					let at = newest(block?, &mut finalized)?.at().await?;
+					let Some(mut block) = block else { return Ok(()) };
+					skip_to_newest(&mut block, &mut finalized);
+					let at = block?.at().await?;
 					self.on_finalized_block(&at, state, key).await?;
 				}
 			}

@@ -101,9 +101,9 @@ fn forgets_answers_of_closed_challenges() {
 fn a_challenge_that_a_reorg_gave_another_leaf_is_answered_anew() {
 	let mut memory = Memory::default();
 	let first = challenge(7, id(1), 20);
-	assert_eq!(answers_at(&mut memory, 10, &[first.clone()]), [answer(7, id(1))]);
+	assert_eq!(answers_at(&mut memory, 10, std::slice::from_ref(&first)), [answer(7, id(1))]);
 	// A sibling of block 10 holds the same challenge: already answered.
-	assert_eq!(answers_at(&mut memory, 10, &[first.clone()]), []);
+	assert_eq!(answers_at(&mut memory, 10, std::slice::from_ref(&first)), []);
 	// Another sibling drew another challenge under the same id: the answer sent proves
 	// another leaf (and is bound to the dropped fork), so this one is answered at once.
 	let replaced = Challenge { leaf: 5, ..challenge(7, id(2), 20) };
