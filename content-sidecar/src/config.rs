@@ -95,6 +95,16 @@ pub struct Config {
 		value_parser = humantime::parse_duration
 	)]
 	pub unregistered_ttl: Duration,
+	/// How long an upload receipt stays valid for registering the upload on chain (e.g. `1h`,
+	/// `30m`). A receipt is signed when an upload completes, and again whenever its uploader
+	/// asks (`HEAD` on the finished upload).
+	#[arg(
+		long,
+		env = "POP_SIDECAR_RECEIPT_VALIDITY",
+		default_value = "1h",
+		value_parser = humantime::parse_duration
+	)]
+	pub receipt_validity: Duration,
 	/// How often expired uploads are looked for.
 	#[arg(
 		long,
@@ -160,6 +170,7 @@ mod tests {
 		assert_eq!(config.max_upload_size, 4 << 30);
 		assert_eq!(config.quota_per_account, 16 << 30);
 		assert_eq!(config.unregistered_ttl, Duration::from_secs(3600));
+		assert_eq!(config.receipt_validity, Duration::from_secs(3600));
 	}
 
 	#[test]
@@ -172,12 +183,15 @@ mod tests {
 			"https://cdn.example/",
 			"--unregistered-ttl",
 			"90s",
+			"--receipt-validity",
+			"10m",
 		])
 		.unwrap();
 		assert!(cli.command.is_none());
 		assert_eq!(cli.run.max_upload_size, 512 << 20);
 		assert_eq!(cli.run.public_url, "https://cdn.example");
 		assert_eq!(cli.run.unregistered_ttl, Duration::from_secs(90));
+		assert_eq!(cli.run.receipt_validity, Duration::from_secs(600));
 
 		let cli = Cli::try_parse_from(["pop-sidecar", "reindex", "--data-dir", "/d"]).unwrap();
 		assert!(
@@ -193,6 +207,7 @@ mod tests {
 			["--quota-per-account", "99999999999TiB"],
 			["--public-url", "ftp://x"],
 			["--unregistered-ttl", "soon"],
+			["--receipt-validity", "forever"],
 		] {
 			let error = Cli::try_parse_from(["pop-sidecar", args[0], args[1]]).unwrap_err();
 			assert_eq!(error.kind(), clap::error::ErrorKind::ValueValidation, "{args:?}");

@@ -10,6 +10,8 @@
 //!   [`auth::Caller`] extractor.
 //! - [`uploads`]: resumable tus uploads at `/uploads`, one concern per submodule (protocol,
 //!   handlers, sessions, recovery, removal, body pipeline, lease, error).
+//! - [`receipts`]: upload receipts, signed by the proof key, that registering an upload on
+//!   chain needs, and the seam to the key that signs them.
 //! - [`streaming`]: `GET`/`HEAD /content/{id}` with ranges.
 //! - [`grants`]: the seam to the chain's access grants for priced content.
 //! - [`chain`]: the subxt client that answers challenges, replicates and confirms content,
@@ -39,6 +41,7 @@ pub mod hashing;
 pub mod index;
 pub mod metrics;
 pub mod ops;
+pub mod receipts;
 pub mod state;
 pub mod streaming;
 pub mod uploads;
@@ -81,7 +84,7 @@ pub fn app(state: AppState) -> Router {
 /// Headers a cross-origin dapp may read.
 const EXPOSED_HEADERS: &str = "location, upload-offset, upload-length, tus-version, \
 	tus-resumable, tus-max-size, tus-extension, tus-checksum-algorithm, pop-content-id, \
-	content-range, content-length, accept-ranges, etag";
+	pop-receipt-expires, pop-receipt-signature, content-range, content-length, accept-ranges, etag";
 
 /// CORS for dapps on any origin (credentials are tokens, never cookies). Only real preflights,
 /// which carry `Access-Control-Request-Method`, are answered here: a tus `OPTIONS` request

@@ -47,9 +47,10 @@ fn keep_freed_memory() {
 #[tokio::main]
 async fn run(config: Config) -> Result<(), Box<dyn Error>> {
 	init_logs(config.log_format);
-	let proof_key = ProofKey::from_uri(&config.proof_key)?;
+	let proof_key = Arc::new(ProofKey::from_uri(&config.proof_key)?);
 	let connection = Connection::default();
-	let state = AppState::open(config.clone(), Arc::new(ChainGrants(connection.clone())))?;
+	let grants = Arc::new(ChainGrants(connection.clone()));
+	let state = AppState::open(config.clone(), grants, proof_key.clone())?;
 	let listener = tokio::net::TcpListener::bind(config.listen).await?;
 	tracing::info!(
 		listen = %listener.local_addr()?,

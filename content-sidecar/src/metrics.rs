@@ -1,5 +1,6 @@
 //! Prometheus metrics (`/metrics`, OpenMetrics text). The HTTP layer counts requests, bytes and
-//! uploads; the chain client counts proofs and sets the replication queue.
+//! uploads; the chain client counts proofs and foreign registrations and sets the replication
+//! queue.
 
 use axum::{
 	extract::{MatchedPath, Request, State},
@@ -41,6 +42,9 @@ pub struct Metrics {
 	pub proofs_sent: Counter,
 	/// Storage proofs that could not be made or were rejected (chain client).
 	pub proofs_failed: Counter,
+	/// Uploads registered on chain by another account than the one that uploaded them here,
+	/// left unconfirmed (chain client).
+	pub foreign_registrations: Counter,
 	/// Replicas assigned to this sidecar and not yet stored (chain client).
 	pub replication_queue: Gauge,
 	/// Bytes of content stored, set when scraped.
@@ -59,6 +63,7 @@ impl Default for Metrics {
 			uploads_expired: Counter::default(),
 			proofs_sent: Counter::default(),
 			proofs_failed: Counter::default(),
+			foreign_registrations: Counter::default(),
 			replication_queue: Gauge::default(),
 			disk_bytes: Gauge::default(),
 		};
@@ -103,6 +108,11 @@ impl Default for Metrics {
 			"proofs_failed",
 			"Storage proofs that failed or were rejected",
 			metrics.proofs_failed.clone(),
+		);
+		registry.register(
+			"foreign_registrations",
+			"Uploads registered on chain by another account than their uploader, left unconfirmed",
+			metrics.foreign_registrations.clone(),
 		);
 		registry.register(
 			"replication_queue",
@@ -157,6 +167,7 @@ mod tests {
 		for line in [
 			"pop_sidecar_proofs_sent_total 1",
 			"pop_sidecar_proofs_failed_total 0",
+			"pop_sidecar_foreign_registrations_total 0",
 			"pop_sidecar_bytes_served_total 5",
 			"pop_sidecar_replication_queue 3",
 			"pop_sidecar_disk_bytes 0",

@@ -7,6 +7,7 @@ use crate::{
 	grants::GrantSource,
 	index::{IndexError, MetadataIndex, SledIndex},
 	metrics::Metrics,
+	receipts::{ReceiptSigner, Receipts},
 	uploads::{UploadError, UploadLimits, Uploads},
 };
 use axum::extract::FromRef;
@@ -51,16 +52,28 @@ pub struct AppState {
 
 impl AppState {
 	/// Opens the data under `config.data_dir` (content, index, uploads), clearing what a crash
-	/// left behind and making every upload resumable.
-	pub fn open(config: Config, grants: Arc<dyn GrantSource>) -> Result<Self, OpenError> {
+	/// left behind and making every upload resumable. Upload receipts are signed by
+	/// `proof_key`, the masternode's proof key.
+	pub fn open(
+		config: Config,
+		grants: Arc<dyn GrantSource>,
+		proof_key: Arc<dyn ReceiptSigner>,
+	) -> Result<Self, OpenError> {
 		let (store, index) = open_data(&config.data_dir)?;
 		let metrics = Arc::new(Metrics::default());
 		let limits = UploadLimits {
 			max_size: config.max_upload_size,
 			quota_per_account: config.quota_per_account,
 		};
-		let uploads =
-			Uploads::open(&config.data_dir, store.clone(), index.clone(), metrics.clone(), limits)?;
+		let receipts = Receipts::new(proof_key, config.receipt_validity);
+		let uploads = Uploads::open(
+			&config.data_dir,
+			store.clone(),
+			index.clone(),
+			metrics.clone(),
+			limits,
+			receipts,
+		)?;
 		Ok(Self {
 			config: Arc::new(config),
 			store,

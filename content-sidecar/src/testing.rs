@@ -25,6 +25,12 @@ pub fn dev_pair(name: &str) -> sr25519::Pair {
 	sr25519::Pair::from_string(&format!("//{name}"), None).unwrap()
 }
 
+/// The dev masternode's proof key (`//Alice//stash`, the sidecar's default), which signs the
+/// upload receipts of a test [`Sidecar`].
+pub fn dev_proof_key() -> sr25519::Pair {
+	dev_pair("Alice//stash")
+}
+
 /// A dev account's public key.
 pub fn dev_account(name: &str) -> [u8; 32] {
 	dev_pair(name).public().0
@@ -80,7 +86,7 @@ impl Sidecar {
 		let mut config = Config::with_data_dir(dir.path().to_owned());
 		adjust(&mut config);
 		let grants = Arc::new(MemoryGrants::default());
-		let state = AppState::open(config, grants.clone()).unwrap();
+		let state = AppState::open(config, grants.clone(), Arc::new(dev_proof_key())).unwrap();
 		Self { dir, state, grants }
 	}
 
@@ -89,7 +95,7 @@ impl Sidecar {
 		let Self { dir, state, grants } = self;
 		let config = (*state.config).clone();
 		drop(state);
-		let state = AppState::open(config, grants.clone()).unwrap();
+		let state = AppState::open(config, grants.clone(), Arc::new(dev_proof_key())).unwrap();
 		Self { dir, state, grants }
 	}
 

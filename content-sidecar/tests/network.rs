@@ -7,7 +7,7 @@ use hyper::{Method, StatusCode};
 use pop_sidecar::{
 	config::Config,
 	grants::MemoryGrants,
-	testing::{authorization, content, hex_id, id_of},
+	testing::{authorization, content, dev_proof_key, hex_id, id_of},
 	AppState,
 };
 use std::sync::Arc;
@@ -19,7 +19,8 @@ async fn serve() -> (AppState, std::net::SocketAddr, tempfile::TempDir) {
 	let address = listener.local_addr().unwrap();
 	let mut config = Config::with_data_dir(dir.path().to_owned());
 	config.public_url = format!("http://{address}");
-	let state = AppState::open(config, Arc::new(MemoryGrants::default())).unwrap();
+	let grants = Arc::new(MemoryGrants::default());
+	let state = AppState::open(config, grants, Arc::new(dev_proof_key())).unwrap();
 	let app = pop_sidecar::app(state.clone());
 	tokio::spawn(async move { axum::serve(listener, app).await });
 	(state, address, dir)

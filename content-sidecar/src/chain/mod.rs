@@ -1,20 +1,24 @@
-//! The chain client: follows pop-node's finalized blocks with subxt and does this
-//! masternode's share of the content game.
+//! The chain client: follows pop-node with subxt and does this masternode's share of the
+//! content game.
 //!
-//! Each finalized block it reconciles its state with the chain's instead of reacting to
-//! events, so a restart (or a missed block) loses nothing: whatever is open on chain is
-//! picked up again.
-//! - **Challenges.** Every open `Content::Challenges` entry of this masternode is answered
-//!   with a leaf proof built from the chunk file and one 256 KiB chunk of the content
-//!   ([`BlobStore::prove`](crate::blob_store::BlobStore::prove)), signed by the proof key. An
-//!   answer whose challenge is still open a few blocks later is sent again, until its
-//!   deadline.
-//! - **Assignments.** For every `Content::Assignments` entry of this masternode: content
-//!   stored here is marked registered (with its price and type, so it can be streamed) and
-//!   its replica confirmed; content not stored here is fetched from a holder that confirmed
-//!   it, checked against its id while it is written, stored, then confirmed. A holder whose
-//!   bytes do not match is skipped for the next. A confirmed replica that is missing here is
-//!   not fetched again: its owner is told in the logs, and the chain's challenges find it.
+//! Each block it reconciles its state with the chain's instead of reacting to events, so a
+//! restart (or a missed block) loses nothing: whatever is open on chain is picked up again.
+//! - **Challenges**, at every best block (an answer must not wait for finality, whose lag
+//!   would otherwise make it miss its deadline). Every open `Content::Challenges` entry of
+//!   this masternode is answered with a leaf proof built from the chunk file and one 256 KiB
+//!   chunk of the content ([`BlobStore::prove`](crate::blob_store::BlobStore::prove)), signed
+//!   by the proof key at the block the challenge was read at, so a re-org that drops the
+//!   challenge drops the answer too. An answer whose challenge is still open a few blocks
+//!   later is sent again, until its deadline.
+//! - **Assignments**, at every finalized block. For every `Content::Assignments` entry of this
+//!   masternode: content stored here is marked registered (with its price and type, so it can
+//!   be streamed) and its replica confirmed, unless it was uploaded here by other accounts
+//!   than the owner the chain names (a front-runner's registration): that is left
+//!   unconfirmed, logged and counted (`pop_sidecar_foreign_registrations_total`). Content not
+//!   stored here is fetched from a holder that confirmed it, checked against its id while it
+//!   is written, stored, then confirmed. A holder whose bytes do not match is skipped for the
+//!   next. A confirmed replica that is missing here is not fetched again: its owner is told in
+//!   the logs, and the chain's challenges find it.
 //! - **Grants.** [`ChainGrants`] answers the streaming routes from `PopToken::Grants`, and
 //!   lets other holders' proof keys fetch content assigned to them.
 //!
@@ -26,7 +30,8 @@
 //! - `grants`: [`ChainGrants`], and which masternode a proof key signs for.
 //! - `fetch`: fetching replicas from the holders that confirmed them.
 //! - `follower`: each block's work, read into a plain snapshot, decided by a pure `plan`, and
-//!   applied.
+//!   applied; why challenges follow best blocks and replicas finalized ones, and how re-orgs
+//!   are met, is in its `plan`.
 
 mod fetch;
 mod follower;
@@ -36,7 +41,10 @@ mod view;
 
 pub use grants::ChainGrants;
 
-use crate::{auth::Account, blob_store::StoreError, state::AppState};
+use crate::{
+	auth::Account, blob_store::StoreError, receipts::ReceiptSigner, state::AppState,
+	uploads::UploadError,
+};
 use std::{sync::Arc, time::Duration};
 use subxt::{client::OnlineClientAtBlock, OnlineClient, SubstrateConfig};
 use tokio::sync::RwLock;
@@ -57,6 +65,9 @@ pub enum ChainError {
 	/// The local index failed.
 	#[error(transparent)]
 	Index(#[from] crate::index::IndexError),
+	/// Reading the upload sessions failed.
+	#[error(transparent)]
+	Uploads(#[from] UploadError),
 	/// Fetching a replica from another holder failed.
 	#[error("fetching from {endpoint}: {reason}")]
 	Fetch {
@@ -67,7 +78,8 @@ pub enum ChainError {
 	},
 }
 
-/// The masternode's signing keys: the proof key signs transactions and fetch tokens.
+/// The masternode's signing keys: the proof key signs transactions, fetch tokens and upload
+/// receipts.
 pub struct ProofKey {
 	signer: subxt_signer::sr25519::Keypair,
 	pair: sp_core::sr25519::Pair,
@@ -93,6 +105,12 @@ impl ProofKey {
 	}
 }
 
+impl ReceiptSigner for ProofKey {
+	fn sign(&self, payload: &[u8]) -> sp_core::sr25519::Signature {
+		sp_core::Pair::sign(&self.pair, payload)
+	}
+}
+
 /// Lazily connected client shared by the follower and [`ChainGrants`].
 #[derive(Clone, Default)]
 pub struct Connection(Arc<RwLock<Option<Client>>>);
@@ -104,8 +122,7 @@ impl Connection {
 }
 
 /// Follows the chain at `url` forever, reconnecting after failures.
-pub async fn run(state: AppState, connection: Connection, url: String, key: ProofKey) {
-	let key = Arc::new(key);
+pub async fn run(state: AppState, connection: Connection, url: String, key: Arc<ProofKey>) {
 	let mut follower = follower::Follower::default();
 	loop {
 		match OnlineClient::<SubstrateConfig>::from_insecure_url(&url).await {

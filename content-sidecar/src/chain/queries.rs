@@ -39,6 +39,8 @@ pub(super) struct ChainContentId(pub [u8; 32]);
 #[derive(Debug, Clone, PartialEq, Eq, DecodeAsType)]
 #[decode_as_type(crate_path = "subxt::ext::scale_decode")]
 pub(super) struct ContentInfo {
+	/// The account that registered it.
+	pub owner: Account,
 	/// Bytes of the content.
 	pub size: u64,
 	/// Its media type, as registered.

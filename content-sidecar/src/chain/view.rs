@@ -75,7 +75,8 @@ pub(super) trait ChainView: Sync {
 	/// The proof key's next nonce as of this block.
 	fn nonce(&self, key: &ProofKey) -> impl Future<Output = Result<u64, subxt::Error>> + Send;
 
-	/// Signs `call` with the proof key at `nonce` and hands it to the node's pool.
+	/// Signs `call` with the proof key at `nonce` and hands it to the node's pool, mortal from
+	/// this block: valid only on forks that hold it.
 	fn submit(
 		&self,
 		key: &ProofKey,
@@ -139,13 +140,22 @@ impl ChainView for AtBlock {
 	}
 }
 
+/// Blocks a transaction stays valid for after the block it is signed at (rounded up to a power
+/// of two by the chain's era encoding): longer than a challenge's deadline, and the
+/// checkpoint ties it to the fork it was decided on.
+const MORTALITY: u64 = 32;
+
 async fn sign_and_submit(
 	at: &AtBlock,
 	key: &ProofKey,
 	nonce: u64,
 	call: &impl Payload,
 ) -> Result<(), subxt::Error> {
-	let params = DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new().nonce(nonce).build();
+	// `mortal` takes `at` as the checkpoint.
+	let params = DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new()
+		.nonce(nonce)
+		.mortal(MORTALITY)
+		.build();
 	at.transactions().sign_and_submit(call, &key.signer, params).await?;
 	Ok(())
 }

@@ -4,8 +4,9 @@
 use super::{
 	protocol::{
 		check_tus_resumable, parse_upload_id, Algorithm, Creation, Patch, EXTENSIONS,
-		POP_CONTENT_ID, TUS_CHECKSUM_ALGORITHM, TUS_EXTENSION, TUS_MAX_SIZE, TUS_RESUMABLE,
-		TUS_VERSION, TUS_VERSION_HEADER, UPLOAD_LENGTH, UPLOAD_OFFSET,
+		POP_CONTENT_ID, POP_RECEIPT_EXPIRES, POP_RECEIPT_SIGNATURE, TUS_CHECKSUM_ALGORITHM,
+		TUS_EXTENSION, TUS_MAX_SIZE, TUS_RESUMABLE, TUS_VERSION, TUS_VERSION_HEADER, UPLOAD_LENGTH,
+		UPLOAD_OFFSET,
 	},
 	UploadError, Uploads,
 };
@@ -88,8 +89,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Tus {
 	}
 }
 
-/// `status` with the session's offset, and its content id once complete.
-fn progress_response(status: StatusCode, record: &UploadRecord) -> Response {
+/// `status` with the caller's session's offset, and once complete its content id and a fresh
+/// receipt for the caller (while the item is stored).
+fn progress_response(status: StatusCode, uploads: &Uploads, record: &UploadRecord) -> Response {
 	let mut response = status.into_response();
 	let headers = response.headers_mut();
 	headers.insert(UPLOAD_OFFSET, record.offset.into());
@@ -97,6 +99,12 @@ fn progress_response(status: StatusCode, record: &UploadRecord) -> Response {
 		let value =
 			HeaderValue::from_str(&format!("0x{}", id_hex(id))).expect("hex is a valid header");
 		headers.insert(POP_CONTENT_ID, value);
+	}
+	if let Some(signed) = uploads.receipt(record) {
+		headers.insert(POP_RECEIPT_EXPIRES, signed.receipt.expires_ms.into());
+		let signature =
+			HeaderValue::from_str(&signed.signature_hex()).expect("hex is a valid header");
+		headers.insert(POP_RECEIPT_SIGNATURE, signature);
 	}
 	response
 }
@@ -134,7 +142,7 @@ async fn progress(
 	UrlPath(id): UrlPath<String>,
 ) -> Result<Response, ApiError> {
 	let record = uploads.progress(&caller, &parse_upload_id(&id)?).await?;
-	let mut response = progress_response(StatusCode::OK, &record);
+	let mut response = progress_response(StatusCode::OK, &uploads, &record);
 	response.headers_mut().insert(UPLOAD_LENGTH, record.length.into());
 	response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 	Ok(response)
@@ -152,9 +160,9 @@ async fn append(
 	let patch = Patch::parse(&headers)?;
 	// In a task of its own, so a client hanging up cannot cancel the work half way: what
 	// arrived is still made durable and recorded.
-	let appending = uploads.append(caller, id, patch, body.into_data_stream());
+	let appending = uploads.clone().append(caller, id, patch, body.into_data_stream());
 	let record = tokio::spawn(appending).await??;
-	Ok(progress_response(StatusCode::NO_CONTENT, &record))
+	Ok(progress_response(StatusCode::NO_CONTENT, &uploads, &record))
 }
 
 async fn terminate(

@@ -7,7 +7,8 @@
 //!   `Upload-Metadata`, whose `filetype` becomes the item's `Content-Type` (default
 //!   `application/octet-stream`). Every account may hold up to `--quota-per-account` bytes in
 //!   uploads not yet registered on chain. Answers `201` with `Location: /uploads/<id>`.
-//! - `HEAD /uploads/<id>`: `Upload-Offset` and `Upload-Length`.
+//! - `HEAD /uploads/<id>`: `Upload-Offset` and `Upload-Length`; once finished, the content id
+//!   and a fresh receipt (below).
 //! - `PATCH /uploads/<id>`: `application/offset+octet-stream` bytes at `Upload-Offset`, checked
 //!   against `Upload-Checksum` when given (a mismatch is `460` and keeps nothing of the body).
 //! - `DELETE /uploads/<id>`: ends the upload and deletes its bytes (and the finished item, while
@@ -16,7 +17,18 @@
 //! Only the account that created an upload may touch it. When its last byte arrives the item is
 //! stored under its [`ContentId`](pop_primitives::commitment::ContentId), recorded as
 //! [`ItemState::Uploaded`](crate::index::ItemState::Uploaded), and the response (and
-//! every later `HEAD`) carries `Pop-Content-Id: 0x<hex>` for the creator to register on chain.
+//! every later `HEAD`) carries what the creator needs to register it on chain:
+//!
+//! - `Pop-Content-Id: 0x<64 hex digits>`, the item's id;
+//! - `Pop-Receipt-Expires: <Unix milliseconds>` and `Pop-Receipt-Signature: 0x<128 hex
+//!   digits>`, an [upload receipt](crate::receipts) for the creator's account, the id and the
+//!   size, signed by this masternode's proof key and valid for `--receipt-validity`:
+//!   `Content::register_content` takes the two as its last arguments.
+//!
+//! A client that lost the completing response asks again with `HEAD /uploads/<id>`, signed by
+//! the same account: each answer carries a fresh receipt, as long as the item is stored here.
+//! Nobody else gets one, since only the creator may `HEAD` its upload.
+//!
 //! Sessions idle for longer than `--unregistered-ttl`, and uploaded items not registered within
 //! it, are deleted by [`crate::gc`].
 //!
@@ -63,7 +75,10 @@ mod tests;
 
 pub use error::UploadError;
 pub use handlers::routes;
-pub use protocol::{POP_CONTENT_ID, TUS_RESUMABLE, TUS_VERSION, TUS_VERSION_HEADER};
+pub use protocol::{
+	POP_CONTENT_ID, POP_RECEIPT_EXPIRES, POP_RECEIPT_SIGNATURE, TUS_RESUMABLE, TUS_VERSION,
+	TUS_VERSION_HEADER,
+};
 pub use sessions::{UploadLimits, Uploads};
 
 use std::sync::{Mutex, MutexGuard, PoisonError};

@@ -16,6 +16,11 @@ pub const TUS_VERSION_HEADER: HeaderName = HeaderName::from_static("tus-version"
 pub const TUS_RESUMABLE: HeaderName = HeaderName::from_static("tus-resumable");
 /// Header with the id of a finished upload, `0x` and 64 hex digits.
 pub const POP_CONTENT_ID: HeaderName = HeaderName::from_static("pop-content-id");
+/// Header with the expiry of a finished upload's receipt: Unix time in milliseconds, decimal.
+pub const POP_RECEIPT_EXPIRES: HeaderName = HeaderName::from_static("pop-receipt-expires");
+/// Header with the proof key's signature of a finished upload's receipt: `0x` and 128 hex
+/// digits.
+pub const POP_RECEIPT_SIGNATURE: HeaderName = HeaderName::from_static("pop-receipt-signature");
 /// The tus extensions supported.
 pub(super) const EXTENSIONS: &str = "creation,termination,checksum";
 pub(super) const TUS_EXTENSION: HeaderName = HeaderName::from_static("tus-extension");

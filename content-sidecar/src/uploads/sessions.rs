@@ -14,12 +14,14 @@ use crate::{
 	hashing::{hash_reader, NativeSha256, TreeHasher},
 	index::{ItemRecord, ItemState, MetadataIndex, UploadId, UploadRecord},
 	metrics::Metrics,
+	receipts::{Receipts, SignedReceipt},
 	unix_time_ms,
 };
 use bytes::Bytes;
 use futures_util::Stream;
 use pop_primitives::commitment::{ChunkedTree, ContentId};
 use std::{
+	collections::BTreeSet,
 	fs::File,
 	io::{self, Read},
 	path::{Path, PathBuf},
@@ -43,6 +45,7 @@ pub struct Uploads {
 	pub(super) index: Arc<dyn MetadataIndex>,
 	metrics: Arc<Metrics>,
 	limits: UploadLimits,
+	receipts: Receipts,
 	pub(super) leases: Leases,
 	/// Held while a quota is checked and a session created, so that two creations cannot both
 	/// take the last room.
@@ -55,13 +58,14 @@ pub struct Uploads {
 impl Uploads {
 	/// Opens the sessions under `data_dir/uploads`: partial files are cut back to their recorded
 	/// offsets, finished uploads whose storing a crash cut short are stored, and files without a
-	/// session are removed.
+	/// session are removed. Finished uploads get their receipts from `receipts`.
 	pub fn open(
 		data_dir: &Path,
 		store: Arc<BlobStore>,
 		index: Arc<dyn MetadataIndex>,
 		metrics: Arc<Metrics>,
 		limits: UploadLimits,
+		receipts: Receipts,
 	) -> Result<Self, UploadError> {
 		let uploads = Self {
 			dir: data_dir.join("uploads"),
@@ -69,6 +73,7 @@ impl Uploads {
 			index,
 			metrics,
 			limits,
+			receipts,
 			leases: Leases::default(),
 			creation: Mutex::default(),
 			unregistered_items: Mutex::default(),
@@ -105,6 +110,35 @@ impl Uploads {
 			self.leases.forget(id);
 			UploadError::NotFound(hex::encode(id))
 		})
+	}
+
+	/// A fresh receipt for the session `record`, naming its owner, if it is finished and its item
+	/// is stored here. Handlers ask only for sessions of the caller, so nobody gets a receipt
+	/// for another account's upload.
+	pub(super) fn receipt(&self, record: &UploadRecord) -> Option<SignedReceipt> {
+		let content = record.content_id?;
+		self.store
+			.contains(&content)
+			.then(|| self.receipts.issue(record.owner, content, record.length, unix_time_ms()))
+	}
+
+	/// The accounts that uploaded `content` here: the uploader its item records while it is
+	/// unregistered, and the owners of finished sessions that stored it (the item records only
+	/// the last of several who uploaded the same bytes).
+	pub fn uploaders(&self, content: &ContentId) -> Result<BTreeSet<Account>, UploadError> {
+		let mut uploaders: BTreeSet<Account> = self
+			.index
+			.uploads()?
+			.into_iter()
+			.filter(|(_, record)| record.content_id.as_ref() == Some(content))
+			.map(|(_, record)| record.owner)
+			.collect();
+		if let Some(ItemRecord { state: ItemState::Uploaded { owner }, .. }) =
+			self.index.item(content)?
+		{
+			uploaders.insert(owner);
+		}
+		Ok(uploaders)
 	}
 
 	/// Bytes `owner` holds in unfinished sessions and in uploaded, unregistered items.

@@ -1,6 +1,7 @@
 // The whole content path on real processes: a dev pop-node and two pop-sidecars, one for
 // Alice's masternode (behind a TCP proxy, its public address) and one for Bob's. A creator
-// uploads to Alice's sidecar with tus-js-client and registers the item with Polkadot.js; Bob's
+// uploads to Alice's sidecar with tus-js-client and registers the item with Polkadot.js and the
+// upload receipt the sidecar handed out; Bob's
 // sidecar replicates it, is killed with SIGKILL while the proxy holds the transfer half way,
 // is restarted and fetches it again; both confirm; both answer the chain's challenges and earn
 // proof points; `curl` range reads return the exact bytes from either; then the file is deleted
@@ -18,6 +19,7 @@ import { sendOk, startDevNode } from '../lib/node.js';
 import { startProxy } from '../lib/proxy.js';
 import { authHeader, startSidecar } from '../lib/sidecar.js';
 import { contentId } from '../lib/commitment.js';
+import { receiptFromHeaders, registerContent, verifyReceipt } from '../lib/receipt.js';
 import { checkTryState } from '../lib/try-state.js';
 import { activeSet, collectEvents, devKeys, findEvent, POP, waitFor } from '../lib/util.js';
 
@@ -109,33 +111,51 @@ describe('content network: node, two sidecars, upload, replication, proofs, faul
   }, { timeout: 60_000 });
 
   it('uploads to Alice\'s sidecar with tus-js-client and registers the item with Polkadot.js', { timeout: 4 * 60_000 }, async () => {
+    let completed;
     const upload = await new Promise((resolve, reject) => {
       const task = new tus.Upload(bytes, {
         endpoint: `${sidecarA.publicUrl}/uploads`,
         headers: { Authorization: authHeader(dave, sidecarA.publicUrl) },
         metadata: { filename: 'film.mp4', filetype: 'video/mp4' },
         chunkSize: 1024 * 1024,
+        onAfterResponse: (request, response) => {
+          if (request.getMethod() === 'PATCH') completed = response;
+        },
         onError: reject,
         onSuccess: () => resolve(task),
       });
       task.start();
     });
+    // The completing PATCH carries the receipt, and a HEAD (for a client that lost it) a fresh
+    // one; both signed by Alice's masternode's proof key for Dave, this id and size.
+    const receipt = receiptFromHeaders(completed.getHeader.bind(completed));
     const head = await fetch(upload.url, {
       method: 'HEAD',
       headers: { 'Tus-Resumable': '1.0.0', Authorization: authHeader(dave, sidecarA.publicUrl) },
     });
     assert.equal(head.headers.get('pop-content-id'), id);
+    const item = { owner: dave, content: id, size: bytes.length };
+    const aliceProofKey = keyring.addFromUri('//Alice//stash');
+    for (const signed of [receipt, receiptFromHeaders(head.headers)]) {
+      assert.ok(verifyReceipt(aliceProofKey, item, signed), 'the sidecar\'s receipt verifies');
+      assert.ok(signed.expiresMs > BigInt(Date.now()), 'and is not expired');
+    }
+    assert.ok(!verifyReceipt(aliceProofKey, { ...item, owner: bob }, receipt), 'it names Dave only');
 
     // Bob's masternode is elected at the next era (one minute on the dev chain).
     await until('Bob in the active set', () => isActive(bob));
     // Bob's fetch from Alice's sidecar will stop after 1 MiB of its 3 MiB.
     proxy.hold(1 << 20);
-    const { events } = await sendOk(
-      api.tx.content.registerContent(id, bytes.length, 'video/mp4', 'Film', 0, 2, alice.address),
+    await sendOk(
+      registerContent(api, { content: id, size: bytes.length, mime: 'video/mp4', title: 'Film', replication: 2, uploader: alice.address }, receipt),
       dave,
     );
-    const assigned = events.filter((e) => e.method === 'ReplicaAssigned').map((e) => e.data.masternode.toString());
-    assert.deepEqual(assigned, [alice.address, bob.address]);
+    // The uploader's masternode at once; the other holder may be drawn in a later block.
+    const assigned = () => contentEvents
+      .filter((e) => e.method === 'ReplicaAssigned' && e.data.content.toHex() === id)
+      .map((e) => e.data.masternode.toString());
+    await until('both holders assigned', () => assigned().length >= 2, 30);
+    assert.deepEqual(assigned().sort(), [alice.address, bob.address].sort());
   });
 
   it('Bob\'s sidecar replicates from Alice\'s, survives SIGKILL mid-way, and both confirm', { timeout: 3 * 60_000 }, async () => {

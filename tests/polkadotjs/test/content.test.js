@@ -1,5 +1,7 @@
 // The content registry through @polkadot/api on a real dev node: a creator registers content
-// (deposit held, assigned to the masternode it was uploaded to), the masternode's proof key
+// with an upload receipt signed here by the masternode's proof key (deposit held, assigned to
+// the masternode it was uploaded to), a copy of that registration by another account and a
+// registration with an expired receipt are refused, the masternode's proof key
 // confirms it and answers the chain's availability challenges with proofs built here by an
 // independent implementation of the commitment, `content_locate` tells a dapp where to
 // stream it, a viewer pays for it, bad input is refused with decoded errors, a bad proof is a
@@ -9,6 +11,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { sendAndFinalize, sendOk, startDevNode } from '../lib/node.js';
 import { contentId, leafProof, LEAF_SIZE } from '../lib/commitment.js';
+import { DEV_PROOF_KEY, registerContent, signReceipt } from '../lib/receipt.js';
 import { collectEvents, decoded, devKeys, findEvent, free, held, POP, waitFor } from '../lib/util.js';
 
 describe('content registry and availability proofs', { timeout: 8 * 60_000 }, () => {
@@ -23,11 +26,16 @@ describe('content registry and availability proofs', { timeout: 8 * 60_000 }, ()
   let stopAnswering;
 
   const named = (name) => contentEvents.filter((e) => e.method === name);
+  // A registration by `owner` of `size` bytes under `content`, uploaded to Alice's masternode,
+  // with a receipt her proof key signed (`receipt` overrides it).
+  const register = (owner, { content = id, size = bytes.length, mime = 'video/mp4', title = 't', price: itemPrice = 0, replication = 1, uploader = alice.address, receipt } = {}) =>
+    registerContent(api, { content, size, mime, title, price: itemPrice, replication, uploader },
+      receipt ?? signReceipt(aliceProof, { owner, content, size }));
 
   before(async () => {
     let keyring;
     ({ keyring, alice, dave, eve } = await devKeys());
-    aliceProof = keyring.addFromUri('//Alice//stash');
+    aliceProof = keyring.addFromUri(DEV_PROOF_KEY);
     node = await startDevNode();
     api = node.api;
     contentEvents = await collectEvents(api, ['content']);
@@ -38,12 +46,19 @@ describe('content registry and availability proofs', { timeout: 8 * 60_000 }, ()
     await node?.stop();
   }, { timeout: 30_000 });
 
+  it('a copy of a pending registration by another account fails: the receipt names its owner', { timeout: 60_000 }, async () => {
+    // Eve copies Dave's registration, receipt and all, and sends it as hers.
+    const receipt = signReceipt(aliceProof, { owner: dave, content: id, size: bytes.length });
+    const heldBefore = await held(api, eve);
+    const { dispatchError } = await sendAndFinalize(register(eve, { price, receipt }), eve);
+    assert.equal(decoded(dispatchError), 'content.BadReceipt');
+    assert.equal(await held(api, eve), heldBefore, 'a refused registration holds nothing');
+    assert.ok((await api.query.content.contents(id)).isNone);
+  });
+
   it('registers content with a deposit, assigned to the masternode it was uploaded to', { timeout: 60_000 }, async () => {
     const before = await held(api, dave);
-    const { events } = await sendOk(
-      api.tx.content.registerContent(id, bytes.length, 'video/mp4', 'A short film', price, 1, alice.address),
-      dave,
-    );
+    const { events } = await sendOk(register(dave, { title: 'A short film', price }), dave);
     const registered = findEvent(events, 'content', 'ContentRegistered');
     const deposit = POP + POP / 1024n; // base + one started MiB
     assert.equal(registered.data.deposit.toBigInt(), deposit);
@@ -123,12 +138,17 @@ describe('content registry and availability proofs', { timeout: 8 * 60_000 }, ()
   });
 
   it('refuses bad registrations and confirmations with decoded errors', { timeout: 4 * 60_000 }, async () => {
+    const other = `0x${'11'.repeat(32)}`;
     const attempts = [
-      [api.tx.content.registerContent(id, bytes.length, 'video/mp4', 't', 0, 1, alice.address), dave, 'content.AlreadyRegistered'],
-      [api.tx.content.registerContent(`0x${'11'.repeat(32)}`, 10, 'video', 't', 0, 1, alice.address), dave, 'content.InvalidMimeType'],
-      [api.tx.content.registerContent(`0x${'11'.repeat(32)}`, 0, 'video/mp4', 't', 0, 1, alice.address), dave, 'content.InvalidSize'],
-      [api.tx.content.registerContent(`0x${'11'.repeat(32)}`, 10, 'video/mp4', 't', 0, 9, alice.address), dave, 'content.InvalidReplication'],
-      [api.tx.content.registerContent(`0x${'11'.repeat(32)}`, 10, 'video/mp4', 't', 0, 1, eve.address), dave, 'content.UploaderUnavailable'],
+      [register(dave), dave, 'content.AlreadyRegistered'],
+      [register(dave, { content: other, size: 10, mime: 'video' }), dave, 'content.InvalidMimeType'],
+      [register(dave, { content: other, size: 0 }), dave, 'content.InvalidSize'],
+      [register(dave, { content: other, size: 10, replication: 9 }), dave, 'content.InvalidReplication'],
+      [register(dave, { content: other, size: 10, uploader: eve.address }), dave, 'content.UploaderUnavailable'],
+      // Receipts: expired; for another size; signed by a key that is not the uploader's proof key.
+      [register(dave, { content: other, size: 10, receipt: signReceipt(aliceProof, { owner: dave, content: other, size: 10, expiresMs: Date.now() - 60_000 }) }), dave, 'content.ReceiptExpired'],
+      [register(dave, { content: other, size: 10, receipt: signReceipt(aliceProof, { owner: dave, content: other, size: 11 }) }), dave, 'content.BadReceipt'],
+      [register(dave, { content: other, size: 10, receipt: signReceipt(dave, { owner: dave, content: other, size: 10 }) }), dave, 'content.BadReceipt'],
       [api.tx.content.confirmReplica(id), eve, 'content.NotProofKey'],
       [api.tx.content.removeContent(id), eve, 'content.NotOwner'],
     ];

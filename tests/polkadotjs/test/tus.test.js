@@ -2,7 +2,9 @@
 // uploads a few MiB signed by //Alice, the connection is cut half way by a proxy, the upload
 // resumes from its URL, and the Pop-Content-Id the sidecar reports must equal the content id
 // computed here (an independent implementation of the commitment, checked against the
-// published test vectors). An upload signed with the wrong key is refused and changes nothing.
+// published test vectors), with an upload receipt that verifies against the payload built here
+// and is handed to nobody but the uploader. An upload signed with the wrong key is refused and
+// changes nothing.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -12,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import * as tus from 'tus-js-client';
 import { contentId } from '../lib/commitment.js';
 import { startProxy } from '../lib/proxy.js';
+import { DEV_PROOF_KEY, receiptFromHeaders, verifyReceipt } from '../lib/receipt.js';
 import { authHeader as token, startSidecar } from '../lib/sidecar.js';
 import { devKeys } from '../lib/util.js';
 
@@ -57,9 +60,13 @@ describe('pop-sidecar with tus-js-client', { timeout: 3 * 60_000 }, () => {
   let sidecar;
   let alice;
   let bob;
+  // The sidecar's default proof key, which signs its receipts.
+  let proofKey;
 
   before(async () => {
-    ({ alice, bob } = await devKeys());
+    let keyring;
+    ({ keyring, alice, bob } = await devKeys());
+    proofKey = keyring.addFromUri(DEV_PROOF_KEY);
     sidecar = await startSidecar();
   }, { timeout: 60_000 });
 
@@ -95,6 +102,11 @@ describe('pop-sidecar with tus-js-client', { timeout: 3 * 60_000 }, () => {
     const last = resumed.responses.at(-1);
     assert.equal(last.method, 'PATCH');
     assert.equal(last.response.getHeader('Pop-Content-Id'), contentId(bytes));
+    const item = { owner: alice, content: contentId(bytes), size: bytes.length };
+    const receipt = receiptFromHeaders(last.response.getHeader.bind(last.response));
+    assert.ok(verifyReceipt(proofKey, item, receipt), 'the receipt verifies');
+    const inAnHour = BigInt(Date.now() + 3_600_000);
+    assert.ok(receipt.expiresMs > inAnHour - 60_000n && receipt.expiresMs <= inAnHour, `${receipt.expiresMs}`);
 
     const head = await fetch(`${sidecar.url}${path}`, {
       method: 'HEAD', headers: { ...headers, 'Tus-Resumable': '1.0.0' },
@@ -103,6 +115,15 @@ describe('pop-sidecar with tus-js-client', { timeout: 3 * 60_000 }, () => {
     assert.equal(head.headers.get('upload-offset'), String(bytes.length));
     assert.equal(head.headers.get('upload-length'), String(bytes.length));
     assert.equal(head.headers.get('pop-content-id'), contentId(bytes));
+    assert.ok(verifyReceipt(proofKey, item, receiptFromHeaders(head.headers)), 'HEAD gives it again');
+
+    // Bob gets neither the upload's state nor a receipt for it.
+    const his = await fetch(`${sidecar.url}${path}`, {
+      method: 'HEAD', headers: { Authorization: token(bob, sidecar.url), 'Tus-Resumable': '1.0.0' },
+    });
+    assert.equal(his.status, 403);
+    assert.equal(his.headers.get('pop-receipt-signature'), null);
+    assert.equal(his.headers.get('pop-content-id'), null);
   });
 
   it('accepts a token signed as the Polkadot.js extension signs', { timeout: 30_000 }, async () => {

@@ -1,8 +1,8 @@
 //! The follower applying its plans against an in-memory chain and a real store in a temp
-//! dir: proofs that verify, nonces, what is read again.
+//! dir: proofs that verify, nonces, what is read again, best and finalized blocks, re-orgs.
 
 use super::{
-	plan::RESEND_AFTER,
+	plan::{NONCE_STALL, RESEND_AFTER},
 	plan_tests::{challenge, id, info, ME},
 	Follower,
 };
@@ -18,6 +18,7 @@ use crate::{
 	hashing::NativeSha256,
 	index::ItemState,
 	state::AppState,
+	testing::dev_proof_key,
 };
 use bytes::Bytes;
 use pop_primitives::commitment::{ContentId, CHUNK_SIZE};
@@ -94,7 +95,8 @@ impl ChainView for FakeChain {
 fn sidecar() -> (tempfile::TempDir, AppState, Arc<ProofKey>) {
 	let dir = tempfile::tempdir().unwrap();
 	let config = Config::with_data_dir(dir.path().to_owned());
-	let state = AppState::open(config, Arc::new(MemoryGrants::default())).unwrap();
+	let grants = Arc::new(MemoryGrants::default());
+	let state = AppState::open(config, grants, Arc::new(dev_proof_key())).unwrap();
 	(dir, state, Arc::new(ProofKey::from_uri("//Alice").unwrap()))
 }
 
@@ -102,6 +104,17 @@ fn store(state: &AppState, size: usize) -> ContentId {
 	let mut writer = state.store.writer().unwrap();
 	writer.write(Bytes::from((0..size).map(|i| (i * 7 % 251) as u8).collect::<Vec<_>>())).unwrap();
 	writer.commit(None).unwrap()
+}
+
+/// A best block that is also finalized: answers, then replicas.
+async fn on_block(
+	follower: &mut Follower,
+	chain: &FakeChain,
+	state: &AppState,
+	key: &Arc<ProofKey>,
+) {
+	follower.on_best_block(chain, state, key).await.unwrap();
+	follower.on_finalized_block(chain, state, key).await.unwrap();
 }
 
 #[tokio::test]
@@ -118,7 +131,7 @@ async fn applies_proofs_that_verify_and_counts_nonces_locally() {
 		..FakeChain::default()
 	};
 	let mut follower = Follower::default();
-	follower.on_block(&chain, &state, &key).await.unwrap();
+	on_block(&mut follower, &chain, &state, &key).await;
 	let sent = chain.take_sent();
 	let [(Call::SubmitProof { challenge: 4, proof }, 7, true), (Call::ConfirmReplica { content: confirmed }, 8, true)] =
 		&sent[..]
@@ -134,7 +147,7 @@ async fn applies_proofs_that_verify_and_counts_nonces_locally() {
 
 	// Sent a block ago: nothing is due.
 	chain.block = 11;
-	follower.on_block(&chain, &state, &key).await.unwrap();
+	on_block(&mut follower, &chain, &state, &key).await;
 	assert_eq!(chain.take_sent(), []);
 
 	// Both due again: the answer, at the nonce counted here, fails, so the confirmation's
@@ -142,23 +155,23 @@ async fn applies_proofs_that_verify_and_counts_nonces_locally() {
 	chain.block = 10 + RESEND_AFTER;
 	chain.nonce = 8;
 	*chain.failing.lock().unwrap() = 1;
-	follower.on_block(&chain, &state, &key).await.unwrap();
+	on_block(&mut follower, &chain, &state, &key).await;
 	let nonces: Vec<(u64, bool)> = chain.take_sent().iter().map(|&(_, n, ok)| (n, ok)).collect();
 	assert_eq!(nonces, [(9, false), (8, true)]);
 
 	// The failed answer was not remembered: it is sent at the next block, counted on.
 	chain.block += 1;
-	follower.on_block(&chain, &state, &key).await.unwrap();
+	on_block(&mut follower, &chain, &state, &key).await;
 	let sent = chain.take_sent();
 	assert!(matches!(sent[..], [(Call::SubmitProof { challenge: 4, .. }, 9, true)]), "{sent:?}");
 
 	// Confirmed on chain: settled, and its record is no longer read.
 	chain.contents.get_mut(&content).unwrap().replicas[0].confirmed = true;
 	chain.challenges.clear();
-	follower.on_block(&chain, &state, &key).await.unwrap();
+	on_block(&mut follower, &chain, &state, &key).await;
 	chain.read.lock().unwrap().clear();
 	chain.block += 1;
-	follower.on_block(&chain, &state, &key).await.unwrap();
+	on_block(&mut follower, &chain, &state, &key).await;
 	assert_eq!(chain.take_sent(), []);
 	assert_eq!(*chain.read.lock().unwrap(), []);
 }
@@ -171,12 +184,103 @@ async fn a_failed_proof_is_counted_and_not_retried_every_block() {
 	let mut follower = Follower::default();
 	for block in 10..10 + RESEND_AFTER {
 		chain.block = block;
-		follower.on_block(&chain, &state, &key).await.unwrap();
+		on_block(&mut follower, &chain, &state, &key).await;
 	}
 	assert_eq!(state.metrics.proofs_failed.get(), 1);
 	chain.block = 10 + RESEND_AFTER;
-	follower.on_block(&chain, &state, &key).await.unwrap();
+	on_block(&mut follower, &chain, &state, &key).await;
 	assert_eq!(state.metrics.proofs_failed.get(), 2);
 	assert_eq!(chain.take_sent(), []);
 	assert_eq!(state.metrics.proofs_sent.get(), 0);
+}
+
+/// A challenge of `content` drawn at `block` (its id too), with a deadline ten blocks on.
+fn challenged_at(block: u64, content: ContentId) -> Vec<Challenge> {
+	vec![Challenge { id: block, content, leaf: block % 5, deadline: block + 10 }]
+}
+
+#[tokio::test]
+async fn challenges_are_answered_at_best_blocks_while_finality_stalls() {
+	let (_dir, state, key) = sidecar();
+	let content = store(&state, 5 * 1024);
+	// Finality stuck at block 5, where nothing was challenged yet.
+	let finalized = FakeChain { block: 5, ..FakeChain::default() };
+	let mut best = FakeChain::default();
+	let mut follower = Follower::default();
+	for block in 10..30 {
+		best.block = block;
+		best.challenges = challenged_at(block, content);
+		// What was sent at the last block is in.
+		best.nonce = best.sent.lock().unwrap().len() as u64;
+		follower.on_best_block(&best, &state, &key).await.unwrap();
+		follower.on_finalized_block(&finalized, &state, &key).await.unwrap();
+	}
+	let sent = best.take_sent();
+	assert_eq!(sent.len(), 20);
+	for ((call, nonce, reached_pool), block) in sent.into_iter().zip(10..) {
+		let Call::SubmitProof { challenge, proof } = call else { panic!("not an answer") };
+		assert_eq!((challenge, nonce, reached_pool), (block, block - 10, true));
+		assert_eq!(proof.index, block % 5);
+	}
+	assert_eq!(finalized.take_sent(), []);
+	assert_eq!(state.metrics.proofs_sent.get(), 20);
+}
+
+#[tokio::test]
+async fn replicas_are_confirmed_at_finalized_blocks_only() {
+	let (_dir, state, key) = sidecar();
+	let content = store(&state, 100);
+	let info = ContentInfo { size: 100, ..info(&[(ME, false)]) };
+	let best =
+		FakeChain { block: 12, contents: [(content, info.clone())].into(), ..FakeChain::default() };
+	let finalized =
+		FakeChain { block: 10, contents: [(content, info)].into(), ..FakeChain::default() };
+	let mut follower = Follower::default();
+	follower.on_best_block(&best, &state, &key).await.unwrap();
+	assert_eq!(best.take_sent(), []);
+	assert_eq!(state.index.item(&content).unwrap(), None);
+	follower.on_finalized_block(&finalized, &state, &key).await.unwrap();
+	let sent = finalized.take_sent();
+	assert!(
+		matches!(sent[..], [(Call::ConfirmReplica { content: c }, 0, true)] if c == content),
+		"{sent:?}"
+	);
+	assert_eq!(
+		state.index.item(&content).unwrap().unwrap().state,
+		ItemState::Registered { price: 5 }
+	);
+}
+
+#[tokio::test]
+async fn an_answer_a_reorg_dropped_is_sent_again_and_the_nonce_is_not_wedged() {
+	let (_dir, state, key) = sidecar();
+	let content = store(&state, 5 * 1024);
+	let mut chain = FakeChain {
+		block: 10,
+		challenges: vec![Challenge { id: 4, content, leaf: 2, deadline: 30 }],
+		nonce: 7,
+		..FakeChain::default()
+	};
+	let mut follower = Follower::default();
+	// Sent at nonce 7; then a re-org drops it, and the chain's nonce stays at 7.
+	for block in 10..=11 + NONCE_STALL {
+		chain.block = block;
+		follower.on_best_block(&chain, &state, &key).await.unwrap();
+	}
+	let nonces: Vec<u64> = chain.take_sent().iter().map(|&(_, nonce, _)| nonce).collect();
+	// Resent after RESEND_AFTER blocks behind the lost nonce, then from the chain's nonce once
+	// it stood still for NONCE_STALL blocks.
+	assert_eq!(nonces, [7, 8, 7]);
+
+	// A sibling fork drew another leaf under the same id: answered at once, with that leaf.
+	chain.block += 1;
+	chain.nonce = 8;
+	chain.challenges[0].leaf = 3;
+	follower.on_best_block(&chain, &state, &key).await.unwrap();
+	let sent = chain.take_sent();
+	let [(Call::SubmitProof { challenge: 4, proof }, 8, true)] = &sent[..] else {
+		panic!("unexpected calls: {sent:?}");
+	};
+	assert_eq!(proof.index, 3);
+	assert_eq!(proof.verify::<NativeSha256>(&content, 5 * 1024), Ok(()));
 }

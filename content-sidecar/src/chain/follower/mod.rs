@@ -1,8 +1,14 @@
-//! The follower: this masternode's work at each finalized block, in three steps. It reads the
-//! chain and the disk into a plain [`Snapshot`], decides what to do with the pure
-//! [`plan`](plan::plan) (in `plan.rs`, with what it remembers between blocks), and applies
-//! the plan: proofs built on a blocking thread, transactions signed with a nonce counted
-//! here, replicas fetched in the background, the index written.
+//! The follower: this masternode's work at each block, in three steps. It reads the chain and
+//! the disk into a plain [`Snapshot`], decides what to do with the pure [`plan`](plan::plan)
+//! (in `plan.rs`, with what it remembers between blocks), and applies the plan: proofs built
+//! on a blocking thread, transactions signed with a nonce counted here, replicas fetched in
+//! the background, the index written.
+//!
+//! It follows two streams of the node: best blocks, at which it answers challenges, and
+//! finalized blocks, at which it reconciles replicas (why, and how re-orgs are met, is in
+//! `plan.rs`). Each transaction is signed at the block it was decided at, which is its
+//! mortality checkpoint: an answer is valid only on forks that hold the challenge it answers,
+//! a confirmation on every fork.
 
 #[cfg(test)]
 mod apply_tests;
@@ -17,17 +23,26 @@ use super::{
 	ChainError, Client, ProofKey,
 };
 use crate::{
-	auth::Account,
+	auth::{ss58, Account},
 	blob_store::{id_hex, StoreError},
 	index::{ItemRecord, ItemState},
 	state::AppState,
 };
+use futures_util::FutureExt as _;
 use plan::{plan, registered_record, Action, Memory, Replicas, Snapshot, Standing};
 use pop_primitives::commitment::ContentId;
 use std::{
 	collections::{BTreeMap, BTreeSet},
 	sync::Arc,
 };
+use subxt::{
+	client::{Block, Blocks},
+	error::BlocksError,
+	SubstrateConfig,
+};
+
+/// What a stream of blocks yields.
+type BlockItem = Result<Block<SubstrateConfig>, BlocksError>;
 
 /// Follows the chain block by block; what it remembers outlives reconnections.
 #[derive(Default)]
@@ -38,54 +53,67 @@ pub(super) struct Follower {
 	fetcher: Fetcher,
 }
 
+/// Moves `block` on to the newest one `blocks` has ready: a follower that fell behind goes to
+/// the head rather than through stale blocks (it reconciles with the state it reads, so
+/// nothing is lost).
+fn skip_to_newest(block: &mut BlockItem, blocks: &mut Blocks<SubstrateConfig>) {
+	while let Some(Some(next)) = blocks.next().now_or_never() {
+		*block = next;
+	}
+}
+
 impl Follower {
-	/// Does this masternode's work at every finalized block of `client`, until the node is
-	/// lost.
+	/// Answers challenges at every best block of `client` and reconciles replicas at every
+	/// finalized one, until the node is lost.
 	pub async fn follow(
 		&mut self,
 		state: &AppState,
 		client: &Client,
 		key: &Arc<ProofKey>,
 	) -> Result<(), subxt::Error> {
-		let mut blocks = client.stream_blocks().await?;
-		while let Some(block) = blocks.next().await {
-			let at = block?.at().await?;
-			self.on_block(&at, state, key).await?;
+		let mut best = client.stream_best_blocks().await?;
+		let mut finalized = client.stream_blocks().await?;
+		loop {
+			tokio::select! {
+				// Challenges first: they have deadlines.
+				biased;
+				block = best.next() => {
+					let Some(mut block) = block else { return Ok(()) };
+					skip_to_newest(&mut block, &mut best);
+					let at = block?.at().await?;
+					self.on_best_block(&at, state, key).await?;
+				}
+				block = finalized.next() => {
+					let Some(mut block) = block else { return Ok(()) };
+					skip_to_newest(&mut block, &mut finalized);
+					let at = block?.at().await?;
+					self.on_finalized_block(&at, state, key).await?;
+				}
+			}
 		}
-		Ok(())
 	}
 
-	/// Reads, plans and applies one block. Only failing to learn which masternode the proof
-	/// key signs for is an error: the rest is logged and tried again at the next block.
-	async fn on_block(
+	/// Answers the open challenges at a best block. Only failing to learn which masternode
+	/// the proof key signs for is an error: the rest is logged and tried again at the next
+	/// block.
+	async fn on_best_block(
 		&mut self,
 		view: &impl ChainView,
 		state: &AppState,
 		key: &Arc<ProofKey>,
 	) -> Result<(), subxt::Error> {
-		let Some(operator) = view.operator_of(key.account()).await? else {
-			tracing::debug!(block = view.number(), "proof key not registered to a masternode yet");
-			return Ok(());
-		};
-		let snapshot = self.observe(view, state, operator).await;
-		let plan = plan(&snapshot, &self.memory);
-		if let Err(error) = self.apply(view, state, key, &plan.answers, snapshot.block).await {
-			tracing::warn!(%error, "answering challenges failed");
+		let Some(operator) = operator(view, key).await? else { return Ok(()) };
+		if self.memory.next_nonce().is_some() {
+			match view.nonce(key).await {
+				Ok(chain) if self.memory.observe_nonce(chain) => tracing::warn!(
+					nonce = chain,
+					"transactions sent since never reached the chain (a re-org dropped one?): \
+					 sending again from the chain's nonce"
+				),
+				Ok(_) => {}
+				Err(error) => tracing::warn!(%error, "reading the proof key's nonce failed"),
+			}
 		}
-		if let Err(error) = self.apply(view, state, key, &plan.replicas, snapshot.block).await {
-			tracing::warn!(%error, "reconciling assignments failed");
-		}
-		Ok(())
-	}
-
-	/// Reads what `plan` needs, forgetting on the way what the chain no longer has open or
-	/// assigned.
-	async fn observe(
-		&mut self,
-		view: &impl ChainView,
-		state: &AppState,
-		operator: Account,
-	) -> Snapshot {
 		let challenges = match view.challenges(operator).await {
 			Ok(open) => {
 				self.memory.forget_closed(&open);
@@ -96,6 +124,23 @@ impl Follower {
 				None
 			}
 		};
+		let snapshot = Snapshot { block: view.number(), operator, challenges, replicas: None };
+		let plan = plan(&snapshot, &self.memory);
+		if let Err(error) = self.apply(view, state, key, &plan.answers, snapshot.block).await {
+			tracing::warn!(%error, "answering challenges failed");
+		}
+		Ok(())
+	}
+
+	/// Reconciles the replicas assigned here at a finalized block, as [`Self::on_best_block`]
+	/// answers challenges.
+	async fn on_finalized_block(
+		&mut self,
+		view: &impl ChainView,
+		state: &AppState,
+		key: &Arc<ProofKey>,
+	) -> Result<(), subxt::Error> {
+		let Some(operator) = operator(view, key).await? else { return Ok(()) };
 		let replicas = match self.observe_replicas(view, state, operator).await {
 			Ok(replicas) => Some(replicas),
 			Err(error) => {
@@ -103,9 +148,16 @@ impl Follower {
 				None
 			}
 		};
-		Snapshot { block: view.number(), operator, challenges, replicas }
+		let snapshot = Snapshot { block: view.number(), operator, challenges: None, replicas };
+		let plan = plan(&snapshot, &self.memory);
+		if let Err(error) = self.apply(view, state, key, &plan.replicas, snapshot.block).await {
+			tracing::warn!(%error, "reconciling assignments failed");
+		}
+		Ok(())
 	}
 
+	/// Reads what the replicas' plan needs, forgetting on the way what the chain no longer
+	/// assigns here.
 	async fn observe_replicas(
 		&mut self,
 		view: &impl ChainView,
@@ -116,13 +168,16 @@ impl Follower {
 		let stored: BTreeSet<ContentId> =
 			assigned.iter().filter(|content| state.store.contains(content)).copied().collect();
 		self.memory.forget_unassigned(&assigned, &stored);
-		let (mut contents, mut records, mut endpoints) =
-			(BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
+		let (mut contents, mut records, mut endpoints, mut uploaders) =
+			(BTreeMap::new(), BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
 		for content in self.memory.unsettled(&assigned) {
 			let Some(info) = view.content(content).await? else { continue };
 			match Standing::of(&info, operator, stored.contains(&content)) {
 				Standing::Stored => {
 					if let Some(record) = state.index.item(&content)? {
+						if matches!(record.state, ItemState::Uploaded { .. }) {
+							uploaders.insert(content, state.uploads.uploaders(&content)?);
+						}
 						records.insert(content, record);
 					}
 				}
@@ -146,6 +201,7 @@ impl Follower {
 			records,
 			endpoints,
 			fetching: self.fetcher.in_flight(),
+			uploaders,
 			now_ms: crate::unix_time_ms(),
 		})
 	}
@@ -180,6 +236,15 @@ impl Follower {
 				}
 				Action::ReportLost(content) => {
 					tracing::error!(content = %id_hex(content), "a confirmed replica is missing from disk")
+				}
+				Action::RefuseForeign { content, owner } => {
+					state.metrics.foreign_registrations.inc();
+					tracing::warn!(
+						content = %id_hex(content),
+						owner = %ss58(owner),
+						"registered on chain by an account that did not upload it here: not \
+						 confirmed"
+					);
 				}
 				Action::ReplicationQueue(waiting) => {
 					state.metrics.replication_queue.set(*waiting);
@@ -241,6 +306,15 @@ impl Follower {
 		self.memory.submitted(nonce, submitted.is_ok());
 		submitted
 	}
+}
+
+/// The masternode the proof key signs for at `view`, if any.
+async fn operator(view: &impl ChainView, key: &ProofKey) -> Result<Option<Account>, subxt::Error> {
+	let operator = view.operator_of(key.account()).await?;
+	if operator.is_none() {
+		tracing::debug!(block = view.number(), "proof key not registered to a masternode yet");
+	}
+	Ok(operator)
 }
 
 /// Records a fetched replica as registered, unless its record already says so.

@@ -1,5 +1,25 @@
 //! The follower's decisions, without I/O: what to do at a block, given a plain [`Snapshot`]
 //! of the chain and the disk and what the follower remembers ([`Memory`]).
+//!
+//! # Best blocks and finalized blocks
+//!
+//! Challenges are answered from best blocks: a deadline is counted in blocks the chain
+//! authors, finalized or not, so an answer that waited for finality would miss every deadline
+//! while finality lags. Replicas are registered, confirmed and fetched from finalized blocks:
+//! nothing there is urgent (a replica not confirmed in time is lost, not a fault), and what a
+//! fork says must not be acted on for good (a registration re-orged away, or an owner that a
+//! front-runner's fork names).
+//!
+//! # Re-orgs
+//!
+//! An answer is signed at the best block its challenge was read at (its mortality checkpoint),
+//! so a re-org that drops that block drops the answer with it: it can never land on a fork
+//! where the same challenge id names another leaf and be judged a bad proof. What the follower
+//! remembers of an answer is the challenge it answered, id, content and leaf, so a challenge
+//! that a re-org replaced under the same id is answered anew. And a re-org that dropped a
+//! transaction leaves the ones after it waiting behind its nonce: when the chain's nonce has
+//! not moved for [`NONCE_STALL`] best blocks while transactions counted here are pending, the
+//! count starts again from the chain's, and what was sent is due again.
 
 use crate::{
 	auth::Account,
@@ -13,17 +33,23 @@ use std::collections::{BTreeMap, BTreeSet};
 /// confirmation not yet on chain too.
 pub(super) const RESEND_AFTER: u64 = 3;
 
+/// Best blocks through which the chain's nonce of the proof key may stand still, below the
+/// count here, before the transactions sent since are taken as lost. Well within a
+/// challenge's deadline (ten blocks), so an answer lost to a re-org is sent again in time.
+pub(super) const NONCE_STALL: u64 = 4;
+
 /// What the chain says at a block, and what is on disk, as far as the follower's decisions
-/// need it. A part that could not be read is `None` and waits for the next block.
+/// need it: the challenges at a best block, or the replicas at a finalized one. A part that
+/// was not (or could not be) read is `None` and waits for the next block.
 #[derive(Debug, Default)]
 pub(super) struct Snapshot {
 	/// The block's number.
 	pub block: u64,
 	/// The masternode the proof key signs for.
 	pub operator: Account,
-	/// Its open challenges.
+	/// Its open challenges, at a best block.
 	pub challenges: Option<Vec<Challenge>>,
-	/// Its replicas not settled yet.
+	/// Its replicas not settled yet, at a finalized block.
 	pub replicas: Option<Replicas>,
 }
 
@@ -40,6 +66,9 @@ pub(super) struct Replicas {
 	pub endpoints: BTreeMap<Account, String>,
 	/// Content being fetched now.
 	pub fetching: BTreeSet<ContentId>,
+	/// Of the items stored that were uploaded here and not yet seen registered: the accounts
+	/// that uploaded them. Only such an account may own one on chain.
+	pub uploaders: BTreeMap<ContentId, BTreeSet<Account>>,
 	/// Unix time in milliseconds, the storage time of an item recorded for the first time.
 	pub now_ms: u64,
 }
@@ -100,6 +129,14 @@ pub(super) enum Action {
 	},
 	/// Tell the operator that a confirmed replica is missing from disk.
 	ReportLost(ContentId),
+	/// Leave unconfirmed (and unregistered here) an upload that the chain says an account
+	/// registered that did not upload it here (a front-runner): log it and count it.
+	RefuseForeign {
+		/// The content.
+		content: ContentId,
+		/// The owner the chain names.
+		owner: Account,
+	},
 	/// Set the replication queue gauge: replicas assigned and not stored yet.
 	ReplicationQueue(i64),
 }
@@ -113,27 +150,81 @@ pub(super) struct Plan {
 	pub replicas: Vec<Action>,
 }
 
+/// An answer sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Answered {
+	/// The content challenged.
+	content: ContentId,
+	/// The leaf proved.
+	leaf: u64,
+	/// The best block it was sent at.
+	at: u64,
+}
+
 /// What the follower remembers between blocks.
 #[derive(Debug, Default)]
 pub(super) struct Memory {
-	/// Answers sent: challenge id → block sent at.
-	answered: BTreeMap<u64, u64>,
+	/// Answers sent, by challenge id.
+	answered: BTreeMap<u64, Answered>,
 	/// Confirmations sent: content → block sent at.
 	confirming: BTreeMap<ContentId, u64>,
 	/// Confirmed replicas found missing, reported once.
 	reported_lost: BTreeSet<ContentId>,
+	/// Uploads registered by a foreign owner, refused once.
+	refused: BTreeSet<ContentId>,
 	/// Replicas stored here, recorded as registered and confirmed on chain: nothing is left to
 	/// do for them, so their chain records are not read again every block.
 	settled: BTreeSet<ContentId>,
-	/// The proof key's next nonce, counted here: the chain's count at a finalized block lags
-	/// behind transactions still in the pool. `None` after a failure, to be read again.
+	/// The proof key's next nonce, counted here: the chain's count at a block lags behind
+	/// transactions still in the pool. `None` after a failure, to be read again.
 	next_nonce: Option<u64>,
+	/// The chain's nonce of the proof key at the last best block, and for how many best blocks
+	/// since it has stood still below the count here.
+	chain_nonce: Option<(u64, u64)>,
 }
 
 impl Memory {
-	/// Forgets answers to challenges no longer open.
+	/// Forgets answers to challenges no longer open, and to those whose id a re-org gave to
+	/// another challenge.
 	pub fn forget_closed(&mut self, open: &[Challenge]) {
-		self.answered.retain(|id, _| open.iter().any(|challenge| challenge.id == *id));
+		self.answered.retain(|id, sent| {
+			open.iter().any(|challenge| {
+				challenge.id == *id
+					&& challenge.content == sent.content
+					&& challenge.leaf == sent.leaf
+			})
+		});
+	}
+
+	/// Takes in the chain's nonce of the proof key at a new best block. Returns whether the
+	/// transactions counted here past it were given up as lost: the chain's nonce stood still
+	/// below the count for [`NONCE_STALL`] best blocks (a re-org dropped one, and the rest
+	/// wait behind it). The count then starts again from the chain's, and every answer and
+	/// confirmation is due again.
+	pub fn observe_nonce(&mut self, chain: u64) -> bool {
+		let Some(next) = self.next_nonce else {
+			self.chain_nonce = None;
+			return false;
+		};
+		if next <= chain {
+			// Everything sent is in; the chain may even count transactions sent elsewhere.
+			self.next_nonce = Some(chain);
+			self.chain_nonce = None;
+			return false;
+		}
+		let stood = match self.chain_nonce {
+			Some((last, stood)) if last == chain => stood + 1,
+			_ => 0,
+		};
+		if stood < NONCE_STALL {
+			self.chain_nonce = Some((chain, stood));
+			return false;
+		}
+		self.next_nonce = Some(chain);
+		self.chain_nonce = None;
+		self.answered.clear();
+		self.confirming.clear();
+		true
 	}
 
 	/// Forgets what is no longer assigned, and settled replicas no longer stored.
@@ -144,6 +235,7 @@ impl Memory {
 	) {
 		self.settled.retain(|content| assigned.contains(content) && stored.contains(content));
 		self.reported_lost.retain(|content| assigned.contains(content));
+		self.refused.retain(|content| assigned.contains(content));
 	}
 
 	/// The assigned content whose chain records are read at this block.
@@ -155,8 +247,9 @@ impl Memory {
 	/// too, so it is not retried every block.
 	pub fn record(&mut self, action: &Action, block: u64) {
 		match action {
-			Action::Answer { challenge, .. } => {
-				self.answered.insert(*challenge, block);
+			Action::Answer { challenge, content, leaf } => {
+				let sent = Answered { content: *content, leaf: *leaf, at: block };
+				self.answered.insert(*challenge, sent);
 			}
 			Action::Confirm(content) => {
 				self.confirming.insert(*content, block);
@@ -167,6 +260,9 @@ impl Memory {
 			}
 			Action::ReportLost(content) => {
 				self.reported_lost.insert(*content);
+			}
+			Action::RefuseForeign { content, .. } => {
+				self.refused.insert(*content);
 			}
 			Action::Register { .. } | Action::Fetch { .. } | Action::ReplicationQueue(_) => {}
 		}
@@ -197,7 +293,8 @@ pub(super) fn plan(snapshot: &Snapshot, memory: &Memory) -> Plan {
 		.iter()
 		.flatten()
 		.filter(|challenge| {
-			challenge.deadline >= now && Memory::due(memory.answered.get(&challenge.id), now)
+			let sent = memory.answered.get(&challenge.id).map(|sent| &sent.at);
+			challenge.deadline >= now && Memory::due(sent, now)
 		})
 		.map(|challenge| Action::Answer {
 			challenge: challenge.id,
@@ -219,6 +316,14 @@ fn plan_replicas(replicas: &Replicas, operator: Account, memory: &Memory, now: u
 	for (content, info) in &replicas.contents {
 		match Standing::of(info, operator, replicas.stored.contains(content)) {
 			Standing::Stored => {
+				let uploaders = replicas.uploaders.get(content);
+				if uploaders.is_some_and(|uploaders| !uploaders.contains(&info.owner)) {
+					if !memory.refused.contains(content) {
+						actions
+							.push(Action::RefuseForeign { content: *content, owner: info.owner });
+					}
+					continue;
+				}
 				let existing = replicas.records.get(content);
 				if let Some(record) = registered_record(existing, info, replicas.now_ms) {
 					actions.push(Action::Register { content: *content, record });

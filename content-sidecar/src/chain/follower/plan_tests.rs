@@ -1,7 +1,7 @@
 //! The follower's decisions, planned from hand-made snapshots: no node, no disk.
 
 use super::plan::{
-	plan, registered_record, Action, Memory, Plan, Replicas, Snapshot, RESEND_AFTER,
+	plan, registered_record, Action, Memory, Plan, Replicas, Snapshot, NONCE_STALL, RESEND_AFTER,
 };
 use crate::{
 	auth::Account,
@@ -17,6 +17,8 @@ use std::collections::BTreeSet;
 pub(super) const ME: Account = [1; 32];
 pub(super) const OTHER: Account = [2; 32];
 pub(super) const THIRD: Account = [3; 32];
+/// The account that registered the items of [`info`].
+pub(super) const CREATOR: Account = [9; 32];
 
 pub(super) fn id(n: u8) -> ContentId {
 	ContentId([n; 32])
@@ -26,11 +28,12 @@ pub(super) fn challenge(id: u64, content: ContentId, deadline: u64) -> Challenge
 	Challenge { id, content, leaf: 3, deadline }
 }
 
-/// A registered item of 10 bytes at price 5, with `replicas` as (holder, confirmed).
+/// An item of 10 bytes registered by [`CREATOR`] at price 5, with `replicas` as (holder,
+/// confirmed).
 pub(super) fn info(replicas: &[(Account, bool)]) -> ContentInfo {
 	let replicas =
 		replicas.iter().map(|&(holder, confirmed)| Replica { holder, confirmed }).collect();
-	ContentInfo { size: 10, mime: b"video/mp4".to_vec(), price: 5, replicas }
+	ContentInfo { owner: CREATOR, size: 10, mime: b"video/mp4".to_vec(), price: 5, replicas }
 }
 
 fn snapshot(block: u64, challenges: Vec<Challenge>, replicas: Replicas) -> Snapshot {
@@ -94,6 +97,64 @@ fn forgets_answers_of_closed_challenges() {
 	assert_eq!(answers_at(&mut memory, 12, &open), [answer(7, id(1))]);
 }
 
+#[test]
+fn a_challenge_that_a_reorg_gave_another_leaf_is_answered_anew() {
+	let mut memory = Memory::default();
+	let first = challenge(7, id(1), 20);
+	assert_eq!(answers_at(&mut memory, 10, std::slice::from_ref(&first)), [answer(7, id(1))]);
+	// A sibling of block 10 holds the same challenge: already answered.
+	assert_eq!(answers_at(&mut memory, 10, std::slice::from_ref(&first)), []);
+	// Another sibling drew another challenge under the same id: the answer sent proves
+	// another leaf (and is bound to the dropped fork), so this one is answered at once.
+	let replaced = Challenge { leaf: 5, ..challenge(7, id(2), 20) };
+	assert_eq!(
+		answers_at(&mut memory, 10, &[replaced]),
+		[Action::Answer { challenge: 7, content: id(2), leaf: 5 }]
+	);
+	// And back on the first fork, the first one again.
+	assert_eq!(answers_at(&mut memory, 11, &[first]), [answer(7, id(1))]);
+}
+
+#[test]
+fn a_nonce_the_chain_never_reaches_is_given_up_and_everything_sent_again() {
+	let mut memory = Memory::default();
+	// Nothing counted here: nothing to give up.
+	assert!(!memory.observe_nonce(3));
+	assert_eq!(memory.next_nonce(), None);
+
+	let open = [challenge(7, id(1), 100)];
+	assert_eq!(answers_at(&mut memory, 10, &open), [answer(7, id(1))]);
+	memory.submitted(5, true);
+	// A re-org dropped nonce 5: the chain stays there.
+	for block in 11..11 + NONCE_STALL {
+		assert!(!memory.observe_nonce(5), "block {block}");
+		assert_eq!(memory.next_nonce(), Some(6));
+	}
+	assert!(memory.observe_nonce(5));
+	assert_eq!(memory.next_nonce(), Some(5));
+	// The answer is due at once, not RESEND_AFTER blocks after it was sent.
+	assert_eq!(answers_at(&mut memory, 11 + NONCE_STALL, &open), [answer(7, id(1))]);
+}
+
+#[test]
+fn a_nonce_that_moves_is_not_given_up_and_one_ahead_is_taken() {
+	let mut memory = Memory::default();
+	memory.submitted(5, true);
+	memory.submitted(6, true);
+	for _ in 0..NONCE_STALL {
+		assert!(!memory.observe_nonce(5));
+	}
+	// Moving on, however slowly, starts the count again.
+	for _ in 0..NONCE_STALL {
+		assert!(!memory.observe_nonce(6));
+	}
+	assert_eq!(memory.next_nonce(), Some(7));
+	// Caught up; and a chain ahead (the key signed elsewhere too) is followed.
+	assert!(!memory.observe_nonce(7));
+	assert!(!memory.observe_nonce(9));
+	assert_eq!(memory.next_nonce(), Some(9));
+}
+
 /// Replicas assigned to ME: `stored` of `contents` in the store, with `endpoints` known.
 fn replicas(contents: &[(ContentId, ContentInfo)], stored: &[ContentId]) -> Replicas {
 	Replicas {
@@ -148,6 +209,35 @@ fn registers_confirms_and_settles_a_stored_replica() {
 	assert_eq!(memory.unsettled(&assigned), [id(2)]);
 	memory.forget_unassigned(&assigned, &BTreeSet::new());
 	assert_eq!(memory.unsettled(&assigned), [id(1), id(2)]);
+}
+
+#[test]
+fn an_upload_registered_by_another_account_is_never_confirmed() {
+	let mut memory = Memory::default();
+	let contents = [(id(1), info(&[(ME, false)]))];
+	let uploaded_by = |accounts: &[Account]| Replicas {
+		uploaders: [(id(1), accounts.iter().copied().collect())].into(),
+		..replicas(&contents, &[id(1)])
+	};
+	// OTHER uploaded it here; CREATOR registered it first, with OTHER's id and size.
+	let refusal = Action::RefuseForeign { content: id(1), owner: CREATOR };
+	assert_eq!(
+		replica_actions(&mut memory, 10, uploaded_by(&[OTHER])),
+		[refusal, Action::ReplicationQueue(0)]
+	);
+	// Refused once; never registered here nor confirmed.
+	for block in 11..12 + RESEND_AFTER {
+		assert_eq!(
+			replica_actions(&mut memory, block, uploaded_by(&[OTHER])),
+			[Action::ReplicationQueue(0)]
+		);
+	}
+	// Both uploaded the same bytes here: the owner is one of them, so it is confirmed.
+	let actions = replica_actions(&mut memory, 20, uploaded_by(&[OTHER, CREATOR]));
+	assert!(actions.contains(&Action::Confirm(id(1))), "{actions:?}");
+	// Nobody uploaded it here (a replica, or registered before): nothing to check.
+	let actions = replica_actions(&mut memory, 30, replicas(&contents, &[id(1)]));
+	assert!(actions.contains(&Action::Confirm(id(1))), "{actions:?}");
 }
 
 #[test]

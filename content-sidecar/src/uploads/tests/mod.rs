@@ -2,6 +2,7 @@
 
 mod pipeline;
 mod protocol;
+mod receipts;
 mod recovery;
 mod sessions;
 
