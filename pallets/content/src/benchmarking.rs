@@ -87,6 +87,8 @@ fn register<T: Config>(
 		signature,
 	)
 	.expect("benchmark content registers");
+	// Its other holders, as the next block draws them.
+	Pallet::<T>::assign_pending();
 }
 
 /// Moves to block `n`.
@@ -132,8 +134,42 @@ mod benchmarks {
 			expires_ms,
 			signature,
 		);
-		let holders = Contents::<T>::get(content).unwrap().replicas.len() as u32;
-		assert_eq!(holders, replication.min(a));
+		assert_eq!(PendingAssignment::<T>::get().into_inner(), alloc::vec![content]);
+	}
+
+	/// `n`: items registered in the previous block, whose holders are drawn from a full
+	/// active set.
+	#[benchmark]
+	fn assign_pending(n: Linear<0, { T::MaxRegistrationsPerBlock::get() }>) {
+		let nodes = active_set::<T>(T::MaxCandidates::get());
+		let owner = creator::<T>(0);
+		let size = T::MaxContentSize::get();
+		let replication = T::MaxReplication::get();
+		for i in 0..n {
+			let content = content_id(i);
+			let (expires_ms, signature) = receipt::<T>(&owner, content, size, &nodes[0]);
+			Pallet::<T>::register_content(
+				RawOrigin::Signed(owner.clone()).into(),
+				content,
+				size,
+				b"video/mp4".to_vec(),
+				Vec::new(),
+				1u32.into(),
+				replication,
+				nodes[0].clone(),
+				expires_ms,
+				signature,
+			)
+			.expect("benchmark content registers");
+		}
+		#[block]
+		{
+			assert_eq!(Pallet::<T>::assign_pending(), n);
+		}
+		for i in 0..n {
+			let holders = Contents::<T>::get(content_id(i)).unwrap().replicas.len() as u32;
+			assert_eq!(holders, replication.min(T::MaxCandidates::get()));
+		}
 	}
 
 	/// `r`: holders released.
@@ -329,6 +365,7 @@ where
 			signature,
 		)
 		.expect("benchmark content registers");
+		Pallet::<T>::assign_pending();
 		for node in nodes.iter().take(servers as usize) {
 			Pallet::<T>::confirm_replica(RawOrigin::Signed(proof_key::<T>(node)).into(), content)
 				.expect("every active masternode holds it");

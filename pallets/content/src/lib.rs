@@ -31,9 +31,14 @@
 //! owner, so a copied pending registration from another account fails. A deposit of
 //! `(DepositBase + DepositPerMiB × started MiB) × replication` is held from the creator for
 //! as long as the item exists: every copy the network stores is paid for. The item is
-//! assigned to `replication` distinct masternodes: first the one the creator uploaded to,
-//! then active masternodes with free advertised capacity, drawn with the chain's randomness.
-//! Items left short of holders are kept in [`UnderReplicated`] and retried once per era.
+//! assigned to `replication` distinct masternodes: at once to the one the creator uploaded
+//! to, and in the next block to active masternodes with free advertised capacity, drawn with
+//! that block's randomness ([`PendingAssignment`]). That randomness (BABE's VRF output of the
+//! block that included the registration) is unknown when the registration is signed, so a
+//! registrant cannot grind ids to choose its holders; at most
+//! [`Config::MaxRegistrationsPerBlock`] items are registered per block, which bounds the next
+//! block's draw. Items left short of holders are kept in [`UnderReplicated`] and retried once
+//! per era.
 //!
 //! ## Confirmation deadlines and fetch windows
 //!
@@ -107,6 +112,7 @@
 //!   replica.
 //! - [`ContentDeadlines`] holds exactly the items' confirmation deadlines and their replicas'
 //!   fetch deadlines, none before [`DeadlineCursor`].
+//! - [`PendingAssignment`] lists items registered in the current block, each once.
 //!
 //! ## Code layout
 //!
@@ -280,6 +286,11 @@ pub mod pallet {
 		/// `size` bytes is `FetchWindowBase + ceil(size / FetchBytesPerBlock)` blocks.
 		#[pallet::constant]
 		type FetchBytesPerBlock: Get<u64>;
+
+		/// Most items registered per block: their holders besides the uploader are drawn in
+		/// the next block's `on_initialize`, which draws for all of them.
+		#[pallet::constant]
+		type MaxRegistrationsPerBlock: Get<u32>;
 
 		/// Most confirmation deadlines and fetch windows handled per block; more wait for the
 		/// next block.
@@ -486,6 +497,9 @@ pub mod pallet {
 		BadReceipt,
 		/// The upload receipt has expired.
 		ReceiptExpired,
+		/// This block has as many registrations as `MaxRegistrationsPerBlock`; register in
+		/// the next one.
+		TooManyRegistrations,
 	}
 
 	/// Registered content by id.
@@ -558,6 +572,12 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
+	/// Items registered in this block, whose holders besides the uploader the next block
+	/// draws from its randomness, unknown when the registration was signed.
+	#[pallet::storage]
+	pub type PendingAssignment<T: Config> =
+		StorageValue<_, BoundedVec<ContentId, T::MaxRegistrationsPerBlock>, ValueQuery>;
+
 	/// The earliest block whose [`ContentDeadlines`] may not all have been handled; at most
 	/// [`Config::MaxDeadlinesPerBlock`] are handled per block.
 	#[pallet::storage]
@@ -600,6 +620,7 @@ pub mod pallet {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			// Proofs are accepted up to and including the deadline block.
 			let expired = Self::expire_challenges(now.saturating_sub(One::one()));
+			let assigned = Self::assign_pending();
 			let deadlines = Self::handle_deadlines(now, T::MaxDeadlinesPerBlock::get());
 			let moved = Self::reassign(T::MaxReassignmentsPerBlock::get());
 			let (random, _) = T::Randomness::random(CHALLENGE_SUBJECT);
@@ -611,6 +632,7 @@ pub mod pallet {
 				None => Weight::zero(),
 			};
 			T::WeightInfo::expire_challenges(expired)
+				.saturating_add(T::WeightInfo::assign_pending(assigned))
 				.saturating_add(deadlines)
 				.saturating_add(T::WeightInfo::reassign(moved))
 				.saturating_add(challenges)
@@ -656,17 +678,17 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// Registers content the caller uploaded to the sidecar of masternode `uploader`,
 		/// with the upload receipt that sidecar handed over: `receipt_signature`, by the
-		/// uploader's proof key, over [`pop_primitives::UploadReceipt`] `{ owner: caller, content, size,
-		/// expires_ms: receipt_expires_ms }`. Holds a deposit of `(DepositBase + DepositPerMiB
-		/// per started MiB) × replication`. The item is assigned to `uploader` and to
-		/// `replication - 1` more active masternodes with room for it, drawn from the chain's
-		/// randomness; if too few have room it is registered with fewer holders and retried
-		/// each era. If no holder confirms it within `ConfirmationTimeout` blocks, it is
-		/// dropped and the deposit returned.
+		/// uploader's proof key, over [`pop_primitives::UploadReceipt`] `{ owner: caller,
+		/// content, size, expires_ms: receipt_expires_ms }`. Holds a deposit of `(DepositBase
+		/// + DepositPerMiB per started MiB) × replication`. The item is assigned to `uploader` now, and in the
+		/// next block to `replication - 1` more active masternodes with room for it, drawn
+		/// from that block's randomness; if too few have room it is kept with fewer holders
+		/// and retried each era. If no holder confirms it within `ConfirmationTimeout` blocks,
+		/// it is dropped and the deposit returned.
 		///
 		/// Errors: `AlreadyRegistered`, `InvalidSize`, `InvalidMimeType`, `TitleTooLong`,
-		/// `InvalidReplication`, `UploaderUnavailable`, `ReceiptExpired`, `BadReceipt`, and
-		/// the currency's error when the deposit cannot be held.
+		/// `InvalidReplication`, `UploaderUnavailable`, `ReceiptExpired`, `BadReceipt`,
+		/// `TooManyRegistrations`, and the currency's error when the deposit cannot be held.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::register_content(T::MaxCandidates::get()))]
 		pub fn register_content(

@@ -215,6 +215,7 @@ impl pallet_content::Config for Test {
 	type FetchWindowBase = ConstU64<FETCH_BASE>;
 	type FetchBytesPerBlock = ConstU64<FETCH_BYTES_PER_BLOCK>;
 	type MaxDeadlinesPerBlock = ConstU32<4>;
+	type MaxRegistrationsPerBlock = ConstU32<4>;
 	type ReceiptSignature = TestSignature;
 	type Time = MockTime;
 	type FaultThreshold = ConstU32<THRESHOLD>;

@@ -4,7 +4,8 @@
 
 use crate::{
 	BalanceOf, Config, ContentByIndex, ContentCount, ContentDeadlines, ContentInfo,
-	ContentLocation, Contents, Error, Event, HoldReason, Pallet, UnderReplicated, MIB,
+	ContentLocation, Contents, Error, Event, HoldReason, Pallet, PendingAssignment,
+	UnderReplicated, MIB,
 };
 use alloc::vec::Vec;
 use frame_support::{
@@ -77,8 +78,9 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	/// Registers `content` for `owner`, holds its deposit and assigns its holders; returns the
-	/// number of active masternodes considered for them.
+	/// Registers `content` for `owner`, holds its deposit, assigns it to its uploader and
+	/// queues it for the next block to draw its other holders; returns the number of active
+	/// masternodes scanned for the uploader.
 	pub(crate) fn do_register_content(
 		owner: T::AccountId,
 		content: ContentId,
@@ -102,10 +104,13 @@ impl<T: Config> Pallet<T> {
 			replication > 0 && replication <= T::MaxReplication::get(),
 			Error::<T>::InvalidReplication
 		);
+		let active = T::ActiveSet::active();
 		ensure!(
-			T::ActiveSet::active().contains(&uploader) && Self::has_room(&uploader, size),
+			active.contains(&uploader) && Self::has_room(&uploader, size),
 			Error::<T>::UploaderUnavailable
 		);
+		PendingAssignment::<T>::try_append(content)
+			.map_err(|_| Error::<T>::TooManyRegistrations)?;
 		let receipt = UploadReceipt { owner, content, size, expires_ms: receipt_expires_ms };
 		Self::check_receipt(&receipt, &uploader, &receipt_signature)?;
 		let UploadReceipt { owner, .. } = receipt;
@@ -140,9 +145,8 @@ impl<T: Config> Pallet<T> {
 			deposit,
 		});
 		Self::add_replica(&content, &mut info, uploader);
-		let candidates = Self::fill_replicas(&content, &mut info, &[]);
 		Contents::<T>::insert(content, info);
-		Ok(candidates)
+		Ok(active.len() as u32)
 	}
 
 	/// Removes `who`'s item `content`: releases its holders and returns the deposit. Returns
@@ -179,6 +183,7 @@ impl<T: Config> Pallet<T> {
 		}
 		Self::remove_from_index(info.index);
 		UnderReplicated::<T>::remove(content);
+		PendingAssignment::<T>::mutate(|pending| pending.retain(|id| *id != content));
 		Contents::<T>::remove(content);
 		Ok(())
 	}

@@ -4,7 +4,7 @@
 
 use crate::{
 	challenges::draw, AssignedBytes, Assignments, Config, ContentDeadlines, ContentInfo, Contents,
-	Event, HandingOver, Pallet, Replica, RetryCursor, RetryEra, UnderReplicated,
+	Event, HandingOver, Pallet, PendingAssignment, Replica, RetryCursor, RetryEra, UnderReplicated,
 };
 use alloc::vec::Vec;
 use codec::Encode;
@@ -119,6 +119,24 @@ impl<T: Config> Pallet<T> {
 			UnderReplicated::<T>::remove(content);
 		}
 		considered
+	}
+
+	/// Draws the holders, besides their uploaders, of the items registered in the previous
+	/// block, from this block's randomness. Returns the number of items.
+	pub(crate) fn assign_pending() -> u32 {
+		let pending = PendingAssignment::<T>::take();
+		for content in &pending {
+			match Contents::<T>::get(content) {
+				Some(mut info) => {
+					Self::fill_replicas(content, &mut info, &[]);
+					Contents::<T>::insert(content, info);
+				}
+				None => {
+					defensive!("a removed item leaves the pending assignments");
+				}
+			}
+		}
+		pending.len() as u32
 	}
 
 	/// Hands over replicas of masternodes in [`HandingOver`] and, once per era, retries items

@@ -2,7 +2,7 @@
 
 use crate::{
 	mock::*, AssignedBytes, Assignments, Challenge, Challenges, ContentCount, ContentDeadlines,
-	Contents, Error, Event, Faults, HandingOver, UnderReplicated,
+	Contents, Error, Event, Faults, HandingOver, PendingAssignment, UnderReplicated,
 };
 use frame_support::{
 	assert_noop, assert_ok,
@@ -77,6 +77,12 @@ mod register {
 		ExtBuilder::default().build_and_execute(|| {
 			let data = bytes(MIB + 1, 0);
 			let id = register(ALICE, &data, 3, MN[1]);
+			// The uploader at once; the others from the next block's randomness.
+			assert_eq!(holders(&id), vec![(MN[1], false)]);
+			assert_eq!(PendingAssignment::<Test>::get().into_inner(), vec![id]);
+			let registered = content_events();
+			run_to_block(2);
+			assert!(PendingAssignment::<Test>::get().is_empty());
 			let info = Contents::<Test>::get(id).unwrap();
 			// Every one of the three copies is paid for.
 			let deposit = (DEPOSIT_BASE + 2 * DEPOSIT_PER_MIB) * 3;
@@ -94,7 +100,7 @@ mod register {
 				assert_eq!(AssignedBytes::<Test>::get(holder), data.len() as u64);
 				assert!(Assignments::<Test>::contains_key(holder, id));
 			}
-			let events = content_events();
+			let events: Vec<_> = registered.into_iter().chain(content_events()).collect();
 			assert_eq!(
 				events[0],
 				Event::ContentRegistered {
@@ -124,6 +130,7 @@ mod register {
 			ExtBuilder::default().active(&MN).build_and_execute(|| {
 				RandomSeed::set(Some(seed));
 				let id = register(ALICE, &bytes(4096, 0), 3, MN[0]);
+				run_to_block(2);
 				result = holders(&id);
 			});
 			result
@@ -138,6 +145,7 @@ mod register {
 		ExtBuilder::default().build_and_execute(|| {
 			Nodes::mutate(|nodes| nodes[2].capacity = 1000);
 			let id = register(ALICE, &bytes(4096, 0), 3, MN[0]);
+			run_to_block(2);
 			let holders: Vec<_> = holders(&id).into_iter().map(|(h, _)| h).collect();
 			assert_eq!(holders.len(), 2);
 			assert!(!holders.contains(&MN[2]));
@@ -558,6 +566,7 @@ mod reassignment {
 	fn items_short_of_holders_are_retried_each_era() {
 		ExtBuilder::default().active(&MN[..1]).build_and_execute(|| {
 			let id = register(ALICE, &bytes(1000, 0), 3, MN[0]);
+			run_to_block(2);
 			assert!(UnderReplicated::<Test>::contains_key(id));
 			run_to_block(3);
 			assert_eq!(holders(&id).len(), 1);
@@ -799,6 +808,7 @@ mod deadlines {
 			DepositPerMiB::set(1);
 			let id = id_of(&bytes(8, 0));
 			assert_ok!(register_id(ALICE, id, size, 2, MN[0]));
+			run_to_block(2);
 			let fetcher = holders(&id)[1].0;
 			// Nobody has it before the uploader confirms: no window runs yet.
 			assert_eq!(Contents::<Test>::get(id).unwrap().replicas[1].fetch_deadline, None);
@@ -808,7 +818,7 @@ mod deadlines {
 			let blocks_at_20_mb_per_s = size.div_ceil(20_000_000 * 3);
 			assert!(window >= blocks_at_20_mb_per_s, "{window} < {blocks_at_20_mb_per_s}");
 			assert_eq!(window, FETCH_BASE + blocks_at_20_mb_per_s);
-			let deadline = 1 + window;
+			let deadline = 2 + window;
 			assert_eq!(
 				Contents::<Test>::get(id).unwrap().replicas[1].fetch_deadline,
 				Some(deadline)
@@ -860,18 +870,19 @@ mod deadlines {
 	fn an_item_whose_confirmed_holders_left_waits_for_a_confirmation_again() {
 		ExtBuilder::default().build_and_execute(|| {
 			let id = register(ALICE, &bytes(1024, 0), 2, MN[0]);
+			run_to_block(2);
 			assert_ok!(Content::confirm_replica(proof_key(MN[0]), id));
 			let fetcher = holders(&id)[1].0;
 			assert!(Contents::<Test>::get(id).unwrap().replicas[1].fetch_deadline.is_some());
 			Active::mutate(|active| active.retain(|m| *m != MN[0]));
 			Content::on_leave(&MN[0]);
-			run_to_block(2);
+			run_to_block(3);
 			let info = Contents::<Test>::get(id).unwrap();
 			assert!(info.replicas.iter().all(|r| !r.confirmed && r.fetch_deadline.is_none()));
-			assert_eq!(info.confirmation_deadline, Some(2 + TIMEOUT));
+			assert_eq!(info.confirmation_deadline, Some(3 + TIMEOUT));
 			// The fetcher had fetched it after all and confirms: the item is saved.
 			assert_ok!(Content::confirm_replica(proof_key(fetcher), id));
-			run_to_block(2 + TIMEOUT + 1);
+			run_to_block(3 + TIMEOUT + 1);
 			assert!(Contents::<Test>::contains_key(id));
 		});
 	}
@@ -1027,6 +1038,61 @@ mod extension {
 			)
 			.unwrap();
 			assert_eq!(valid, ValidTransaction::default());
+		});
+	}
+}
+
+/// Attack 9: holders are drawn from randomness the registrant could not see.
+mod assignment {
+	use super::*;
+
+	#[test]
+	fn holders_are_drawn_in_the_next_block_from_its_randomness() {
+		// The registration is signed and included at block 1; block 2's randomness (BABE's
+		// output of block 1, unknown when signing) decides.
+		let drawn = |next_block_seed| {
+			let mut result = vec![];
+			ExtBuilder::default().active(&MN).build_and_execute(|| {
+				let id = register(ALICE, &bytes(4096, 0), 3, MN[0]);
+				assert_eq!(holders(&id), vec![(MN[0], false)]);
+				assert!(!content_events().iter().any(|e| matches!(
+					e,
+					Event::ReplicaAssigned { masternode, .. } if *masternode != MN[0]
+				)));
+				RandomSeed::set(Some(next_block_seed));
+				run_to_block(2);
+				result = holders(&id);
+				assert_eq!(result.len(), 3);
+			});
+			result
+		};
+		assert_eq!(drawn(1), drawn(1));
+		assert!((2..6).any(|seed| drawn(seed) != drawn(1)));
+	}
+
+	#[test]
+	fn a_block_takes_a_bounded_number_of_registrations() {
+		ExtBuilder::default().build_and_execute(|| {
+			for salt in 0..4 {
+				register(ALICE, &bytes(1000, salt), 2, MN[0]);
+			}
+			let fifth = id_of(&bytes(1000, 9));
+			assert_noop!(
+				register_id(ALICE, fifth, 1000, 2, MN[0]),
+				Error::<Test>::TooManyRegistrations
+			);
+			run_to_block(2);
+			assert_ok!(register_id(ALICE, fifth, 1000, 2, MN[0]));
+		});
+	}
+
+	#[test]
+	fn an_item_removed_in_its_block_leaves_the_queue() {
+		ExtBuilder::default().build_and_execute(|| {
+			let id = register(ALICE, &bytes(1000, 0), 2, MN[0]);
+			assert_ok!(Content::remove_content(RuntimeOrigin::signed(ALICE), id));
+			assert!(PendingAssignment::<Test>::get().is_empty());
+			run_to_block(2);
 		});
 	}
 }

@@ -3,7 +3,7 @@
 
 use crate::{
 	AssignedBytes, Assignments, BalanceOf, Challenges, Config, ContentByIndex, ContentCount,
-	ContentDeadlines, Contents, DeadlineCursor, Deadlines, HoldReason, Pallet,
+	ContentDeadlines, Contents, DeadlineCursor, Deadlines, HoldReason, Pallet, PendingAssignment,
 };
 use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
 use frame_support::{ensure, traits::fungible::InspectHold};
@@ -81,6 +81,15 @@ impl<T: Config> Pallet<T> {
 			ensure!(
 				T::Currency::balance_on_hold(&HoldReason::ContentDeposit.into(), &owner) == deposit,
 				"ContentDeposit hold differs from the owner's deposits"
+			);
+		}
+		let pending = PendingAssignment::<T>::get();
+		for (i, content) in pending.iter().enumerate() {
+			ensure!(!pending[..i].contains(content), "an item is pending twice");
+			let info = Contents::<T>::get(content).ok_or("pending item not registered")?;
+			ensure!(
+				info.registered_at == frame_system::Pallet::<T>::block_number(),
+				"a pending item was not registered in this block"
 			);
 		}
 		let indexed: BTreeSet<_> = ContentDeadlines::<T>::iter_keys().collect();

@@ -283,6 +283,7 @@ impl pallet_content::Config for Runtime {
 	type FetchWindowBase = ConstU64<FETCH_WINDOW_BASE>;
 	type FetchBytesPerBlock = ConstU64<FETCH_BYTES_PER_BLOCK>;
 	type MaxDeadlinesPerBlock = ConstU32<4>;
+	type MaxRegistrationsPerBlock = ConstU32<4>;
 	type ReceiptSignature = TestSignature;
 	type Time = Timestamp;
 	type FaultThreshold = ConstU32<FAULT_THRESHOLD>;

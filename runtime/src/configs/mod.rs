@@ -290,6 +290,8 @@ impl pallet_content::Config for Runtime {
 	type FetchWindowBase = ConstU32<MINUTES>;
 	type FetchBytesPerBlock = ConstU64<FETCH_BYTES_PER_BLOCK>;
 	type MaxDeadlinesPerBlock = ConstU32<16>;
+	// About five registrations a second; the next block draws holders for all of them.
+	type MaxRegistrationsPerBlock = ConstU32<16>;
 	type ReceiptSignature = Signature;
 	type Time = Timestamp;
 	type FaultThreshold = ConstU32<3>;
