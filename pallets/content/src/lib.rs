@@ -654,6 +654,7 @@ pub mod pallet {
 				"an uploader must be able to confirm its upload"
 			);
 			assert!(T::FetchBytesPerBlock::get() > 0, "FetchBytesPerBlock must be positive");
+			assert!(T::MaxRegistrationsPerBlock::get() > 0, "content must be registrable");
 			assert!(
 				T::MaxDeadlinesPerBlock::get() > 0,
 				"deadlines must be handled for the cursor to move"
