@@ -256,7 +256,8 @@ mod benchmarks {
 		}
 	}
 
-	/// `r`: replicas of a masternode handing over moved, each scanning a full active set.
+	/// `r`: replicas of a masternode handing over moved, each its item's only confirmed copy
+	/// (so the other holders' fetch windows close), each scanning a full active set.
 	#[benchmark]
 	fn reassign(r: Linear<1, { T::MaxReassignmentsPerBlock::get() }>) {
 		let nodes = active_set::<T>(T::MaxCandidates::get());
@@ -264,6 +265,12 @@ mod benchmarks {
 		let leaver = nodes[0].clone();
 		for i in 0..r {
 			register::<T>(&owner, content_id(i), 1, T::MaxReplication::get(), &leaver);
+			// The only confirmed copy: moving it closes the other holders' fetch windows.
+			Pallet::<T>::confirm_replica(
+				RawOrigin::Signed(proof_key::<T>(&leaver)).into(),
+				content_id(i),
+			)
+			.expect("the uploader holds it");
 		}
 		HandingOver::<T>::insert(&leaver, ());
 		#[block]
