@@ -1,6 +1,7 @@
 //! Benchmarks of `pallet-content`, with the v2 macros. Each is measured in its worst case:
-//! a full active set scanned for holders, full replication, a challenge miss that slashes,
-//! the deepest proof the largest item can need.
+//! a full active set scanned for holders, full replication, a verified upload receipt, a
+//! challenge miss that slashes, the deepest proof the largest item can need, fetch windows
+//! that end with every holder but one late.
 
 use super::*;
 use codec::Encode;
@@ -9,8 +10,31 @@ use frame_support::traits::fungible::Mutate;
 use frame_system::RawOrigin;
 use pop_primitives::{
 	commitment::{Hash, LEAF_SIZE},
-	BenchmarkHelper,
+	BenchmarkHelper, UploadReceipt,
 };
+
+/// A receipt that never expires for `owner`'s upload of `content` to `uploader`, signed by
+/// the uploader's proof key: its expiry and signature.
+fn receipt<T: Config>(
+	owner: &T::AccountId,
+	content: ContentId,
+	size: u64,
+	uploader: &T::AccountId,
+) -> (u64, T::ReceiptSignature) {
+	let expires_ms = u64::MAX;
+	let receipt = UploadReceipt { owner: owner.clone(), content, size, expires_ms };
+	let signature = <T::BenchmarkHelper as ReceiptBenchmarkHelper<_, _>>::sign_as_uploader(
+		uploader,
+		&receipt.signing_payload(),
+	);
+	(expires_ms, signature)
+}
+
+/// The account that signs for masternode `node`.
+fn proof_key<T: Config>(node: &T::AccountId) -> T::AccountId {
+	<T::Masternodes as MasternodeDirectory<_>>::proof_key(node)
+		.expect("benchmark masternodes are registered")
+}
 
 /// Registers `count` masternodes through `T::Masternodes`' helper and makes them the active
 /// set.
@@ -30,7 +54,7 @@ where
 	T::Currency: Mutate<T::AccountId>,
 {
 	let who: T::AccountId = account("creator", index, 0);
-	let deposit = Pallet::<T>::deposit_for(T::MaxContentSize::get());
+	let deposit = Pallet::<T>::deposit_for(T::MaxContentSize::get(), T::MaxReplication::get());
 	T::Currency::set_balance(&who, deposit.saturating_mul(1_000u32.into()));
 	who
 }
@@ -49,6 +73,7 @@ fn register<T: Config>(
 ) where
 	T::Currency: Mutate<T::AccountId>,
 {
+	let (expires_ms, signature) = receipt::<T>(owner, content, size, uploader);
 	Pallet::<T>::register_content(
 		RawOrigin::Signed(owner.clone()).into(),
 		content,
@@ -58,8 +83,17 @@ fn register<T: Config>(
 		1u32.into(),
 		replication,
 		uploader.clone(),
+		expires_ms,
+		signature,
 	)
 	.expect("benchmark content registers");
+	// Its other holders, as the next block draws them.
+	Pallet::<T>::assign_pending();
+}
+
+/// Moves to block `n`.
+fn set_block<T: Config>(n: BlockNumberFor<T>) {
+	frame_system::Pallet::<T>::set_block_number(n);
 }
 
 /// The deepest Merkle path of the largest item.
@@ -74,18 +108,21 @@ fn max_depth<T: Config>() -> u32 {
 mod benchmarks {
 	use super::*;
 
-	/// `a`: active masternodes scanned for holders.
+	/// `a`: active masternodes scanned for holders. The upload receipt's signature is
+	/// verified.
 	#[benchmark]
 	fn register_content(a: Linear<1, { T::MaxCandidates::get() }>) {
 		let nodes = active_set::<T>(a);
 		let owner = creator::<T>(0);
 		let content = content_id(0);
 		let replication = T::MaxReplication::get();
+		let size = T::MaxContentSize::get();
+		let (expires_ms, signature) = receipt::<T>(&owner, content, size, &nodes[0]);
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(owner),
 			content,
-			T::MaxContentSize::get(),
+			size,
 			alloc::vec![b'v'; T::MaxMimeLen::get() as usize - 2]
 				.into_iter()
 				.chain(*b"/x")
@@ -94,9 +131,45 @@ mod benchmarks {
 			1u32.into(),
 			replication,
 			nodes[0].clone(),
+			expires_ms,
+			signature,
 		);
-		let holders = Contents::<T>::get(content).unwrap().replicas.len() as u32;
-		assert_eq!(holders, replication.min(a));
+		assert_eq!(PendingAssignment::<T>::get().into_inner(), alloc::vec![content]);
+	}
+
+	/// `n`: items registered in the previous block, whose holders are drawn from a full
+	/// active set.
+	#[benchmark]
+	fn assign_pending(n: Linear<0, { T::MaxRegistrationsPerBlock::get() }>) {
+		let nodes = active_set::<T>(T::MaxCandidates::get());
+		let owner = creator::<T>(0);
+		let size = T::MaxContentSize::get();
+		let replication = T::MaxReplication::get();
+		for i in 0..n {
+			let content = content_id(i);
+			let (expires_ms, signature) = receipt::<T>(&owner, content, size, &nodes[0]);
+			Pallet::<T>::register_content(
+				RawOrigin::Signed(owner.clone()).into(),
+				content,
+				size,
+				b"video/mp4".to_vec(),
+				Vec::new(),
+				1u32.into(),
+				replication,
+				nodes[0].clone(),
+				expires_ms,
+				signature,
+			)
+			.expect("benchmark content registers");
+		}
+		#[block]
+		{
+			assert_eq!(Pallet::<T>::assign_pending(), n);
+		}
+		for i in 0..n {
+			let holders = Contents::<T>::get(content_id(i)).unwrap().replicas.len() as u32;
+			assert_eq!(holders, replication.min(T::MaxCandidates::get()));
+		}
 	}
 
 	/// `r`: holders released.
@@ -113,6 +186,7 @@ mod benchmarks {
 		assert!(!Contents::<T>::contains_key(content));
 	}
 
+	/// The item's first confirmation, which opens the fetch windows of all its other holders.
 	#[benchmark]
 	fn confirm_replica() {
 		let nodes = active_set::<T>(T::MaxReplication::get());
@@ -121,8 +195,7 @@ mod benchmarks {
 		register::<T>(&owner, content, 1, T::MaxReplication::get(), &nodes[0]);
 		let last = T::MaxReplication::get() - 1;
 		let holder = Contents::<T>::get(content).unwrap().replicas[last as usize].holder.clone();
-		let index = nodes.iter().position(|n| *n == holder).unwrap() as u32;
-		let key = <T::Masternodes as BenchmarkHelper<_>>::proof_key(index);
+		let key = proof_key::<T>(&holder);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(key), content);
 		assert!(Contents::<T>::get(content).unwrap().replicas[last as usize].confirmed);
@@ -143,10 +216,13 @@ mod benchmarks {
 		let size = (LEAF_SIZE as u64) << d;
 		let content = ContentId::new::<RuntimeSha256>(&root, size);
 		register::<T>(&owner, content, size, 1, &nodes[0]);
-		let deadline = frame_system::Pallet::<T>::block_number() + T::ChallengeDeadline::get();
+		// Issued in a block after the registration, so it is the item's.
+		let issued = frame_system::Pallet::<T>::block_number() + One::one();
+		set_block::<T>(issued);
+		let deadline = issued + T::ChallengeDeadline::get();
 		Challenges::<T>::insert(&nodes[0], 0, Challenge { content, leaf: 0, deadline });
 		let proof = LeafProof { index: 0, leaf, path };
-		let key = <T::Masternodes as BenchmarkHelper<_>>::proof_key(0);
+		let key = proof_key::<T>(&nodes[0]);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(key), 0, proof);
 		assert!(!Challenges::<T>::contains_key(&nodes[0], 0));
@@ -158,12 +234,17 @@ mod benchmarks {
 	fn expire_challenges(c: Linear<0, { T::ChallengesPerBlock::get() }>) {
 		let nodes = active_set::<T>(c);
 		let owner = creator::<T>(0);
-		let deadline = frame_system::Pallet::<T>::block_number();
+		let registered = frame_system::Pallet::<T>::block_number();
 		let era = T::CurrentEra::get();
 		let mut due = BoundedVec::<_, T::ChallengesPerBlock>::new();
 		for (i, node) in nodes.iter().enumerate() {
+			register::<T>(&owner, content_id(i as u32), 1, 1, node);
+		}
+		// Issued in the block after the registrations.
+		let deadline = registered + One::one() + T::ChallengeDeadline::get();
+		set_block::<T>(deadline);
+		for (i, node) in nodes.iter().enumerate() {
 			let content = content_id(i as u32);
-			register::<T>(&owner, content, 1, 1, node);
 			Challenges::<T>::insert(node, i as u64, Challenge { content, leaf: 0, deadline });
 			due.try_push((node.clone(), i as u64)).unwrap();
 			Faults::<T>::insert(node, (era, T::FaultThreshold::get() - 1));
@@ -175,7 +256,8 @@ mod benchmarks {
 		}
 	}
 
-	/// `r`: replicas of a masternode handing over moved, each scanning a full active set.
+	/// `r`: replicas of a masternode handing over moved, each its item's only confirmed copy
+	/// (so the other holders' fetch windows close), each scanning a full active set.
 	#[benchmark]
 	fn reassign(r: Linear<1, { T::MaxReassignmentsPerBlock::get() }>) {
 		let nodes = active_set::<T>(T::MaxCandidates::get());
@@ -183,6 +265,12 @@ mod benchmarks {
 		let leaver = nodes[0].clone();
 		for i in 0..r {
 			register::<T>(&owner, content_id(i), 1, T::MaxReplication::get(), &leaver);
+			// The only confirmed copy: moving it closes the other holders' fetch windows.
+			Pallet::<T>::confirm_replica(
+				RawOrigin::Signed(proof_key::<T>(&leaver)).into(),
+				content_id(i),
+			)
+			.expect("the uploader holds it");
 		}
 		HandingOver::<T>::insert(&leaver, ());
 		#[block]
@@ -206,8 +294,8 @@ mod benchmarks {
 				T::MaxReplication::get(),
 				&nodes[0],
 			);
-			for (index, _) in nodes.iter().enumerate() {
-				let key = <T::Masternodes as BenchmarkHelper<_>>::proof_key(index as u32);
+			for node in &nodes {
+				let key = proof_key::<T>(node);
 				let _ = Pallet::<T>::confirm_replica(RawOrigin::Signed(key).into(), content);
 			}
 		}
@@ -218,6 +306,37 @@ mod benchmarks {
 				Pallet::<T>::issue_challenges(now, T::Hash::default()),
 				T::ChallengesPerBlock::get()
 			);
+		}
+	}
+
+	/// `n`: items whose fetch windows end, each with every holder but its confirmed uploader
+	/// late, all moved to other masternodes of a full active set.
+	#[benchmark]
+	fn handle_deadlines(n: Linear<1, { T::MaxDeadlinesPerBlock::get() }>) {
+		let nodes = active_set::<T>(T::MaxCandidates::get());
+		let owner = creator::<T>(0);
+		let size = T::MaxContentSize::get();
+		let replication = T::MaxReplication::get();
+		for i in 0..n {
+			let content = content_id(i);
+			register::<T>(&owner, content, size, replication, &nodes[0]);
+			Pallet::<T>::confirm_replica(
+				RawOrigin::Signed(proof_key::<T>(&nodes[0])).into(),
+				content,
+			)
+			.expect("the uploader holds it");
+		}
+		let deadline = Pallet::<T>::fetch_deadline(size);
+		DeadlineCursor::<T>::put(deadline);
+		let now = deadline + One::one();
+		set_block::<T>(now);
+		#[block]
+		{
+			Pallet::<T>::handle_deadlines(now, n);
+		}
+		for i in 0..n {
+			let info = Contents::<T>::get(content_id(i)).unwrap();
+			assert!(info.replicas.iter().all(|r| r.confirmed || r.fetch_deadline > Some(deadline)));
 		}
 	}
 
@@ -238,8 +357,10 @@ where
 	fn priced(content: ContentId, price: BalanceOf<T>, servers: u32) {
 		let servers = servers.min(T::MaxReplication::get());
 		let nodes = active_set::<T>(servers.max(1));
+		let owner = creator::<T>(0);
+		let (expires_ms, signature) = receipt::<T>(&owner, content, 1, &nodes[0]);
 		Pallet::<T>::register_content(
-			RawOrigin::Signed(creator::<T>(0)).into(),
+			RawOrigin::Signed(owner).into(),
 			content,
 			1,
 			b"video/mp4".to_vec(),
@@ -247,11 +368,13 @@ where
 			price,
 			servers.max(1),
 			nodes[0].clone(),
+			expires_ms,
+			signature,
 		)
 		.expect("benchmark content registers");
-		for index in 0..servers {
-			let key = <T::Masternodes as BenchmarkHelper<_>>::proof_key(index);
-			Pallet::<T>::confirm_replica(RawOrigin::Signed(key).into(), content)
+		Pallet::<T>::assign_pending();
+		for node in nodes.iter().take(servers as usize) {
+			Pallet::<T>::confirm_replica(RawOrigin::Signed(proof_key::<T>(node)).into(), content)
 				.expect("every active masternode holds it");
 		}
 	}

@@ -2,9 +2,9 @@
 //! that answer them, expiring those that go unanswered, and counting faults up to the slash.
 
 use crate::{
-	Assignments, BalanceOf, Challenge, ChallengeId, Challenges, Config, ContentByIndex,
-	ContentCount, Contents, Deadlines, Error, Event, Faults, HandingOver, NextChallengeId, Pallet,
-	Replica, WeightInfo,
+	BalanceOf, Challenge, ChallengeId, Challenges, Config, ContentByIndex, ContentCount,
+	ContentInfo, Contents, Deadlines, Error, Event, Faults, HandingOver, NextChallengeId, Pallet,
+	PunishedBefore, Replica, WeightInfo,
 };
 use alloc::vec::Vec;
 use codec::Encode;
@@ -54,7 +54,7 @@ impl<T: Config> Pallet<T> {
 			T::WeightInfo::submit_proof((proof.path.len() as u32).min(LeafProof::MAX_PATH));
 		let content = open.content;
 		// Content removed since the challenge was drawn: nothing left to prove.
-		let Some(info) = Contents::<T>::get(content) else {
+		let Some(info) = Self::challenged_item(&open) else {
 			return Ok(PostDispatchInfo { actual_weight: Some(weight), pays_fee: Pays::No });
 		};
 		let valid =
@@ -69,14 +69,25 @@ impl<T: Config> Pallet<T> {
 				challenge,
 				content,
 			});
-			Self::record_fault(&masternode);
+			Self::record_fault(&masternode, challenge);
 			Ok(PostDispatchInfo { actual_weight: None, pays_fee: Pays::Yes })
 		}
 	}
 
-	/// Counts a fault of `masternode` in the current era, and slashes and jails it at the
-	/// threshold.
-	fn record_fault(masternode: &T::AccountId) {
+	/// The item `open` challenges, unless its owner removed it (or registered the id again)
+	/// since the challenge was issued, which voids the challenge.
+	pub(crate) fn challenged_item(open: &Challenge<BlockNumberFor<T>>) -> Option<ContentInfo<T>> {
+		let issued = open.deadline.saturating_sub(T::ChallengeDeadline::get());
+		Contents::<T>::get(open.content).filter(|info| info.registered_at < issued)
+	}
+
+	/// Counts a fault of `masternode` for `challenge` in the current era, and slashes and
+	/// jails it at the threshold; unless the challenge was issued before the masternode's
+	/// last punishment, which covers it.
+	fn record_fault(masternode: &T::AccountId, challenge: ChallengeId) {
+		if PunishedBefore::<T>::get(masternode).is_some_and(|first| challenge < first) {
+			return;
+		}
 		let era = T::CurrentEra::get();
 		let faults = match Faults::<T>::get(masternode) {
 			Some((counted, faults)) if counted == era => faults.saturating_add(1),
@@ -86,6 +97,7 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::FaultRecorded { masternode: masternode.clone(), faults });
 		if faults >= T::FaultThreshold::get() {
 			Faults::<T>::remove(masternode);
+			PunishedBefore::<T>::insert(masternode, NextChallengeId::<T>::get());
 			let slashed: BalanceOf<T> =
 				T::Slashing::slash_and_jail(masternode, T::SlashFraction::get());
 			Self::deposit_event(Event::MasternodePunished {
@@ -98,16 +110,15 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Turns the unanswered challenges whose deadline was `deadline` into faults of their
-	/// holders; returns how many there were.
+	/// holders, whether or not they still hold the item (leaving does not erase a fault);
+	/// returns how many there were.
 	pub(crate) fn expire_challenges(deadline: BlockNumberFor<T>) -> u32 {
 		let mut missed = 0;
 		for (masternode, challenge) in Deadlines::<T>::take(deadline) {
 			// Answered in time.
 			let Some(open) = Challenges::<T>::take(&masternode, challenge) else { continue };
-			// A holder that left already lost the replica; it is not punished twice.
-			if HandingOver::<T>::contains_key(&masternode)
-				|| !Assignments::<T>::contains_key(&masternode, open.content)
-			{
+			// Removed by its owner: nothing is held against anyone.
+			if Self::challenged_item(&open).is_none() {
 				continue;
 			}
 			missed += 1;
@@ -116,7 +127,7 @@ impl<T: Config> Pallet<T> {
 				challenge,
 				content: open.content,
 			});
-			Self::record_fault(&masternode);
+			Self::record_fault(&masternode, challenge);
 		}
 		missed
 	}
@@ -128,7 +139,6 @@ impl<T: Config> Pallet<T> {
 			return 0;
 		}
 		let deadline = now.saturating_add(T::ChallengeDeadline::get());
-		let timeout = T::ReplicationTimeout::get();
 		let mut due = BoundedVec::<_, T::ChallengesPerBlock>::new();
 		for round in 0..T::ChallengesPerBlock::get() {
 			let seed = sp_io::hashing::blake2_256(&(random, round).encode());
@@ -141,10 +151,11 @@ impl<T: Config> Pallet<T> {
 				defensive!("every indexed item is registered");
 				continue;
 			};
+			// Only a confirmed holder answers for an item: nobody else has shown to have it.
 			let eligible: Vec<&Replica<T>> = info
 				.replicas
 				.iter()
-				.filter(|r| r.confirmed || now >= r.assigned_at.saturating_add(timeout))
+				.filter(|r| r.confirmed)
 				.filter(|r| !HandingOver::<T>::contains_key(&r.holder))
 				.collect();
 			if eligible.is_empty() {

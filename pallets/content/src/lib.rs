@@ -23,23 +23,67 @@
 //!
 //! ## Registering and replicating
 //!
-//! A creator uploads bytes to a masternode's sidecar and then registers the item: its id,
-//! size, MIME type, title, price and replication factor. A deposit is held from the creator
-//! for as long as the item exists. The item is assigned to `replication` distinct masternodes:
-//! first the one the creator uploaded to, then active masternodes with free advertised
-//! capacity, drawn with the chain's randomness. Each holder's sidecar fetches the bytes, checks
-//! them against the id and confirms its replica. Items left short of holders are kept in
-//! [`UnderReplicated`] and retried once per era.
+//! A creator uploads bytes to a masternode's sidecar, which hands back an upload receipt
+//! ([`pop_primitives::UploadReceipt`]): owner, id, size and expiry, signed by that
+//! masternode's proof key. The creator then registers the item with the receipt: its id,
+//! size, MIME type, title, price and replication factor. A receipt proves that a masternode
+//! received the bytes, so nobody can register content no masternode holds; and it names the
+//! owner, so a copied pending registration from another account fails. A deposit of
+//! `(DepositBase + DepositPerMiB × started MiB) × replication` is held from the creator for
+//! as long as the item exists: every copy the network stores is paid for. The item is
+//! assigned to `replication` distinct masternodes: at once to the one the creator uploaded
+//! to, and in the next block to active masternodes with free advertised capacity, drawn with
+//! that block's randomness ([`PendingAssignment`]). That randomness (BABE's VRF output of the
+//! block that included the registration) is unknown when the registration is signed, so a
+//! registrant cannot grind ids to choose its holders; at most
+//! [`Config::MaxRegistrationsPerBlock`] items are registered per block, which bounds the next
+//! block's draw. Items left short of holders are kept in [`UnderReplicated`] and retried once
+//! per era.
+//!
+//! ## Confirmation deadlines and fetch windows
+//!
+//! No masternode answers for bytes nobody has shown to exist:
+//!
+//! - An item no holder has confirmed has a confirmation deadline,
+//!   [`Config::ConfirmationTimeout`] blocks after registration. Nobody can fetch it, so its
+//!   replicas are never challenged and nobody is faulted for it. If nobody confirms in time,
+//!   the item is dropped and its deposit returned ([`Event::ContentExpired`]).
+//! - Once a holder confirms, the item's other holders fetch the bytes from it. Each gets a
+//!   fetch window from then (or from its assignment, if a confirmed holder exists already)
+//!   that scales with the item's size: [`Config::FetchWindowBase`] plus one block per
+//!   [`Config::FetchBytesPerBlock`] bytes. A holder that has not confirmed by the end of its
+//!   window loses the replica, which goes to another masternode ([`Event::FetchWindowMissed`]);
+//!   that is not a fault, since the source may have been slow.
+//! - An item whose confirmed holders have all left goes back to a confirmation deadline, and
+//!   its open fetch windows close.
+//!
+//! Both kinds of deadline are indexed by block in [`ContentDeadlines`] and handled in
+//! `on_initialize`, at most [`Config::MaxDeadlinesPerBlock`] per block, oldest first
+//! ([`DeadlineCursor`]).
 //!
 //! ## Challenges and faults
 //!
 //! Every block, [`Config::ChallengesPerBlock`] challenges are drawn from BABE randomness: a
-//! content item, one of its holders and a leaf. The holder answers within
+//! content item, one of its confirmed holders and a leaf. The holder answers within
 //! [`Config::ChallengeDeadline`] blocks with the leaf's bytes and its Merkle path, verified
 //! here with `sp_io::hashing::sha2_256`. Valid proofs are free, operational transactions, so
 //! full blocks do not crowd them out, and earn [`Config::ProofPoints`] reward points.
 //! [`Config::FaultThreshold`] faults in an era slash [`Config::SlashFraction`] of the
 //! masternode's stake and jail it through the masternode registry.
+//!
+//! A missed challenge is a fault of its holder even if the holder has since left or been
+//! jailed: leaving before a deadline does not erase it. Two exceptions: an item removed by
+//! its owner (or registered again since) voids its open challenges, and challenges issued
+//! before a masternode's punishment at the threshold are covered by it ([`PunishedBefore`]),
+//! so one outage is punished once.
+//!
+//! ## Transaction pool
+//!
+//! [`CheckProof`], a transaction extension, refuses in the pool (and in blocks) a
+//! `submit_proof` that does not answer an open challenge of the signer's masternode for a
+//! registered item, and a `confirm_replica` that would fail, with an
+//! [`InvalidContentTransaction`] code; so these free calls cannot be spammed. A valid proof
+//! provides the tag `(masternode, challenge)`, so the pool keeps one answer per challenge.
 //!
 //! ## Hand-over
 //!
@@ -63,12 +107,21 @@
 //! - The `ContentDeposit` hold of every owner is the sum of its items' deposits.
 //! - Every open challenge is listed under its deadline in [`Deadlines`], which is not in the
 //!   past.
+//! - An item has a confirmation deadline exactly when none of its replicas is confirmed; a
+//!   replica has a fetch deadline exactly when it is unconfirmed and the item has a confirmed
+//!   replica.
+//! - [`ContentDeadlines`] holds exactly the items' confirmation deadlines and their replicas'
+//!   fetch deadlines, none before [`DeadlineCursor`].
+//! - [`PendingAssignment`] lists items registered in the current block, each once.
 //!
 //! ## Code layout
 //!
-//! - `registry`: registering, removing, confirming and locating items.
+//! - `registry`: registering (with the receipt check), removing, confirming and locating
+//!   items.
 //! - `replicas`: assigning holders, the hand-over and the retry of under-replicated items.
+//! - `deadlines`: confirmation deadlines and fetch windows.
 //! - `challenges`: drawing challenges, checking proofs, expiring deadlines, counting faults.
+//! - `extension`: [`CheckProof`], the transaction pool's check of proofs and confirmations.
 //! - `impls`: the `pop-primitives` traits implemented for other pallets.
 //! - [`types`]: the stored types; `try_state`: the invariants.
 
@@ -78,6 +131,7 @@
 extern crate alloc;
 
 pub use challenges::RuntimeSha256;
+pub use extension::{CheckProof, InvalidContentTransaction};
 pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
@@ -85,6 +139,8 @@ pub use weights::WeightInfo;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod challenges;
+mod deadlines;
+mod extension;
 mod impls;
 #[cfg(test)]
 mod mock;
@@ -105,7 +161,7 @@ use frame_support::{
 	pallet_prelude::*,
 	traits::{
 		fungible::{Inspect, InspectHold, MutateHold},
-		Randomness,
+		Randomness, UnixTime,
 	},
 };
 use frame_system::pallet_prelude::*;
@@ -116,7 +172,7 @@ use pop_primitives::{
 };
 use registry::Registration;
 use sp_runtime::{
-	traits::{One, Saturating, Zero},
+	traits::{IdentifyAccount, One, Saturating, Verify, Zero},
 	Perbill,
 };
 
@@ -129,6 +185,15 @@ pub type ChallengeId = u64;
 
 /// One mebibyte, the unit of the per-size deposit.
 const MIB: u64 = 1 << 20;
+
+/// Signs upload receipts for the benchmarks: the runtime makes a key it can sign with the
+/// proof key of the masternode.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait ReceiptBenchmarkHelper<AccountId, Signature> {
+	/// Signs `payload` with the proof key of masternode `uploader` (first giving it a proof
+	/// key the benchmark can sign with, if need be).
+	fn sign_as_uploader(uploader: &AccountId, payload: &[u8]) -> Signature;
+}
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -207,9 +272,37 @@ pub mod pallet {
 		#[pallet::constant]
 		type ChallengeDeadline: Get<BlockNumberFor<Self>>;
 
-		/// Blocks after which an unconfirmed replica is challenged like a confirmed one.
+		/// Blocks a registered item has for a holder (normally its uploader) to confirm it;
+		/// an item nobody confirmed by then is dropped and its deposit returned.
 		#[pallet::constant]
-		type ReplicationTimeout: Get<BlockNumberFor<Self>>;
+		type ConfirmationTimeout: Get<BlockNumberFor<Self>>;
+
+		/// Blocks of every fetch window, on top of the blocks its bytes take
+		/// ([`Config::FetchBytesPerBlock`]).
+		#[pallet::constant]
+		type FetchWindowBase: Get<BlockNumberFor<Self>>;
+
+		/// Bytes a holder is expected to fetch per block: the fetch window of an item of
+		/// `size` bytes is `FetchWindowBase + ceil(size / FetchBytesPerBlock)` blocks.
+		#[pallet::constant]
+		type FetchBytesPerBlock: Get<u64>;
+
+		/// Most items registered per block: their holders besides the uploader are drawn in
+		/// the next block's `on_initialize`, which draws for all of them.
+		#[pallet::constant]
+		type MaxRegistrationsPerBlock: Get<u32>;
+
+		/// Most confirmation deadlines and fetch windows handled per block; more wait for the
+		/// next block.
+		#[pallet::constant]
+		type MaxDeadlinesPerBlock: Get<u32>;
+
+		/// The signature of an upload receipt, by the uploader masternode's proof key.
+		type ReceiptSignature: Verify<Signer: IdentifyAccount<AccountId = Self::AccountId>>
+			+ Parameter;
+
+		/// Wall-clock time, against which upload receipts expire.
+		type Time: UnixTime;
 
 		/// Faults in one era at which a masternode is slashed and jailed.
 		#[pallet::constant]
@@ -229,6 +322,10 @@ pub mod pallet {
 
 		/// Weights of the calls and hooks.
 		type WeightInfo: WeightInfo;
+
+		/// Signs upload receipts in benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: ReceiptBenchmarkHelper<Self::AccountId, Self::ReceiptSignature>;
 	}
 
 	/// Why this pallet holds funds.
@@ -285,6 +382,22 @@ pub mod pallet {
 			content: ContentId,
 			/// The former holder.
 			masternode: T::AccountId,
+		},
+		/// A holder did not confirm within its fetch window and lost its replica, which goes
+		/// to another masternode. Not a fault.
+		FetchWindowMissed {
+			/// The content.
+			content: ContentId,
+			/// The former holder.
+			masternode: T::AccountId,
+		},
+		/// No holder confirmed a content item within `ConfirmationTimeout`: it was dropped
+		/// and its deposit returned.
+		ContentExpired {
+			/// Its id.
+			content: ContentId,
+			/// The creator.
+			owner: T::AccountId,
 		},
 		/// Too few masternodes could take a content item; it is retried each era.
 		UnderReplicated {
@@ -379,6 +492,14 @@ pub mod pallet {
 		AlreadyConfirmed,
 		/// The masternode has no open challenge with this id.
 		UnknownChallenge,
+		/// The upload receipt is not signed by the uploader masternode's proof key over this
+		/// owner, id and size (and expiry).
+		BadReceipt,
+		/// The upload receipt has expired.
+		ReceiptExpired,
+		/// This block has as many registrations as `MaxRegistrationsPerBlock`; register in
+		/// the next one.
+		TooManyRegistrations,
 	}
 
 	/// Registered content by id.
@@ -437,6 +558,37 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
+	/// Content items with a deadline at the end of a block: an item no holder has confirmed,
+	/// under its `confirmation_deadline`, and an item with holders fetching it, under each of
+	/// their `fetch_deadline`s.
+	#[pallet::storage]
+	pub type ContentDeadlines<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		Blake2_128Concat,
+		ContentId,
+		(),
+		OptionQuery,
+	>;
+
+	/// Items registered in this block, whose holders besides the uploader the next block
+	/// draws from its randomness, unknown when the registration was signed.
+	#[pallet::storage]
+	pub type PendingAssignment<T: Config> =
+		StorageValue<_, BoundedVec<ContentId, T::MaxRegistrationsPerBlock>, ValueQuery>;
+
+	/// The earliest block whose [`ContentDeadlines`] may not all have been handled; at most
+	/// [`Config::MaxDeadlinesPerBlock`] are handled per block.
+	#[pallet::storage]
+	pub type DeadlineCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
+	/// For each masternode punished at the fault threshold, the first challenge id issued
+	/// after its last punishment: the punishment covers faults of earlier challenges.
+	#[pallet::storage]
+	pub type PunishedBefore<T: Config> =
+		StorageMap<_, Twox64Concat, T::AccountId, ChallengeId, OptionQuery>;
+
 	/// Faults per masternode in the era they were counted in: `(era, faults)`.
 	#[pallet::storage]
 	pub type Faults<T: Config> =
@@ -468,6 +620,8 @@ pub mod pallet {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			// Proofs are accepted up to and including the deadline block.
 			let expired = Self::expire_challenges(now.saturating_sub(One::one()));
+			let assigned = Self::assign_pending();
+			let deadlines = Self::handle_deadlines(now, T::MaxDeadlinesPerBlock::get());
 			let moved = Self::reassign(T::MaxReassignmentsPerBlock::get());
 			let (random, _) = T::Randomness::random(CHALLENGE_SUBJECT);
 			let challenges = match random {
@@ -478,6 +632,8 @@ pub mod pallet {
 				None => Weight::zero(),
 			};
 			T::WeightInfo::expire_challenges(expired)
+				.saturating_add(T::WeightInfo::assign_pending(assigned))
+				.saturating_add(deadlines)
 				.saturating_add(T::WeightInfo::reassign(moved))
 				.saturating_add(challenges)
 				.saturating_add(T::DbWeight::get().reads(1))
@@ -493,6 +649,16 @@ pub mod pallet {
 				"a challenge must be answerable in at least one block"
 			);
 			assert!(T::FaultThreshold::get() > 0, "FaultThreshold must be positive");
+			assert!(
+				!T::ConfirmationTimeout::get().is_zero(),
+				"an uploader must be able to confirm its upload"
+			);
+			assert!(T::FetchBytesPerBlock::get() > 0, "FetchBytesPerBlock must be positive");
+			assert!(T::MaxRegistrationsPerBlock::get() > 0, "content must be registrable");
+			assert!(
+				T::MaxDeadlinesPerBlock::get() > 0,
+				"deadlines must be handled for the cursor to move"
+			);
 			assert!(
 				T::MaxReassignmentsPerBlock::get() > 0,
 				"masternodes that leave must hand their replicas over"
@@ -512,14 +678,18 @@ pub mod pallet {
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
 		/// Registers content the caller uploaded to the sidecar of masternode `uploader`,
-		/// holding a deposit of `DepositBase` plus `DepositPerMiB` per started MiB. The item
-		/// is assigned to `uploader` and to `replication - 1` more active masternodes with
-		/// room for it, drawn from the chain's randomness; if too few have room it is
-		/// registered with fewer holders and retried each era.
+		/// with the upload receipt that sidecar handed over: `receipt_signature`, by the
+		/// uploader's proof key, over [`pop_primitives::UploadReceipt`] `{ owner: caller,
+		/// content, size, expires_ms: receipt_expires_ms }`. Holds a deposit of `(DepositBase
+		/// + DepositPerMiB per started MiB) × replication`. The item is assigned to `uploader` now, and in the
+		/// next block to `replication - 1` more active masternodes with room for it, drawn
+		/// from that block's randomness; if too few have room it is kept with fewer holders
+		/// and retried each era. If no holder confirms it within `ConfirmationTimeout` blocks,
+		/// it is dropped and the deposit returned.
 		///
 		/// Errors: `AlreadyRegistered`, `InvalidSize`, `InvalidMimeType`, `TitleTooLong`,
-		/// `InvalidReplication`, `UploaderUnavailable`, and the currency's error when the
-		/// deposit cannot be held.
+		/// `InvalidReplication`, `UploaderUnavailable`, `ReceiptExpired`, `BadReceipt`,
+		/// `TooManyRegistrations`, and the currency's error when the deposit cannot be held.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::register_content(T::MaxCandidates::get()))]
 		pub fn register_content(
@@ -531,9 +701,20 @@ pub mod pallet {
 			#[pallet::compact] price: BalanceOf<T>,
 			replication: u32,
 			uploader: T::AccountId,
+			receipt_expires_ms: u64,
+			receipt_signature: T::ReceiptSignature,
 		) -> DispatchResultWithPostInfo {
 			let owner = ensure_signed(origin)?;
-			let registration = Registration { size, mime, title, price, replication, uploader };
+			let registration = Registration {
+				size,
+				mime,
+				title,
+				price,
+				replication,
+				uploader,
+				receipt_expires_ms,
+				receipt_signature,
+			};
 			let candidates = Self::do_register_content(owner, content, registration)?;
 			Ok(Some(T::WeightInfo::register_content(candidates)).into())
 		}
@@ -554,7 +735,9 @@ pub mod pallet {
 		}
 
 		/// Confirms, signed by a masternode's proof key, that the masternode stores a content
-		/// item assigned to it. Free when it succeeds.
+		/// item assigned to it. Free when it succeeds; refused by the transaction pool when it
+		/// would fail ([`CheckProof`]). The item's first confirmation opens the fetch windows
+		/// of its other holders.
 		///
 		/// Errors: `NotProofKey`, `UnknownContent`, `NotAssigned`, `AlreadyConfirmed`.
 		#[pallet::call_index(2)]
@@ -570,7 +753,9 @@ pub mod pallet {
 		/// Answers challenge `challenge` of the masternode whose proof key signs, with the
 		/// challenged leaf's bytes and Merkle path. A valid proof is free and earns proof
 		/// points; a proof that does not verify (or names another leaf) is a fault and pays
-		/// the fee. Operational, so it is included even when blocks are full.
+		/// the fee. Operational, so it is included even when blocks are full; the transaction
+		/// pool refuses a proof that answers no open challenge of the signer's masternode
+		/// ([`CheckProof`]).
 		///
 		/// Errors: `NotProofKey`, `UnknownChallenge`.
 		#[pallet::call_index(3)]

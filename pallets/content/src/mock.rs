@@ -9,10 +9,10 @@ use frame_support::{
 use pop_primitives::{
 	commitment::{ContentId, LeafProof, TreeBuilder},
 	ActiveMasternodes, EraIndex, MasternodeDirectory, MasternodeSlashing, OnMasternodeLeave,
-	RewardPoint, RewardPoints,
+	RewardPoint, RewardPoints, UploadReceipt,
 };
 use sp_core::H256;
-use sp_runtime::{BuildStorage, Perbill};
+use sp_runtime::{testing::TestSignature, BuildStorage, Perbill};
 
 pub type AccountId = u64;
 pub type Balance = u128;
@@ -29,8 +29,17 @@ pub const DEPOSIT_BASE: Balance = 100;
 pub const DEPOSIT_PER_MIB: Balance = 10;
 pub const CAPACITY: u64 = 10 << 20;
 pub const DEADLINE: BlockNumber = 3;
+/// Blocks an item has for its first confirmation.
 pub const TIMEOUT: BlockNumber = 5;
+/// Fetch windows as in the runtime: 20 blocks plus a block per 60 MB, what a 20 MB/s link
+/// moves in a 3 s block.
+pub const FETCH_BASE: BlockNumber = 20;
+pub const FETCH_BYTES_PER_BLOCK: u64 = 60_000_000;
 pub const THRESHOLD: u32 = 2;
+/// Wall-clock time of the tests, in Unix milliseconds.
+pub const START_MS: u64 = 1_700_000_000_000;
+/// When the test receipts expire.
+pub const RECEIPT_EXPIRY: u64 = START_MS + 60_000;
 
 type Block = frame_system::mocking::MockBlock<Test>;
 
@@ -74,6 +83,40 @@ parameter_types! {
 	pub static CurrentEra: EraIndex = 0;
 	/// The randomness source; `None` as before BABE's first VRF output.
 	pub static RandomSeed: Option<u64> = Some(7);
+	/// Wall-clock time, in Unix milliseconds.
+	pub static NowMs: u64 = START_MS;
+	/// The deposit per MiB, changed by the tests of the deposit's arithmetic.
+	pub static DepositPerMiB: Balance = DEPOSIT_PER_MIB;
+}
+
+/// The wall clock, set by the tests.
+pub struct MockTime;
+impl frame_support::traits::UnixTime for MockTime {
+	fn now() -> core::time::Duration {
+		core::time::Duration::from_millis(NowMs::get())
+	}
+}
+
+/// An upload receipt of `size` bytes of `content` for `owner`, signed by the proof key of
+/// `uploader` as its sidecar signs it.
+pub fn sign_receipt(
+	owner: AccountId,
+	content: ContentId,
+	size: u64,
+	expires_ms: u64,
+	uploader: AccountId,
+) -> TestSignature {
+	let receipt = UploadReceipt { owner, content, size, expires_ms };
+	TestSignature(uploader + PROOF_KEY_OFFSET, receipt.signing_payload())
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::ReceiptBenchmarkHelper<AccountId, TestSignature> for MockDirectory {
+	fn sign_as_uploader(uploader: &AccountId, payload: &[u8]) -> TestSignature {
+		let key = <MockDirectory as MasternodeDirectory<AccountId>>::proof_key(uploader)
+			.expect("the uploader is registered");
+		TestSignature(key, payload.to_vec())
+	}
 }
 
 pub struct MockDirectory;
@@ -160,20 +203,28 @@ impl pallet_content::Config for Test {
 	type Randomness = MockRandomness;
 	type CurrentEra = CurrentEra;
 	type DepositBase = frame_support::traits::ConstU128<DEPOSIT_BASE>;
-	type DepositPerMiB = frame_support::traits::ConstU128<DEPOSIT_PER_MIB>;
-	type MaxContentSize = ConstU64<{ 1 << 30 }>;
+	type DepositPerMiB = DepositPerMiB;
+	type MaxContentSize = ConstU64<{ 64 << 30 }>;
 	type MaxMimeLen = ConstU32<32>;
 	type MaxTitleLen = ConstU32<32>;
 	type MaxReplication = ConstU32<3>;
 	type MaxCandidates = ConstU32<5>;
 	type ChallengesPerBlock = ConstU32<2>;
 	type ChallengeDeadline = ConstU64<DEADLINE>;
-	type ReplicationTimeout = ConstU64<TIMEOUT>;
+	type ConfirmationTimeout = ConstU64<TIMEOUT>;
+	type FetchWindowBase = ConstU64<FETCH_BASE>;
+	type FetchBytesPerBlock = ConstU64<FETCH_BYTES_PER_BLOCK>;
+	type MaxDeadlinesPerBlock = ConstU32<4>;
+	type MaxRegistrationsPerBlock = ConstU32<4>;
+	type ReceiptSignature = TestSignature;
+	type Time = MockTime;
 	type FaultThreshold = ConstU32<THRESHOLD>;
 	type SlashFraction = SlashFraction;
 	type ProofPoints = ConstU32<5>;
 	type MaxReassignmentsPerBlock = ConstU32<2>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockDirectory;
 }
 
 parameter_types! {
@@ -255,6 +306,8 @@ impl ExtBuilder {
 		Points::set(vec![]);
 		CurrentEra::set(0);
 		RandomSeed::set(Some(7));
+		NowMs::set(START_MS);
+		DepositPerMiB::set(DEPOSIT_PER_MIB);
 		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 		let funded = [ALICE, BOB].into_iter().chain(MN.iter().map(|m| m + PROOF_KEY_OFFSET));
 		pallet_balances::GenesisConfig::<Test> {

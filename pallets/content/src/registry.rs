@@ -1,22 +1,28 @@
-//! The content registry: registering and removing items with their deposits, the dense index
-//! challenges draw from, holders confirming their replicas, and where an item can be streamed
-//! from.
+//! The content registry: registering items with their upload receipts and deposits, removing
+//! them, the dense index challenges draw from, holders confirming their replicas, and where
+//! an item can be streamed from.
 
 use crate::{
-	BalanceOf, Config, ContentByIndex, ContentCount, ContentInfo, ContentLocation, Contents, Error,
-	Event, HoldReason, Pallet, UnderReplicated, MIB,
+	BalanceOf, Config, ContentByIndex, ContentCount, ContentDeadlines, ContentInfo,
+	ContentLocation, Contents, Error, Event, HoldReason, Pallet, PendingAssignment,
+	UnderReplicated, MIB,
 };
 use alloc::vec::Vec;
 use frame_support::{
 	defensive,
 	dispatch::{DispatchResultWithPostInfo, Pays},
 	ensure,
-	traits::{fungible::MutateHold, tokens::Precision, DefensiveSaturating, Get},
+	traits::{fungible::MutateHold, tokens::Precision, DefensiveSaturating, Get, UnixTime},
 	BoundedVec,
 };
 use frame_system::{ensure_signed, pallet_prelude::OriginFor};
-use pop_primitives::{commitment::ContentId, ActiveMasternodes, MasternodeDirectory};
-use sp_runtime::{traits::Saturating, DispatchError, DispatchResult, SaturatedConversion};
+use pop_primitives::{
+	commitment::ContentId, ActiveMasternodes, MasternodeDirectory, UploadReceipt,
+};
+use sp_runtime::{
+	traits::{Saturating, Verify},
+	DispatchError, DispatchResult, SaturatedConversion,
+};
 
 /// What a creator registers: everything about an item but its id and owner.
 pub(crate) struct Registration<T: Config> {
@@ -32,13 +38,21 @@ pub(crate) struct Registration<T: Config> {
 	pub replication: u32,
 	/// The masternode the bytes were uploaded to.
 	pub uploader: T::AccountId,
+	/// When the upload receipt expires, in Unix milliseconds.
+	pub receipt_expires_ms: u64,
+	/// The uploader's proof key's signature of the receipt.
+	pub receipt_signature: T::ReceiptSignature,
 }
 
 impl<T: Config> Pallet<T> {
-	/// The deposit for an item of `size` bytes.
-	pub fn deposit_for(size: u64) -> BalanceOf<T> {
+	/// The deposit for an item of `size` bytes stored `replication` times: `(DepositBase +
+	/// DepositPerMiB × started MiB) × replication`, saturating. Each copy costs a holder as
+	/// much storage, so each is paid for.
+	pub fn deposit_for(size: u64, replication: u32) -> BalanceOf<T> {
 		let mib: BalanceOf<T> = size.div_ceil(MIB).saturated_into();
-		T::DepositBase::get().saturating_add(T::DepositPerMiB::get().saturating_mul(mib))
+		T::DepositBase::get()
+			.saturating_add(T::DepositPerMiB::get().saturating_mul(mib))
+			.saturating_mul(replication.into())
 	}
 
 	/// Where `content` can be streamed from: its metadata and its confirmed holders with
@@ -64,14 +78,24 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	/// Registers `content` for `owner`, holds its deposit and assigns its holders; returns the
-	/// number of active masternodes considered for them.
+	/// Registers `content` for `owner`, holds its deposit, assigns it to its uploader and
+	/// queues it for the next block to draw its other holders; returns the number of active
+	/// masternodes scanned for the uploader.
 	pub(crate) fn do_register_content(
 		owner: T::AccountId,
 		content: ContentId,
 		registration: Registration<T>,
 	) -> Result<u32, DispatchError> {
-		let Registration { size, mime, title, price, replication, uploader } = registration;
+		let Registration {
+			size,
+			mime,
+			title,
+			price,
+			replication,
+			uploader,
+			receipt_expires_ms,
+			receipt_signature,
+		} = registration;
 		ensure!(!Contents::<T>::contains_key(content), Error::<T>::AlreadyRegistered);
 		ensure!(size > 0 && size <= T::MaxContentSize::get(), Error::<T>::InvalidSize);
 		let mime = Self::checked_mime(mime)?;
@@ -80,13 +104,22 @@ impl<T: Config> Pallet<T> {
 			replication > 0 && replication <= T::MaxReplication::get(),
 			Error::<T>::InvalidReplication
 		);
+		let active = T::ActiveSet::active();
 		ensure!(
-			T::ActiveSet::active().contains(&uploader) && Self::has_room(&uploader, size),
+			active.contains(&uploader) && Self::has_room(&uploader, size),
 			Error::<T>::UploaderUnavailable
 		);
-		let deposit = Self::deposit_for(size);
+		PendingAssignment::<T>::try_append(content)
+			.map_err(|_| Error::<T>::TooManyRegistrations)?;
+		let receipt = UploadReceipt { owner, content, size, expires_ms: receipt_expires_ms };
+		Self::check_receipt(&receipt, &uploader, &receipt_signature)?;
+		let UploadReceipt { owner, .. } = receipt;
+		let deposit = Self::deposit_for(size, replication);
 		T::Currency::hold(&HoldReason::ContentDeposit.into(), &owner, deposit)?;
 
+		let now = frame_system::Pallet::<T>::block_number();
+		let confirmation_deadline = now.saturating_add(T::ConfirmationTimeout::get());
+		ContentDeadlines::<T>::insert(confirmation_deadline, content, ());
 		let index = ContentCount::<T>::get();
 		ContentByIndex::<T>::insert(index, content);
 		ContentCount::<T>::put(index.saturating_add(1));
@@ -99,6 +132,8 @@ impl<T: Config> Pallet<T> {
 			replication,
 			deposit,
 			index,
+			registered_at: now,
+			confirmation_deadline: Some(confirmation_deadline),
 			replicas: BoundedVec::new(),
 		};
 		Self::deposit_event(Event::ContentRegistered {
@@ -110,9 +145,8 @@ impl<T: Config> Pallet<T> {
 			deposit,
 		});
 		Self::add_replica(&content, &mut info, uploader);
-		let candidates = Self::fill_replicas(&content, &mut info);
 		Contents::<T>::insert(content, info);
-		Ok(candidates)
+		Ok(active.len() as u32)
 	}
 
 	/// Removes `who`'s item `content`: releases its holders and returns the deposit. Returns
@@ -123,40 +157,92 @@ impl<T: Config> Pallet<T> {
 	) -> Result<u32, DispatchError> {
 		let info = Contents::<T>::get(content).ok_or(Error::<T>::UnknownContent)?;
 		ensure!(info.owner == who, Error::<T>::NotOwner);
+		let holders = info.replicas.len() as u32;
+		Self::remove_item(content, info)?;
+		Self::deposit_event(Event::ContentRemoved { content, owner: who });
+		Ok(holders)
+	}
+
+	/// Drops `content` (described by `info`): returns the deposit, releases its holders and
+	/// removes it from every index.
+	pub(crate) fn remove_item(content: ContentId, info: ContentInfo<T>) -> DispatchResult {
 		T::Currency::release(
 			&HoldReason::ContentDeposit.into(),
-			&who,
+			&info.owner,
 			info.deposit,
 			Precision::BestEffort,
 		)?;
 		for replica in &info.replicas {
 			Self::release_assignment(&replica.holder, &content, info.size);
+			if let Some(deadline) = replica.fetch_deadline {
+				ContentDeadlines::<T>::remove(deadline, content);
+			}
+		}
+		if let Some(deadline) = info.confirmation_deadline {
+			ContentDeadlines::<T>::remove(deadline, content);
 		}
 		Self::remove_from_index(info.index);
 		UnderReplicated::<T>::remove(content);
+		PendingAssignment::<T>::mutate(|pending| pending.retain(|id| *id != content));
 		Contents::<T>::remove(content);
-		Self::deposit_event(Event::ContentRemoved { content, owner: who });
-		Ok(info.replicas.len() as u32)
+		Ok(())
 	}
 
-	/// Marks `masternode`'s replica of `content` confirmed.
+	/// Checks an upload receipt: not expired, and signed by the proof key of `uploader`.
+	fn check_receipt(
+		receipt: &UploadReceipt<T::AccountId>,
+		uploader: &T::AccountId,
+		signature: &T::ReceiptSignature,
+	) -> DispatchResult {
+		let now_ms: u64 = T::Time::now().as_millis().saturated_into();
+		ensure!(now_ms <= receipt.expires_ms, Error::<T>::ReceiptExpired);
+		let key = T::Masternodes::proof_key(uploader).ok_or(Error::<T>::BadReceipt)?;
+		ensure!(signature.verify(&receipt.signing_payload()[..], &key), Error::<T>::BadReceipt);
+		Ok(())
+	}
+
+	/// Marks `masternode`'s replica of `content` confirmed; the item's first confirmation
+	/// opens its other holders' fetch windows.
 	pub(crate) fn do_confirm_replica(
 		masternode: T::AccountId,
 		content: ContentId,
 	) -> DispatchResultWithPostInfo {
 		Contents::<T>::try_mutate(content, |info| -> DispatchResult {
 			let info = info.as_mut().ok_or(Error::<T>::UnknownContent)?;
-			let replica = info
-				.replicas
-				.iter_mut()
-				.find(|replica| replica.holder == masternode)
-				.ok_or(Error::<T>::NotAssigned)?;
-			ensure!(!replica.confirmed, Error::<T>::AlreadyConfirmed);
+			Self::ensure_confirmable(info, &masternode)?;
+			let had_source = Self::has_source(info);
+			let Some(replica) =
+				info.replicas.iter_mut().find(|replica| replica.holder == masternode)
+			else {
+				defensive!("checked to be assigned");
+				return Err(Error::<T>::NotAssigned.into());
+			};
 			replica.confirmed = true;
+			if let Some(deadline) = replica.fetch_deadline.take() {
+				Self::unindex_unless_used(&content, info, deadline);
+			}
+			if !had_source {
+				Self::start_fetching(&content, info);
+			}
 			Ok(())
 		})?;
 		Self::deposit_event(Event::ReplicaConfirmed { content, masternode });
 		Ok(Pays::No.into())
+	}
+
+	/// Whether `masternode` may confirm its replica of the item `info`: it holds one, not yet
+	/// confirmed.
+	pub(crate) fn ensure_confirmable(
+		info: &ContentInfo<T>,
+		masternode: &T::AccountId,
+	) -> Result<(), Error<T>> {
+		let replica = info
+			.replicas
+			.iter()
+			.find(|replica| &replica.holder == masternode)
+			.ok_or(Error::<T>::NotAssigned)?;
+		ensure!(!replica.confirmed, Error::<T>::AlreadyConfirmed);
+		Ok(())
 	}
 
 	/// The masternode whose proof key signed `origin`.

@@ -3,8 +3,8 @@
 //! under-replicated items once per era.
 
 use crate::{
-	challenges::draw, AssignedBytes, Assignments, Config, ContentInfo, Contents, Event,
-	HandingOver, Pallet, Replica, RetryCursor, RetryEra, UnderReplicated,
+	challenges::draw, AssignedBytes, Assignments, Config, ContentDeadlines, ContentInfo, Contents,
+	Event, HandingOver, Pallet, PendingAssignment, Replica, RetryCursor, RetryEra, UnderReplicated,
 };
 use alloc::vec::Vec;
 use codec::Encode;
@@ -28,20 +28,21 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Assigns `content` to `holder`, which must have room and not hold it yet; `info` must
-	/// have fewer holders than its replication factor.
+	/// have fewer holders than its replication factor. If a confirmed holder exists, the new
+	/// holder's fetch window starts now.
 	pub(crate) fn add_replica(
 		content: &ContentId,
 		info: &mut ContentInfo<T>,
 		holder: T::AccountId,
 	) {
-		let replica = Replica {
-			holder: holder.clone(),
-			assigned_at: frame_system::Pallet::<T>::block_number(),
-			confirmed: false,
-		};
+		let fetch_deadline = Self::has_source(info).then(|| Self::fetch_deadline(info.size));
+		let replica = Replica { holder: holder.clone(), confirmed: false, fetch_deadline };
 		if info.replicas.try_push(replica).is_err() {
 			defensive!("a replica is only added below the replication factor");
 			return;
+		}
+		if let Some(deadline) = fetch_deadline {
+			ContentDeadlines::<T>::insert(deadline, content, ());
 		}
 		AssignedBytes::<T>::mutate(&holder, |bytes| *bytes = bytes.saturating_add(info.size));
 		Assignments::<T>::insert(&holder, content, ());
@@ -57,15 +58,44 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
+	/// Takes `holder`'s replica of `content` out of `info` and releases its assignment,
+	/// keeping the deadlines in step: an item that loses its last confirmed holder goes back
+	/// to a confirmation deadline. Returns whether `holder` held it.
+	pub(crate) fn take_replica(
+		content: &ContentId,
+		info: &mut ContentInfo<T>,
+		holder: &T::AccountId,
+	) -> bool {
+		let Some(position) = info.replicas.iter().position(|replica| &replica.holder == holder)
+		else {
+			return false;
+		};
+		let replica = info.replicas.remove(position);
+		Self::release_assignment(holder, content, info.size);
+		if let Some(deadline) = replica.fetch_deadline {
+			Self::unindex_unless_used(content, info, deadline);
+		}
+		if replica.confirmed && !Self::has_source(info) {
+			Self::stop_fetching(content, info);
+		}
+		true
+	}
+
 	/// Tops `content` up to its replication factor from the active set, drawing holders
-	/// with the chain's randomness; keeps it in [`UnderReplicated`] while it stays short.
-	/// Returns the number of active masternodes considered.
-	pub(crate) fn fill_replicas(content: &ContentId, info: &mut ContentInfo<T>) -> u32 {
+	/// with the chain's randomness and passing over `excluded`; keeps it in
+	/// [`UnderReplicated`] while it stays short. Returns the number of active masternodes
+	/// considered.
+	pub(crate) fn fill_replicas(
+		content: &ContentId,
+		info: &mut ContentInfo<T>,
+		excluded: &[T::AccountId],
+	) -> u32 {
 		let active = T::ActiveSet::active();
 		let considered = active.len() as u32;
 		let mut candidates: Vec<T::AccountId> = active
 			.into_iter()
 			.take(T::MaxCandidates::get() as usize)
+			.filter(|who| !excluded.contains(who))
 			.filter(|who| !info.replicas.iter().any(|replica| &replica.holder == who))
 			.filter(|who| Self::has_room(who, info.size))
 			.collect();
@@ -89,6 +119,24 @@ impl<T: Config> Pallet<T> {
 			UnderReplicated::<T>::remove(content);
 		}
 		considered
+	}
+
+	/// Draws the holders, besides their uploaders, of the items registered in the previous
+	/// block, from this block's randomness. Returns the number of items.
+	pub(crate) fn assign_pending() -> u32 {
+		let pending = PendingAssignment::<T>::take();
+		for content in &pending {
+			match Contents::<T>::get(content) {
+				Some(mut info) => {
+					Self::fill_replicas(content, &mut info, &[]);
+					Contents::<T>::insert(content, info);
+				}
+				None => {
+					defensive!("a removed item leaves the pending assignments");
+				}
+			}
+		}
+		pending.len() as u32
 	}
 
 	/// Hands over replicas of masternodes in [`HandingOver`] and, once per era, retries items
@@ -117,13 +165,16 @@ impl<T: Config> Pallet<T> {
 			Assignments::<T>::remove(leaver, content);
 			return;
 		};
-		info.replicas.retain(|replica| &replica.holder != leaver);
-		Self::release_assignment(leaver, content, info.size);
+		if !Self::take_replica(content, &mut info, leaver) {
+			defensive!("every assignment has its replica");
+			Assignments::<T>::remove(leaver, content);
+			return;
+		}
 		Self::deposit_event(Event::ReplicaDropped {
 			content: *content,
 			masternode: leaver.clone(),
 		});
-		Self::fill_replicas(content, &mut info);
+		Self::fill_replicas(content, &mut info, &[]);
 		Contents::<T>::insert(content, info);
 	}
 
@@ -150,7 +201,7 @@ impl<T: Config> Pallet<T> {
 			};
 			tried += 1;
 			if let Some(mut info) = Contents::<T>::get(content) {
-				Self::fill_replicas(&content, &mut info);
+				Self::fill_replicas(&content, &mut info, &[]);
 				Contents::<T>::insert(content, info);
 			} else {
 				defensive!("a removed item leaves the under-replicated set");

@@ -1,8 +1,8 @@
 //! Unit tests, grouped by topic. Every test ends with the pallet's invariants checked.
 
 use crate::{
-	mock::*, AssignedBytes, Assignments, Challenge, Challenges, ContentCount, Contents, Error,
-	Event, Faults, HandingOver, UnderReplicated,
+	mock::*, AssignedBytes, Assignments, Challenge, Challenges, ContentCount, ContentDeadlines,
+	Contents, Error, Event, Faults, HandingOver, PendingAssignment, UnderReplicated,
 };
 use frame_support::{
 	assert_noop, assert_ok,
@@ -39,6 +39,8 @@ fn register_id(
 		0,
 		replication,
 		uploader,
+		RECEIPT_EXPIRY,
+		sign_receipt(owner, id, size, RECEIPT_EXPIRY, uploader),
 	)
 }
 
@@ -75,8 +77,15 @@ mod register {
 		ExtBuilder::default().build_and_execute(|| {
 			let data = bytes(MIB + 1, 0);
 			let id = register(ALICE, &data, 3, MN[1]);
+			// The uploader at once; the others from the next block's randomness.
+			assert_eq!(holders(&id), vec![(MN[1], false)]);
+			assert_eq!(PendingAssignment::<Test>::get().into_inner(), vec![id]);
+			let registered = content_events();
+			run_to_block(2);
+			assert!(PendingAssignment::<Test>::get().is_empty());
 			let info = Contents::<Test>::get(id).unwrap();
-			let deposit = DEPOSIT_BASE + 2 * DEPOSIT_PER_MIB;
+			// Every one of the three copies is paid for.
+			let deposit = (DEPOSIT_BASE + 2 * DEPOSIT_PER_MIB) * 3;
 			assert_eq!(info.deposit, deposit);
 			assert_eq!(held(ALICE), deposit);
 			assert_eq!(info.size, data.len() as u64);
@@ -91,7 +100,7 @@ mod register {
 				assert_eq!(AssignedBytes::<Test>::get(holder), data.len() as u64);
 				assert!(Assignments::<Test>::contains_key(holder, id));
 			}
-			let events = content_events();
+			let events: Vec<_> = registered.into_iter().chain(content_events()).collect();
 			assert_eq!(
 				events[0],
 				Event::ContentRegistered {
@@ -121,6 +130,7 @@ mod register {
 			ExtBuilder::default().active(&MN).build_and_execute(|| {
 				RandomSeed::set(Some(seed));
 				let id = register(ALICE, &bytes(4096, 0), 3, MN[0]);
+				run_to_block(2);
 				result = holders(&id);
 			});
 			result
@@ -135,6 +145,7 @@ mod register {
 		ExtBuilder::default().build_and_execute(|| {
 			Nodes::mutate(|nodes| nodes[2].capacity = 1000);
 			let id = register(ALICE, &bytes(4096, 0), 3, MN[0]);
+			run_to_block(2);
 			let holders: Vec<_> = holders(&id).into_iter().map(|(h, _)| h).collect();
 			assert_eq!(holders.len(), 2);
 			assert!(!holders.contains(&MN[2]));
@@ -162,11 +173,13 @@ mod register {
 					0,
 					replication,
 					uploader,
+					RECEIPT_EXPIRY,
+					sign_receipt(ALICE, id, size, RECEIPT_EXPIRY, uploader),
 				)
 			};
 			assert_noop!(call(0, b"video/mp4", b"", 1, MN[0]), Error::<Test>::InvalidSize);
 			assert_noop!(
-				call((1 << 30) + 1, b"video/mp4", b"", 1, MN[0]),
+				call((64 << 30) + 1, b"video/mp4", b"", 1, MN[0]),
 				Error::<Test>::InvalidSize
 			);
 			for mime in [&b""[..], b"video", b"/mp4", b"video/", b"video/mp 4", b"a/b/c"] {
@@ -197,19 +210,7 @@ mod register {
 				Error::<Test>::UploaderUnavailable
 			);
 			// Too poor for the deposit.
-			assert_noop!(
-				Content::register_content(
-					RuntimeOrigin::signed(77),
-					id,
-					2048,
-					b"video/mp4".to_vec(),
-					vec![],
-					0,
-					1,
-					MN[1]
-				),
-				TokenError::FundsUnavailable
-			);
+			assert_noop!(register_id(77, id, 2048, 1, MN[1]), TokenError::FundsUnavailable);
 			assert_ok!(call(2048, b"video/mp4", b"", 1, MN[1]));
 			assert_noop!(call(2048, b"video/mp4", b"", 1, MN[1]), Error::<Test>::AlreadyRegistered);
 		});
@@ -358,13 +359,17 @@ mod challenges {
 	}
 
 	#[test]
-	fn unconfirmed_replicas_are_challenged_only_after_the_timeout() {
+	fn only_confirmed_replicas_are_challenged() {
 		ExtBuilder::default().build_and_execute(|| {
-			register(ALICE, &bytes(5000, 4), 1, MN[0]);
-			run_to_block(TIMEOUT);
-			assert!(open_challenges(MN[0]).is_empty());
-			run_to_block(TIMEOUT + 1);
-			assert!(!open_challenges(MN[0]).is_empty());
+			let id = register(ALICE, &bytes(5000, 4), 2, MN[0]);
+			run_to_block(3);
+			assert!(Challenges::<Test>::iter().next().is_none());
+			assert_ok!(Content::confirm_replica(proof_key(MN[0]), id));
+			run_to_block(6);
+			// The other holder is fetching: only the uploader answers.
+			let challenged: Vec<_> = Challenges::<Test>::iter().map(|(m, _, _)| m).collect();
+			assert!(!challenged.is_empty());
+			assert!(challenged.iter().all(|m| *m == MN[0]));
 		});
 	}
 
@@ -476,8 +481,9 @@ mod challenges {
 			assert_ne!(holders[0].0, MN[0]);
 			assert!(!holders[0].1, "the new holder must confirm");
 			assert_eq!(AssignedBytes::<Test>::get(MN[0]), 0);
-			// Its other open challenges expire without further faults (and the new holder's
-			// replica is not challenged before its timeout).
+			// Its other open challenges were issued before the punishment, which covers them:
+			// they expire without further faults (and the new holder's unconfirmed replica is
+			// not challenged).
 			run_to_block(2 + DEADLINE + TIMEOUT);
 			assert_eq!(Slashes::get().len(), 1);
 			assert!(!HandingOver::<Test>::contains_key(MN[0]));
@@ -560,6 +566,7 @@ mod reassignment {
 	fn items_short_of_holders_are_retried_each_era() {
 		ExtBuilder::default().active(&MN[..1]).build_and_execute(|| {
 			let id = register(ALICE, &bytes(1000, 0), 3, MN[0]);
+			run_to_block(2);
 			assert!(UnderReplicated::<Test>::contains_key(id));
 			run_to_block(3);
 			assert_eq!(holders(&id).len(), 1);
@@ -590,6 +597,8 @@ mod catalog {
 				250,
 				2,
 				MN[2],
+				RECEIPT_EXPIRY,
+				sign_receipt(BOB, id, 1000, RECEIPT_EXPIRY, MN[2]),
 			));
 			assert_eq!(Content::price_of(&id), Some((BOB, 250)));
 			assert!(Content::servers_of(&id).is_empty());
@@ -613,4 +622,477 @@ fn unsigned_calls_are_refused() {
 			DispatchError::BadOrigin
 		);
 	});
+}
+
+/// Attacks 1 and 2: a registration carries the uploader's receipt, which names the owner.
+mod receipts {
+	use super::*;
+
+	#[test]
+	fn a_registration_needs_the_uploaders_unexpired_receipt() {
+		ExtBuilder::default().build_and_execute(|| {
+			let data = bytes(2048, 0);
+			let id = id_of(&data);
+			let size = data.len() as u64;
+			let call = |expires_ms, signature| {
+				Content::register_content(
+					RuntimeOrigin::signed(ALICE),
+					id,
+					size,
+					b"video/mp4".to_vec(),
+					vec![],
+					0,
+					1,
+					MN[0],
+					expires_ms,
+					signature,
+				)
+			};
+			// Signed by another masternode's key, or over another size, id or expiry.
+			assert_noop!(
+				call(RECEIPT_EXPIRY, sign_receipt(ALICE, id, size, RECEIPT_EXPIRY, MN[1])),
+				Error::<Test>::BadReceipt
+			);
+			assert_noop!(
+				call(RECEIPT_EXPIRY, sign_receipt(ALICE, id, size + 1, RECEIPT_EXPIRY, MN[0])),
+				Error::<Test>::BadReceipt
+			);
+			assert_noop!(
+				call(
+					RECEIPT_EXPIRY,
+					sign_receipt(ALICE, ContentId([1; 32]), size, RECEIPT_EXPIRY, MN[0])
+				),
+				Error::<Test>::BadReceipt
+			);
+			assert_noop!(
+				call(RECEIPT_EXPIRY + 1, sign_receipt(ALICE, id, size, RECEIPT_EXPIRY, MN[0])),
+				Error::<Test>::BadReceipt
+			);
+			// Expired: refused after its expiry, accepted up to it.
+			NowMs::set(RECEIPT_EXPIRY + 1);
+			assert_noop!(
+				call(RECEIPT_EXPIRY, sign_receipt(ALICE, id, size, RECEIPT_EXPIRY, MN[0])),
+				Error::<Test>::ReceiptExpired
+			);
+			NowMs::set(RECEIPT_EXPIRY);
+			assert_ok!(call(RECEIPT_EXPIRY, sign_receipt(ALICE, id, size, RECEIPT_EXPIRY, MN[0])));
+		});
+	}
+
+	#[test]
+	fn a_copied_registration_from_another_account_fails_and_the_creators_succeeds() {
+		ExtBuilder::default().build_and_execute(|| {
+			let data = bytes(2048, 0);
+			let id = id_of(&data);
+			let size = data.len() as u64;
+			// The arguments of Alice's pending registration, as Bob sees them in the pool.
+			let signature = sign_receipt(ALICE, id, size, RECEIPT_EXPIRY, MN[0]);
+			let call = |who| {
+				Content::register_content(
+					RuntimeOrigin::signed(who),
+					id,
+					size,
+					b"video/mp4".to_vec(),
+					b"A film".to_vec(),
+					0,
+					2,
+					MN[0],
+					RECEIPT_EXPIRY,
+					signature.clone(),
+				)
+			};
+			assert_noop!(call(BOB), Error::<Test>::BadReceipt);
+			assert_ok!(call(ALICE));
+			assert_eq!(Contents::<Test>::get(id).unwrap().owner, ALICE);
+		});
+	}
+}
+
+/// Attack 8: the deposit pays for every copy.
+mod deposits {
+	use super::*;
+
+	#[test]
+	fn the_deposit_scales_with_size_and_replication_and_saturates() {
+		ExtBuilder::default().build_and_execute(|| {
+			let mib = MIB as u64;
+			assert_eq!(Content::deposit_for(1, 1), DEPOSIT_BASE + DEPOSIT_PER_MIB);
+			assert_eq!(Content::deposit_for(mib, 1), DEPOSIT_BASE + DEPOSIT_PER_MIB);
+			assert_eq!(Content::deposit_for(mib + 1, 3), (DEPOSIT_BASE + 2 * DEPOSIT_PER_MIB) * 3);
+			assert_eq!(
+				Content::deposit_for(64 << 30, 3),
+				(DEPOSIT_BASE + 65_536 * DEPOSIT_PER_MIB) * 3
+			);
+			// The hold is the deposit.
+			let id = register(ALICE, &bytes(1000, 0), 2, MN[0]);
+			assert_eq!(held(ALICE), (DEPOSIT_BASE + DEPOSIT_PER_MIB) * 2);
+			assert_eq!(Contents::<Test>::get(id).unwrap().deposit, held(ALICE));
+			// Overflow saturates, and such a deposit cannot be held.
+			DepositPerMiB::set(Balance::MAX / 2);
+			assert_eq!(Content::deposit_for(64 << 30, 3), Balance::MAX);
+			assert_eq!(Content::deposit_for(mib, 3), Balance::MAX);
+			assert_noop!(
+				register_id(ALICE, id_of(&bytes(1000, 1)), 1000, 3, MN[0]),
+				TokenError::FundsUnavailable
+			);
+		});
+	}
+}
+
+/// Attacks 1 and 3: nobody is faulted for what nobody confirmed, and fetch windows fit the
+/// item.
+mod deadlines {
+	use super::*;
+
+	fn faults_or_punishments(events: &[Event<Test>]) -> bool {
+		events.iter().any(|e| {
+			matches!(
+				e,
+				Event::ChallengeIssued { .. }
+					| Event::FaultRecorded { .. }
+					| Event::MasternodePunished { .. }
+			)
+		})
+	}
+
+	#[test]
+	fn an_item_nobody_holds_never_faults_anyone_and_is_dropped_after_its_timeout() {
+		ExtBuilder::default().build_and_execute(|| {
+			// Ids nobody holds, with receipts, naming an active masternode.
+			let ids: Vec<_> = (0..3u8)
+				.map(|salt| register(ALICE, &bytes(1024, salt), 3, MN[salt as usize]))
+				.collect();
+			let deposit = held(ALICE);
+			assert!(deposit > 0);
+			content_events();
+			run_to_block(1 + TIMEOUT);
+			assert!(!faults_or_punishments(&content_events()));
+			assert!(ids.iter().all(|id| Contents::<Test>::contains_key(id)));
+			run_to_block(1 + TIMEOUT + 1);
+			let events = content_events();
+			assert!(!faults_or_punishments(&events));
+			for id in &ids {
+				assert!(events.contains(&Event::ContentExpired { content: *id, owner: ALICE }));
+				assert!(!Contents::<Test>::contains_key(id));
+			}
+			assert_eq!(held(ALICE), 0);
+			assert_eq!(ContentCount::<Test>::get(), 0);
+			assert!(MN.iter().all(|m| AssignedBytes::<Test>::get(m) == 0));
+			run_to_block(50);
+			assert!(!faults_or_punishments(&content_events()));
+			assert!(Slashes::get().is_empty());
+			assert!(Faults::<Test>::iter().next().is_none());
+			assert!(ContentDeadlines::<Test>::iter().next().is_none());
+		});
+	}
+
+	#[test]
+	fn a_confirmation_in_time_keeps_the_item() {
+		ExtBuilder::default().build_and_execute(|| {
+			let id = register(ALICE, &bytes(1024, 0), 1, MN[0]);
+			run_to_block(1 + TIMEOUT);
+			assert_ok!(Content::confirm_replica(proof_key(MN[0]), id));
+			assert_eq!(Contents::<Test>::get(id).unwrap().confirmation_deadline, None);
+			// No challenges, which the holder here would not answer.
+			RandomSeed::set(None);
+			run_to_block(20);
+			assert!(Contents::<Test>::contains_key(id));
+		});
+	}
+
+	#[test]
+	fn a_64_gib_fetch_window_is_what_a_20_mb_per_s_link_meets_and_no_more() {
+		ExtBuilder::default().build_and_execute(|| {
+			let size: u64 = 64 << 30;
+			Nodes::mutate(|nodes| nodes.iter_mut().for_each(|n| n.capacity = size));
+			DepositPerMiB::set(1);
+			let id = id_of(&bytes(8, 0));
+			assert_ok!(register_id(ALICE, id, size, 2, MN[0]));
+			run_to_block(2);
+			let fetcher = holders(&id)[1].0;
+			// Nobody has it before the uploader confirms: no window runs yet.
+			assert_eq!(Contents::<Test>::get(id).unwrap().replicas[1].fetch_deadline, None);
+			assert_ok!(Content::confirm_replica(proof_key(MN[0]), id));
+			let window = Content::fetch_window(size);
+			// 3 s blocks at 20 MB/s: 60 MB a block.
+			let blocks_at_20_mb_per_s = size.div_ceil(20_000_000 * 3);
+			assert!(window >= blocks_at_20_mb_per_s, "{window} < {blocks_at_20_mb_per_s}");
+			assert_eq!(window, FETCH_BASE + blocks_at_20_mb_per_s);
+			let deadline = 2 + window;
+			assert_eq!(
+				Contents::<Test>::get(id).unwrap().replicas[1].fetch_deadline,
+				Some(deadline)
+			);
+			content_events();
+			// The uploader answers its challenges (cleared as answered); the fetcher is never
+			// challenged, and keeps its replica up to the end of its window.
+			while System::block_number() < deadline {
+				run_to_block(System::block_number() + 1);
+				let _ = Challenges::<Test>::clear_prefix(MN[0], u32::MAX, None);
+				assert!(Challenges::<Test>::iter_prefix(fetcher).next().is_none());
+			}
+			assert!(holders(&id).iter().any(|(h, _)| *h == fetcher));
+			assert!(!content_events().iter().any(|e| matches!(e, Event::FetchWindowMissed { .. })));
+			// After it: dropped and given to another masternode, with a new window; no fault.
+			run_to_block(deadline + 1);
+			let events = content_events();
+			assert!(events.contains(&Event::FetchWindowMissed { content: id, masternode: fetcher }));
+			let now_held: Vec<_> = holders(&id);
+			assert_eq!(now_held.len(), 2);
+			assert!(!now_held.iter().any(|(h, _)| *h == fetcher));
+			assert_eq!(
+				Contents::<Test>::get(id).unwrap().replicas[1].fetch_deadline,
+				Some(deadline + 1 + window)
+			);
+			assert!(Faults::<Test>::get(fetcher).is_none());
+			assert!(Slashes::get().is_empty());
+			assert_eq!(AssignedBytes::<Test>::get(fetcher), 0);
+		});
+	}
+
+	#[test]
+	fn a_holder_assigned_after_a_confirmation_fetches_from_its_assignment() {
+		ExtBuilder::default().active(&MN[..1]).build_and_execute(|| {
+			let id = register(ALICE, &bytes(1024, 0), 2, MN[0]);
+			assert_ok!(Content::confirm_replica(proof_key(MN[0]), id));
+			run_to_block(3);
+			// A new era brings a second active masternode; the retry assigns it.
+			Active::set(MN[..2].to_vec());
+			CurrentEra::set(1);
+			run_to_block(4);
+			let replicas = Contents::<Test>::get(id).unwrap().replicas;
+			assert_eq!(replicas[1].holder, MN[1]);
+			assert_eq!(replicas[1].fetch_deadline, Some(4 + Content::fetch_window(1024)));
+		});
+	}
+
+	#[test]
+	fn an_item_whose_confirmed_holders_left_waits_for_a_confirmation_again() {
+		ExtBuilder::default().build_and_execute(|| {
+			let id = register(ALICE, &bytes(1024, 0), 2, MN[0]);
+			run_to_block(2);
+			assert_ok!(Content::confirm_replica(proof_key(MN[0]), id));
+			let fetcher = holders(&id)[1].0;
+			assert!(Contents::<Test>::get(id).unwrap().replicas[1].fetch_deadline.is_some());
+			Active::mutate(|active| active.retain(|m| *m != MN[0]));
+			Content::on_leave(&MN[0]);
+			run_to_block(3);
+			let info = Contents::<Test>::get(id).unwrap();
+			assert!(info.replicas.iter().all(|r| !r.confirmed && r.fetch_deadline.is_none()));
+			assert_eq!(info.confirmation_deadline, Some(3 + TIMEOUT));
+			// The fetcher had fetched it after all and confirms: the item is saved.
+			assert_ok!(Content::confirm_replica(proof_key(fetcher), id));
+			run_to_block(3 + TIMEOUT + 1);
+			assert!(Contents::<Test>::contains_key(id));
+		});
+	}
+}
+
+/// Attack 6: leaving does not erase a fault.
+mod leaving {
+	use super::*;
+
+	#[test]
+	fn a_holder_that_leaves_still_answers_for_its_open_challenges() {
+		ExtBuilder::default().build_and_execute(|| {
+			let id = register(ALICE, &bytes(4096, 4), 1, MN[0]);
+			confirm_all(&id);
+			run_to_block(2);
+			assert_eq!(open_challenges(MN[0]).len(), 2);
+			// It deregisters before the deadline: its replica moves to another masternode.
+			Active::mutate(|active| active.retain(|m| *m != MN[0]));
+			Content::on_leave(&MN[0]);
+			run_to_block(3);
+			assert!(!holders(&id).iter().any(|(h, _)| *h == MN[0]));
+			content_events();
+			run_to_block(2 + DEADLINE + 1);
+			let events = content_events();
+			assert!(events.contains(&Event::FaultRecorded { masternode: MN[0], faults: 2 }));
+			assert!(events.contains(&Event::MasternodePunished { masternode: MN[0], slashed: 100 }));
+			assert_eq!(Slashes::get(), vec![(MN[0], Perbill::from_percent(10))]);
+		});
+	}
+
+	#[test]
+	fn a_removed_and_reregistered_item_voids_the_earlier_challenges() {
+		ExtBuilder::default().build_and_execute(|| {
+			let data = bytes(4096, 4);
+			let id = register(ALICE, &data, 1, MN[0]);
+			confirm_all(&id);
+			run_to_block(2);
+			assert_eq!(open_challenges(MN[0]).len(), 2);
+			assert_ok!(Content::remove_content(RuntimeOrigin::signed(ALICE), id));
+			// Registered again at once, before the holder could answer.
+			register(ALICE, &data, 1, MN[0]);
+			run_to_block(2 + DEADLINE + 1);
+			assert!(Faults::<Test>::get(MN[0]).is_none());
+			assert!(Slashes::get().is_empty());
+		});
+	}
+}
+
+/// Attack 7: the pool refuses proofs and confirmations that would do nothing.
+mod extension {
+	use super::*;
+	use crate::{CheckProof, InvalidContentTransaction};
+	use frame_support::dispatch::DispatchInfo;
+	use sp_runtime::{
+		traits::DispatchTransaction,
+		transaction_validity::{
+			InvalidTransaction, TransactionSource, TransactionValidityError, ValidTransaction,
+		},
+	};
+
+	fn validate(
+		who: AccountId,
+		call: crate::Call<Test>,
+	) -> Result<ValidTransaction, TransactionValidityError> {
+		let call = RuntimeCall::Content(call);
+		let info = DispatchInfo::default();
+		CheckProof::<Test>::new()
+			.validate_only(
+				RuntimeOrigin::signed(who),
+				&call,
+				&info,
+				0,
+				TransactionSource::External,
+				0,
+			)
+			.map(|(valid, _, _)| valid)
+	}
+
+	fn refused(
+		code: InvalidContentTransaction,
+	) -> Result<ValidTransaction, TransactionValidityError> {
+		Err(InvalidTransaction::Custom(code as u8).into())
+	}
+
+	#[test]
+	fn proofs_must_answer_an_open_challenge_of_the_signers_masternode() {
+		ExtBuilder::default().build_and_execute(|| {
+			let data = bytes(4096, 4);
+			let id = register(ALICE, &data, 1, MN[0]);
+			confirm_all(&id);
+			run_to_block(2);
+			let (challenge, open) = open_challenges(MN[0])[0].clone();
+			let proof = prove(&data, open.leaf);
+			let call =
+				|challenge| crate::Call::<Test>::submit_proof { challenge, proof: proof.clone() };
+			// A foreign key; another masternode's key; no such challenge.
+			assert_eq!(
+				validate(ALICE, call(challenge)),
+				refused(InvalidContentTransaction::NotProofKey)
+			);
+			assert_eq!(
+				validate(MN[1] + PROOF_KEY_OFFSET, call(challenge)),
+				refused(InvalidContentTransaction::UnknownChallenge)
+			);
+			assert_eq!(
+				validate(MN[0] + PROOF_KEY_OFFSET, call(999)),
+				refused(InvalidContentTransaction::UnknownChallenge)
+			);
+			// A valid one provides its (masternode, challenge), so duplicates are dropped.
+			let valid = validate(MN[0] + PROOF_KEY_OFFSET, call(challenge)).unwrap();
+			assert_eq!(valid.provides.len(), 1);
+			let (other, _) = open_challenges(MN[0])[1].clone();
+			let second = validate(MN[0] + PROOF_KEY_OFFSET, call(other)).unwrap();
+			assert_ne!(valid.provides, second.provides);
+			// Removed content: the challenge is void.
+			assert_ok!(Content::remove_content(RuntimeOrigin::signed(ALICE), id));
+			assert_eq!(
+				validate(MN[0] + PROOF_KEY_OFFSET, call(challenge)),
+				refused(InvalidContentTransaction::ContentRemoved)
+			);
+		});
+	}
+
+	#[test]
+	fn confirmations_that_would_fail_are_refused() {
+		ExtBuilder::default().build_and_execute(|| {
+			let id = register(ALICE, &bytes(1000, 1), 1, MN[0]);
+			let call = |content| crate::Call::<Test>::confirm_replica { content };
+			assert_eq!(validate(MN[0], call(id)), refused(InvalidContentTransaction::NotProofKey));
+			assert_eq!(
+				validate(MN[0] + PROOF_KEY_OFFSET, call(ContentId([3; 32]))),
+				refused(InvalidContentTransaction::NotAssigned)
+			);
+			assert_eq!(
+				validate(MN[1] + PROOF_KEY_OFFSET, call(id)),
+				refused(InvalidContentTransaction::NotAssigned)
+			);
+			assert_eq!(validate(MN[0] + PROOF_KEY_OFFSET, call(id)).unwrap().provides.len(), 1);
+			assert_ok!(Content::confirm_replica(proof_key(MN[0]), id));
+			assert_eq!(
+				validate(MN[0] + PROOF_KEY_OFFSET, call(id)),
+				refused(InvalidContentTransaction::AlreadyConfirmed)
+			);
+		});
+	}
+
+	#[test]
+	fn other_calls_pass_untouched() {
+		ExtBuilder::default().build_and_execute(|| {
+			let valid = validate(
+				ALICE,
+				crate::Call::<Test>::remove_content { content: ContentId([0; 32]) },
+			)
+			.unwrap();
+			assert_eq!(valid, ValidTransaction::default());
+		});
+	}
+}
+
+/// Attack 9: holders are drawn from randomness the registrant could not see.
+mod assignment {
+	use super::*;
+
+	#[test]
+	fn holders_are_drawn_in_the_next_block_from_its_randomness() {
+		// The registration is signed and included at block 1; block 2's randomness (BABE's
+		// output of block 1, unknown when signing) decides.
+		let drawn = |next_block_seed| {
+			let mut result = vec![];
+			ExtBuilder::default().active(&MN).build_and_execute(|| {
+				let id = register(ALICE, &bytes(4096, 0), 3, MN[0]);
+				assert_eq!(holders(&id), vec![(MN[0], false)]);
+				assert!(!content_events().iter().any(|e| matches!(
+					e,
+					Event::ReplicaAssigned { masternode, .. } if *masternode != MN[0]
+				)));
+				RandomSeed::set(Some(next_block_seed));
+				run_to_block(2);
+				result = holders(&id);
+				assert_eq!(result.len(), 3);
+			});
+			result
+		};
+		assert_eq!(drawn(1), drawn(1));
+		assert!((2..6).any(|seed| drawn(seed) != drawn(1)));
+	}
+
+	#[test]
+	fn a_block_takes_a_bounded_number_of_registrations() {
+		ExtBuilder::default().build_and_execute(|| {
+			for salt in 0..4 {
+				register(ALICE, &bytes(1000, salt), 2, MN[0]);
+			}
+			let fifth = id_of(&bytes(1000, 9));
+			assert_noop!(
+				register_id(ALICE, fifth, 1000, 2, MN[0]),
+				Error::<Test>::TooManyRegistrations
+			);
+			run_to_block(2);
+			assert_ok!(register_id(ALICE, fifth, 1000, 2, MN[0]));
+		});
+	}
+
+	#[test]
+	fn an_item_removed_in_its_block_leaves_the_queue() {
+		ExtBuilder::default().build_and_execute(|| {
+			let id = register(ALICE, &bytes(1000, 0), 2, MN[0]);
+			assert_ok!(Content::remove_content(RuntimeOrigin::signed(ALICE), id));
+			assert!(PendingAssignment::<Test>::get().is_empty());
+			run_to_block(2);
+		});
+	}
 }

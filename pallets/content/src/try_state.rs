@@ -3,9 +3,9 @@
 
 use crate::{
 	AssignedBytes, Assignments, BalanceOf, Challenges, Config, ContentByIndex, ContentCount,
-	Contents, Deadlines, HoldReason, Pallet,
+	ContentDeadlines, Contents, DeadlineCursor, Deadlines, HoldReason, Pallet, PendingAssignment,
 };
-use alloc::collections::btree_map::BTreeMap;
+use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
 use frame_support::{ensure, traits::fungible::InspectHold};
 use sp_runtime::traits::Saturating;
 
@@ -15,9 +15,18 @@ impl<T: Config> Pallet<T> {
 		let count = ContentCount::<T>::get();
 		let mut assigned: BTreeMap<T::AccountId, u64> = BTreeMap::new();
 		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut deadlines = BTreeSet::new();
 		let mut items = 0u32;
 		for (content, info) in Contents::<T>::iter() {
 			items += 1;
+			let has_source = Self::has_source(&info);
+			ensure!(
+				info.confirmation_deadline.is_some() != has_source,
+				"an item has a confirmation deadline unless a holder confirmed it"
+			);
+			if let Some(deadline) = info.confirmation_deadline {
+				deadlines.insert((deadline, content));
+			}
 			ensure!(info.index < count, "content index out of range");
 			ensure!(
 				ContentByIndex::<T>::get(info.index) == Some(content),
@@ -36,6 +45,13 @@ impl<T: Config> Pallet<T> {
 					Assignments::<T>::contains_key(&replica.holder, content),
 					"replica without its assignment"
 				);
+				ensure!(
+					replica.fetch_deadline.is_some() == (!replica.confirmed && has_source),
+					"a replica has a fetch deadline when it can fetch and has not confirmed"
+				);
+				if let Some(deadline) = replica.fetch_deadline {
+					deadlines.insert((deadline, content));
+				}
 				let entry = assigned.entry(replica.holder.clone()).or_default();
 				*entry = entry.saturating_add(info.size);
 			}
@@ -67,6 +83,22 @@ impl<T: Config> Pallet<T> {
 				"ContentDeposit hold differs from the owner's deposits"
 			);
 		}
+		let pending = PendingAssignment::<T>::get();
+		for (i, content) in pending.iter().enumerate() {
+			ensure!(!pending[..i].contains(content), "an item is pending twice");
+			let info = Contents::<T>::get(content).ok_or("pending item not registered")?;
+			ensure!(
+				info.registered_at == frame_system::Pallet::<T>::block_number(),
+				"a pending item was not registered in this block"
+			);
+		}
+		let indexed: BTreeSet<_> = ContentDeadlines::<T>::iter_keys().collect();
+		ensure!(indexed == deadlines, "deadlines index differs from the items' deadlines");
+		let cursor = DeadlineCursor::<T>::get();
+		ensure!(
+			indexed.iter().all(|(deadline, _)| *deadline >= cursor),
+			"a deadline before the cursor was not handled"
+		);
 		let now = frame_system::Pallet::<T>::block_number();
 		for (masternode, challenge, open) in Challenges::<T>::iter() {
 			ensure!(open.deadline >= now, "open challenge past its deadline");

@@ -15,11 +15,13 @@ use scale_info::TypeInfo;
 pub struct Replica<T: Config> {
 	/// The masternode holding it.
 	pub holder: T::AccountId,
-	/// When it was assigned; an unconfirmed replica is challenged once
-	/// [`Config::ReplicationTimeout`] blocks have passed since.
-	pub assigned_at: BlockNumberFor<T>,
-	/// Whether the holder has confirmed that it stores the bytes.
+	/// Whether the holder has confirmed that it stores the bytes. Only confirmed replicas
+	/// serve viewers and are challenged.
 	pub confirmed: bool,
+	/// The last block in which the holder may confirm, while it fetches the bytes from a
+	/// confirmed holder (its fetch window, see [`Config::FetchWindowBase`]); `None` once
+	/// confirmed, and while no holder of the item has confirmed (nothing to fetch from yet).
+	pub fetch_deadline: Option<BlockNumberFor<T>>,
 }
 
 /// A registered content item.
@@ -44,12 +46,20 @@ pub struct ContentInfo<T: Config> {
 	pub deposit: BalanceOf<T>,
 	/// Position in [`crate::ContentByIndex`], from which challenges are drawn.
 	pub index: u32,
+	/// The block it was registered in; challenges issued before it were of an earlier
+	/// registration of the same id and are void.
+	pub registered_at: BlockNumberFor<T>,
+	/// While no holder has confirmed: the last block in which one may, after which the item
+	/// is dropped and its deposit returned ([`Config::ConfirmationTimeout`]). `None` while a
+	/// holder has confirmed.
+	pub confirmation_deadline: Option<BlockNumberFor<T>>,
 	/// The current holders, the masternode it was uploaded to first; never two of one
 	/// masternode.
 	pub replicas: BoundedVec<Replica<T>, T::MaxReplication>,
 }
 
-/// An open availability challenge: the holder must prove leaf `leaf` of `content`.
+/// An open availability challenge: the holder must prove leaf `leaf` of `content`. It was
+/// issued [`Config::ChallengeDeadline`] blocks before its deadline.
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug, DecodeWithMemTracking,
 )]

@@ -7,8 +7,10 @@
 //! - block authors take turns over the session validators (no BABE pre-digest);
 //! - randomness is a hash of a fixed seed, the subject and the block number;
 //! - masternode sidecars are simulated after each block's `on_initialize`: online ones
-//!   confirm their replicas and answer their challenges with valid proofs (see
-//!   [`run_sidecars`]); the tests take some offline.
+//!   confirm their replicas once they can have the bytes (they were uploaded to them, or a
+//!   holder confirmed) and answer their challenges with valid proofs (see [`run_sidecars`]);
+//!   the tests take some offline;
+//! - upload receipts are `TestSignature`s, "signed" by the uploader's proof key.
 
 use codec::Encode;
 use frame_support::{
@@ -20,10 +22,11 @@ use frame_system::RunToBlockHooks;
 use pop_primitives::{
 	commitment::{ContentId, LeafProof, TreeBuilder, CHUNK_SIZE, LEAF_SIZE},
 	ActiveMasternodes, DelegatedStake, EraIndex, MasternodeRegistry, MasternodeStatus,
+	UploadReceipt,
 };
 use sp_core::H256;
 use sp_runtime::{
-	testing::UintAuthorityId,
+	testing::{TestSignature, UintAuthorityId},
 	traits::{ConvertInto, OpaqueKeys},
 	BuildStorage, ConsensusEngineId, KeyTypeId, Perbill,
 };
@@ -74,8 +77,12 @@ pub const MIN_SELF_BOND: Balance = 1_000;
 pub const MIN_DELEGATION: Balance = 100;
 /// Blocks a holder has to answer a challenge.
 pub const CHALLENGE_DEADLINE: BlockNumber = 3;
-/// Blocks after which an unconfirmed replica is challenged.
-pub const REPLICATION_TIMEOUT: BlockNumber = 5;
+/// Blocks an item has for its first confirmation before it is dropped.
+pub const CONFIRMATION_TIMEOUT: BlockNumber = 5;
+/// Blocks of every fetch window, on top of one per [`FETCH_BYTES_PER_BLOCK`].
+pub const FETCH_WINDOW_BASE: BlockNumber = 5;
+/// Bytes a holder is expected to fetch per block.
+pub const FETCH_BYTES_PER_BLOCK: u64 = 1 << 20;
 /// Faults in an era at which a masternode is slashed and jailed.
 pub const FAULT_THRESHOLD: u32 = 3;
 /// Reward points per valid proof.
@@ -272,7 +279,13 @@ impl pallet_content::Config for Runtime {
 	type MaxCandidates = MaxActiveMasternodes;
 	type ChallengesPerBlock = ConstU32<2>;
 	type ChallengeDeadline = ConstU64<CHALLENGE_DEADLINE>;
-	type ReplicationTimeout = ConstU64<REPLICATION_TIMEOUT>;
+	type ConfirmationTimeout = ConstU64<CONFIRMATION_TIMEOUT>;
+	type FetchWindowBase = ConstU64<FETCH_WINDOW_BASE>;
+	type FetchBytesPerBlock = ConstU64<FETCH_BYTES_PER_BLOCK>;
+	type MaxDeadlinesPerBlock = ConstU32<4>;
+	type MaxRegistrationsPerBlock = ConstU32<4>;
+	type ReceiptSignature = TestSignature;
+	type Time = Timestamp;
 	type FaultThreshold = ConstU32<FAULT_THRESHOLD>;
 	type SlashFraction = SlashFraction;
 	type ProofPoints = ConstU32<PROOF_POINTS>;
@@ -281,8 +294,9 @@ impl pallet_content::Config for Runtime {
 }
 
 parameter_types! {
-	/// The bytes of every registered content item, which every sidecar can fetch.
-	pub static Library: Vec<(ContentId, Vec<u8>)> = vec![];
+	/// The bytes of every registered content item and the masternode they were uploaded
+	/// to, from which the other holders can fetch them once it confirmed.
+	pub static Library: Vec<(ContentId, Vec<u8>, AccountId)> = vec![];
 	/// Masternodes whose sidecar is down: they confirm nothing and answer no challenge.
 	pub static Offline: Vec<AccountId> = vec![];
 }
@@ -401,16 +415,20 @@ pub fn run_until<R>(max_blocks: u32, mut found: impl FnMut() -> Option<R>) -> R 
 	panic!("not reached within {max_blocks} blocks (at block {})", System::block_number());
 }
 
-/// What the online sidecars do in a block: confirm the replicas assigned to them and answer
+/// What the online sidecars do in a block: confirm the replicas assigned to them whose bytes
+/// they can have (uploaded to them, or held by a confirmed holder to fetch from) and answer
 /// their open challenges with valid proofs.
 pub fn run_sidecars() {
 	let offline = Offline::get();
-	for (content, _) in Library::get() {
-		let Some(info) = pallet_content::Contents::<Runtime>::get(content) else { continue };
-		for replica in info.replicas.iter().filter(|r| !r.confirmed) {
-			if !offline.contains(&replica.holder) {
-				assert_ok!(Content::confirm_replica(proof_origin(replica.holder), content));
-			}
+	for (content, _, uploader) in Library::get() {
+		while let Some(info) = pallet_content::Contents::<Runtime>::get(content) {
+			let source = info.replicas.iter().any(|r| r.confirmed);
+			let Some(replica) = info.replicas.iter().find(|r| {
+				!r.confirmed && !offline.contains(&r.holder) && (source || r.holder == uploader)
+			}) else {
+				break;
+			};
+			assert_ok!(Content::confirm_replica(proof_origin(replica.holder), content));
 		}
 	}
 	let open: Vec<_> = pallet_content::Challenges::<Runtime>::iter().collect();
@@ -472,7 +490,7 @@ pub fn prove(data: &[u8], index: u64) -> LeafProof {
 fn content_bytes(content: &ContentId) -> Vec<u8> {
 	Library::get()
 		.into_iter()
-		.find_map(|(id, data)| (id == *content).then_some(data))
+		.find_map(|(id, data, _)| (id == *content).then_some(data))
 		.expect("every challenged item was registered through `register_content`")
 }
 
@@ -485,18 +503,35 @@ pub fn register_content(
 	uploader: AccountId,
 ) -> ContentId {
 	let id = content_id(data);
-	assert_ok!(Content::register_content(
+	assert_ok!(register_unheld(owner, id, data.len() as u64, price, replication, uploader));
+	Library::mutate(|library| library.push((id, data.to_vec(), uploader)));
+	id
+}
+
+/// `owner` registers `content` of `size` bytes as uploaded to `uploader`, with a receipt
+/// from its sidecar; no sidecar learns any bytes.
+pub fn register_unheld(
+	owner: AccountId,
+	content: ContentId,
+	size: u64,
+	price: Balance,
+	replication: u32,
+	uploader: AccountId,
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
+	let expires_ms = Timestamp::get() + 60_000;
+	let receipt = UploadReceipt { owner, content, size, expires_ms };
+	Content::register_content(
 		RuntimeOrigin::signed(owner),
-		id,
-		data.len() as u64,
+		content,
+		size,
 		b"video/mp4".to_vec(),
 		b"A film".to_vec(),
 		price,
 		replication,
 		uploader,
-	));
-	Library::mutate(|library| library.push((id, data.to_vec())));
-	id
+		expires_ms,
+		TestSignature(proof_key(uploader), receipt.signing_payload()),
+	)
 }
 
 /// The masternodes holding `content`, confirmed or not, in assignment order.

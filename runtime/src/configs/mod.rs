@@ -18,8 +18,8 @@ use super::{
 	time::{DAYS, MILLI_SECS_PER_BLOCK, MINUTES, SLOT_DURATION},
 	AccountId, Babe, Balance, Balances, Block, BlockNumber, Content, Delegation, Hash, Masternodes,
 	Nonce, PalletInfo, PopToken, Rewards, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason,
-	RuntimeHoldReason, RuntimeOrigin, RuntimeTask, Session, SessionKeys, System, Timestamp,
-	VERSION,
+	RuntimeHoldReason, RuntimeOrigin, RuntimeTask, Session, SessionKeys, Signature, System,
+	Timestamp, VERSION,
 };
 
 /// Normal extrinsics may fill this share of a block; the rest is kept for operational ones.
@@ -260,6 +260,9 @@ parameter_types! {
 	pub const ContentSlashFraction: Perbill = Perbill::from_percent(1);
 }
 
+/// Bytes a holder is expected to fetch per block: 20 MB/s over a 3 s block.
+pub const FETCH_BYTES_PER_BLOCK: u64 = 20_000_000 * (MILLI_SECS_PER_BLOCK / 1_000);
+
 impl pallet_content::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -269,8 +272,8 @@ impl pallet_content::Config for Runtime {
 	type Points = Rewards;
 	type Randomness = pallet_babe::ParentBlockRandomness<Runtime>;
 	type CurrentEra = Delegation;
+	// Per copy: 1 POP, and 1 POP more per GiB; an item stored 8 times pays 8 times.
 	type DepositBase = ConstU128<POP>;
-	// 1 POP more per GiB.
 	type DepositPerMiB = ConstU128<{ POP / 1024 }>;
 	type MaxContentSize = ConstU64<{ 64 << 30 }>;
 	type MaxMimeLen = ConstU32<64>;
@@ -280,11 +283,48 @@ impl pallet_content::Config for Runtime {
 	type ChallengesPerBlock = ConstU32<4>;
 	// 30 s to answer: a sidecar following finalized blocks sees a challenge a few blocks late.
 	type ChallengeDeadline = ConstU32<10>;
-	type ReplicationTimeout = ConstU32<{ 10 * MINUTES }>;
+	// The uploader holds the bytes already: it confirms as soon as it sees the registration.
+	type ConfirmationTimeout = ConstU32<{ 10 * MINUTES }>;
+	// A minute to start, then 60 MB a block: a 64 GiB item gets 1,166 blocks (58 minutes),
+	// what a 20 MB/s link needs to move it (57 minutes) and a minute more.
+	type FetchWindowBase = ConstU32<MINUTES>;
+	type FetchBytesPerBlock = ConstU64<FETCH_BYTES_PER_BLOCK>;
+	type MaxDeadlinesPerBlock = ConstU32<16>;
+	// About five registrations a second; the next block draws holders for all of them.
+	type MaxRegistrationsPerBlock = ConstU32<16>;
+	type ReceiptSignature = Signature;
+	type Time = Timestamp;
 	type FaultThreshold = ConstU32<3>;
 	type SlashFraction = ContentSlashFraction;
 	// A block author earns 20 points; four challenges a block pay holders as much in all.
 	type ProofPoints = ConstU32<5>;
 	type MaxReassignmentsPerBlock = ConstU32<16>;
 	type WeightInfo = pallet_content::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ContentReceiptSigner;
+}
+
+/// Signs upload receipts in the content benchmarks: makes a fresh sr25519 key in the
+/// benchmark's keystore the uploader's proof key, and signs with it.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct ContentReceiptSigner;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_content::ReceiptBenchmarkHelper<AccountId, Signature> for ContentReceiptSigner {
+	fn sign_as_uploader(uploader: &AccountId, payload: &[u8]) -> Signature {
+		use sp_runtime::{app_crypto::RuntimePublic, traits::IdentifyAccount, MultiSigner};
+		const KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"popr");
+		let public = sp_core::sr25519::Public::generate_pair(KEY_TYPE, None);
+		let proof_key = MultiSigner::from(public).into_account();
+		let update = pallet_masternodes::MasternodeUpdate {
+			endpoint: None,
+			proof_key: Some(proof_key),
+			capacity: None,
+			commission: None,
+		};
+		Masternodes::update(RuntimeOrigin::signed(uploader.clone()), update)
+			.expect("benchmark masternodes are registered");
+		let signature = public.sign(KEY_TYPE, &payload).expect("the key was just made");
+		Signature::Sr25519(signature)
+	}
 }

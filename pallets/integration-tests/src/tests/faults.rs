@@ -16,8 +16,8 @@ const FAULTY_BOND: Balance = BONDS[2];
 #[test]
 fn a_missed_challenge_is_a_fault_of_the_holder() {
 	ExtBuilder::default().build_and_execute(|| {
-		let registered_at = System::block_number();
 		let content = store_on_offline_masternode(FAULTY, 1)[0];
+		let offline_from = System::block_number();
 		assert!(holders(&content).contains(&FAULTY));
 
 		let (challenge, deadline) = run_until(50, || {
@@ -30,8 +30,8 @@ fn a_missed_challenge_is_a_fault_of_the_holder() {
 				_ => None,
 			})
 		});
-		// An unconfirmed replica is challenged only once the replication timeout has passed.
-		assert!(System::block_number() >= registered_at + REPLICATION_TIMEOUT);
+		// Challenged for what it confirmed holding.
+		assert!(System::block_number() > offline_from);
 		assert_eq!(deadline, System::block_number() + CHALLENGE_DEADLINE);
 
 		// The challenge stays open up to its deadline.
@@ -139,5 +139,40 @@ fn the_fault_threshold_slashes_stake_and_pool_and_jails_until_the_election_drops
 		run_to_era(era + JAIL_DURATION + 1);
 		assert!(active_set().contains(&FAULTY));
 		assert_eq!(status(FAULTY), MasternodeStatus::Active);
+	});
+}
+
+#[test]
+fn an_item_nobody_holds_faults_nobody_and_is_dropped_after_its_timeout() {
+	ExtBuilder::default().build_and_execute(|| {
+		// Registered with a receipt naming an active masternode, but no sidecar has the bytes.
+		let uploader = MASTERNODES[1];
+		let content = ContentId([7; 32]);
+		let size = CONTENT_SIZE as u64;
+		assert_ok!(register_unheld(CREATOR, content, size, 0, MAX_REPLICATION, uploader));
+		assert!(held(pallet_content::HoldReason::ContentDeposit, CREATOR) > 0);
+		let registered_at = System::block_number();
+		let mut expired_at = None;
+		for _ in 0..CONFIRMATION_TIMEOUT + 20 {
+			next_block();
+			let events = content_events();
+			// Nobody is challenged for it, faulted, slashed or jailed, then or later.
+			assert!(!events.iter().any(|event| matches!(
+				event,
+				ContentEvent::ChallengeIssued { .. }
+					| ContentEvent::FaultRecorded { .. }
+					| ContentEvent::MasternodePunished { .. }
+			)));
+			let expired = ContentEvent::ContentExpired { content, owner: CREATOR };
+			if expired_at.is_none() && events.contains(&expired) {
+				expired_at = Some(System::block_number());
+			}
+		}
+		assert_eq!(expired_at, Some(registered_at + CONFIRMATION_TIMEOUT + 1));
+		assert!(!pallet_content::Contents::<Runtime>::contains_key(content));
+		assert_eq!(held(pallet_content::HoldReason::ContentDeposit, CREATOR), 0);
+		for masternode in MASTERNODES {
+			assert_ne!(status(masternode), MasternodeStatus::Jailed);
+		}
 	});
 }

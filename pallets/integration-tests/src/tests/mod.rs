@@ -9,6 +9,7 @@ mod settlement;
 use crate::mock::*;
 use pallet_content::Event as ContentEvent;
 use pop_primitives::commitment::ContentId;
+use pop_primitives::ContentCatalog;
 
 /// Size of the test content items: five leaves.
 const CONTENT_SIZE: usize = 5 * 1024;
@@ -18,15 +19,19 @@ fn content_events() -> Vec<ContentEvent<Runtime>> {
 	events::<ContentEvent<Runtime>>()
 }
 
-/// Takes the sidecar of `faulty` offline and registers `items` content items uploaded to
-/// it, each asking for [`MAX_REPLICATION`] holders.
+/// Registers `items` content items uploaded to `faulty`, each asking for
+/// [`MAX_REPLICATION`] holders; once every holder has confirmed them, takes the sidecar of
+/// `faulty` offline.
 fn store_on_offline_masternode(faulty: AccountId, items: u8) -> Vec<ContentId> {
-	take_offline(faulty);
-	(0..items)
+	let contents: Vec<ContentId> = (0..items)
 		.map(|salt| {
 			register_content(CREATOR, &bytes(CONTENT_SIZE, salt), 0, MAX_REPLICATION, faulty)
 		})
-		.collect()
+		.collect();
+	next_block();
+	assert!(contents.iter().all(|content| Content::servers_of(content).contains(&faulty)));
+	take_offline(faulty);
+	contents
 }
 
 /// Runs blocks until `masternode` is punished for its faults; returns the POP slashed from

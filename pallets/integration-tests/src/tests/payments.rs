@@ -75,9 +75,15 @@ fn only_holders_that_confirmed_a_copy_are_paid() {
 			MAX_REPLICATION,
 			MASTERNODES[1],
 		);
+		// Only the uploader confirms while the others' sidecars are down; then one stays
+		// down.
+		for masternode in MASTERNODES.into_iter().filter(|m| *m != MASTERNODES[1]) {
+			take_offline(masternode);
+		}
+		next_block();
 		let held_by = holders(&content);
 		let unconfirmed = held_by[MAX_REPLICATION as usize - 1];
-		take_offline(unconfirmed);
+		Offline::set(vec![unconfirmed]);
 		next_block();
 		let confirmed: Vec<AccountId> =
 			held_by.into_iter().filter(|holder| *holder != unconfirmed).collect();
