@@ -733,7 +733,7 @@ where
 			&operator,
 			bond,
 			endpoint,
-			Self::proof_key(index),
+			<Self as pop_primitives::BenchmarkHelper<T::AccountId>>::proof_key(index),
 			1 << 40,
 			Perbill::from_percent(10),
 		)
