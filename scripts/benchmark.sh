@@ -72,7 +72,7 @@ write_weights pallet_content "$REPO_ROOT/pallets/content/src/weights.rs" \
 	"$call_steps steps × $call_repeat repeats" "$work/content.json"
 
 # The era transition sets up to 100,000 backers per sample, so it gets fewer samples.
-measure pallet_delegation delegate,undelegate,redelegate,withdraw_unbonded \
+measure pallet_delegation delegate,undelegate,redelegate,withdraw_unbonded,withdraw_closed \
 	"$call_steps" "$call_repeat" "$work/delegation-calls.json"
 measure pallet_delegation rotate_era "$era_steps" "$era_repeat" "$work/delegation-era.json"
 write_weights pallet_delegation "$REPO_ROOT/pallets/delegation/src/weights.rs" \

@@ -1,9 +1,11 @@
 //! Benchmarks of `pallet-delegation`, with the v2 macros. Each call is measured in its worst
-//! case: an existing delegation (settlement runs), a slashed pool (a burn runs), full queues.
+//! case: an existing delegation (settlement runs), a slashed pool (a burn runs), unbonding
+//! queues one chunk short of full (the new chunk is pushed, not merged), and for
+//! `withdraw_unbonded` full queues of slashed chunks that each rejoin a pool.
 
 use super::*;
 use frame_benchmarking::v2::*;
-use frame_support::traits::fungible::Mutate;
+use frame_support::traits::fungible::{Mutate, MutateHold};
 use frame_system::RawOrigin;
 use pop_primitives::OnMasternodeSlash;
 use sp_runtime::{traits::Saturating, Perbill};
@@ -23,6 +25,27 @@ where
 	let who: T::AccountId = account("delegator", index, 0);
 	T::Currency::set_balance(&who, T::MinDelegation::get().saturating_mul(1_000u32.into()));
 	who
+}
+
+/// Makes `delegator`, who delegates to `masternode`, unbond `MaxUnbondingChunks - 1` chunks
+/// from it in as many eras, and leaves the current era at one where a new chunk is pushed
+/// into an unbonding pool that exists already (another backer unbonded in it).
+fn fill_unbonding_queue<T: Config>(delegator: &T::AccountId, masternode: &T::AccountId)
+where
+	T::Currency: Mutate<T::AccountId>,
+{
+	let waiting = T::MaxUnbondingChunks::get() - 1;
+	for era in 0..waiting {
+		CurrentEra::<T>::put(era);
+		Pallet::<T>::do_undelegate(delegator.clone(), masternode.clone(), T::MinDelegation::get())
+			.unwrap();
+	}
+	CurrentEra::<T>::put(waiting);
+	let other = funded::<T>(1);
+	let amount = T::MinDelegation::get().saturating_mul(2u32.into());
+	Pallet::<T>::do_delegate(&other, masternode, amount).unwrap();
+	Pallet::<T>::do_undelegate(other, masternode.clone(), T::MinDelegation::get()).unwrap();
+	assert_eq!(Unbonding::<T>::get(delegator).len() as u32, waiting);
 }
 
 #[benchmarks(where
@@ -48,45 +71,84 @@ mod benchmarks {
 	fn undelegate() {
 		let mn = masternode::<T>(0);
 		let delegator = funded::<T>(0);
-		let amount = T::MinDelegation::get().saturating_mul(10u32.into());
+		let amount = T::MinDelegation::get().saturating_mul(100u32.into());
 		Pallet::<T>::do_delegate(&delegator, &mn, amount).unwrap();
+		fill_unbonding_queue::<T>(&delegator, &mn);
 		<Pallet<T> as OnMasternodeSlash<_>>::on_slash(&mn, Perbill::from_percent(10));
 		#[extrinsic_call]
 		_(RawOrigin::Signed(delegator.clone()), mn, T::MinDelegation::get());
-		assert_eq!(Unbonding::<T>::get(&delegator).len(), 1);
+		assert_eq!(Unbonding::<T>::get(&delegator).len() as u32, T::MaxUnbondingChunks::get());
 	}
 
 	#[benchmark]
 	fn redelegate() {
 		let (from, to) = (masternode::<T>(0), masternode::<T>(1));
 		let delegator = funded::<T>(0);
-		let amount = T::MinDelegation::get().saturating_mul(10u32.into());
+		let amount = T::MinDelegation::get().saturating_mul(100u32.into());
 		Pallet::<T>::do_delegate(&delegator, &from, amount).unwrap();
-		Pallet::<T>::do_delegate(&delegator, &to, amount).unwrap();
+		fill_unbonding_queue::<T>(&delegator, &from);
 		<Pallet<T> as OnMasternodeSlash<_>>::on_slash(&from, Perbill::from_percent(10));
 		#[extrinsic_call]
-		_(RawOrigin::Signed(delegator), from, to, T::MinDelegation::get());
+		_(RawOrigin::Signed(delegator.clone()), from, to, T::MinDelegation::get());
+		assert_eq!(Unbonding::<T>::get(&delegator).len() as u32, T::MaxUnbondingChunks::get());
 	}
 
+	/// `c` unlocked chunks, each from another masternode's slashed unbonding pool (a burn
+	/// runs), each rejoining a pool through a delegation with a pending slash (settlement
+	/// runs).
 	#[benchmark]
 	fn withdraw_unbonded(c: Linear<1, { T::MaxUnbondingChunks::get() }>) {
-		let mn = masternode::<T>(0);
+		let to = masternode::<T>(0);
 		let delegator = funded::<T>(0);
-		let amount = T::MinDelegation::get().saturating_mul(100u32.into());
-		Pallet::<T>::do_delegate(&delegator, &mn, amount).unwrap();
-		for era in 0..c {
-			CurrentEra::<T>::put(era);
-			Pallet::<T>::undelegate(
-				RawOrigin::Signed(delegator.clone()).into(),
-				mn.clone(),
-				T::MinDelegation::get(),
-			)
-			.unwrap();
-		}
-		CurrentEra::<T>::put(c + T::BondingDuration::get());
+		let amount = T::MinDelegation::get().saturating_mul(10u32.into());
+		Pallet::<T>::do_delegate(&delegator, &to, amount).unwrap();
+		<Pallet<T> as OnMasternodeSlash<_>>::on_slash(&to, Perbill::from_percent(10));
+		let slashed = amount.saturating_sub(amount / 10u32.into());
+		let chunks: Vec<UnlockingOf<T>> = (0..c)
+			.map(|index| {
+				let from: T::AccountId = account("from", index, 0);
+				UnbondingPools::<T>::insert(
+					&from,
+					0,
+					Pool { shares: amount, value: slashed, delegators: 1 },
+				);
+				Unlocking {
+					masternode: from,
+					unlock_era: 0,
+					stake: Delegation { shares: amount, principal: amount },
+					rejoin: Some(to.clone()),
+				}
+			})
+			.collect();
+		T::Currency::hold(
+			&HoldReason::Delegation.into(),
+			&delegator,
+			amount.saturating_mul(c.into()),
+		)
+		.unwrap();
+		Unbonding::<T>::insert(&delegator, BoundedVec::truncate_from(chunks));
+		CurrentEra::<T>::put(T::BondingDuration::get());
 		#[extrinsic_call]
 		_(RawOrigin::Signed(delegator.clone()));
 		assert!(Unbonding::<T>::get(&delegator).is_empty());
+		assert!(UnbondingPools::<T>::iter().next().is_none());
+	}
+
+	/// The release of a backer's slashed stake in a closed pool that others still back.
+	#[benchmark]
+	fn withdraw_closed() {
+		let mn = masternode::<T>(0);
+		let (delegator, other) = (funded::<T>(0), funded::<T>(1));
+		let amount = T::MinDelegation::get().saturating_mul(10u32.into());
+		Pallet::<T>::do_delegate(&delegator, &mn, amount).unwrap();
+		Pallet::<T>::do_delegate(&other, &mn, amount).unwrap();
+		<Pallet<T> as OnMasternodeSlash<_>>::on_slash(&mn, Perbill::from_percent(10));
+		Pallet::<T>::close(&mn);
+		CurrentEra::<T>::put(T::BondingDuration::get());
+		let caller = funded::<T>(2);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), delegator.clone(), mn.clone());
+		assert!(!Delegations::<T>::contains_key(&delegator, &mn));
 	}
 
 	/// An era boundary with `m` registered masternodes (at least those of genesis) and `d` backers spread over them: the

@@ -1,9 +1,12 @@
 //! What the pallet offers other pallets through the traits of `pop-primitives`: the pools to
-//! the reward payout ([`DelegatedStake`]), the active set to the content pallet
-//! ([`ActiveMasternodes`]), and the slash of a pool to the masternode registry
-//! ([`OnMasternodeSlash`]).
+//! the reward payout and their closing to the masternode registry ([`DelegatedStake`]), the
+//! active set to the content pallet ([`ActiveMasternodes`]), and the slash of a masternode's
+//! pools to the masternode registry ([`OnMasternodeSlash`]).
 
-use crate::{ActiveSet, BalanceOf, Config, Delegations, Pallet, Pools};
+use crate::{
+	ActiveSet, BalanceOf, ClosedPools, Config, CurrentEra, Delegations, Pallet, Pools,
+	UnbondingPools,
+};
 use alloc::vec::Vec;
 use frame_support::traits::Get;
 use pop_primitives::{ActiveMasternodes, DelegatedStake, OnMasternodeSlash};
@@ -17,6 +20,10 @@ impl<T: Config> DelegatedStake<T::AccountId, BalanceOf<T>> for Pallet<T> {
 
 	fn has_delegators(masternode: &T::AccountId) -> bool {
 		Pools::<T>::contains_key(masternode)
+	}
+
+	fn close_pool(masternode: &T::AccountId) {
+		Self::close(masternode);
 	}
 
 	fn delegations_of(backer: &T::AccountId) -> Vec<(T::AccountId, BalanceOf<T>)> {
@@ -42,15 +49,27 @@ impl<T: Config> ActiveMasternodes<T::AccountId> for Pallet<T> {
 }
 
 impl<T: Config> OnMasternodeSlash<T::AccountId> for Pallet<T> {
-	/// Every share of the pool loses `fraction` of its value at once; delegators' holds follow
-	/// when they are next touched.
+	/// Every share of the pool (open, or closed and not unlocked) and of each unbonding pool
+	/// that has not unlocked loses `fraction` of its value at once; backers' holds follow when
+	/// their delegations or chunks are next touched. At most `BondingDuration + 1` pools,
+	/// whatever the number of backers.
 	fn on_slash(masternode: &T::AccountId, fraction: Perbill) {
-		// A masternode nobody backs has no pool to slash.
-		Pools::<T>::mutate(masternode, |pool| {
-			if let Some(pool) = pool {
+		let era = CurrentEra::<T>::get();
+		// A closed pool that unlocked is its backers' to take: no longer at stake. A
+		// masternode nobody backs has no pool.
+		if let Some(mut pool) = Pools::<T>::get(masternode) {
+			if ClosedPools::<T>::get(masternode).is_none_or(|unlock_era| unlock_era > era) {
 				pool.slash(fraction);
+				Pools::<T>::insert(masternode, pool);
 			}
-		});
+		}
+		let last = era.saturating_add(T::BondingDuration::get());
+		for unlock_era in era.saturating_add(1)..=last {
+			if let Some(mut pool) = UnbondingPools::<T>::get(masternode, unlock_era) {
+				pool.slash(fraction);
+				UnbondingPools::<T>::insert(masternode, unlock_era, pool);
+			}
+		}
 	}
 }
 

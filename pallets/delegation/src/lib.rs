@@ -7,7 +7,8 @@
 //!
 //! See the [`pallet`] module for the configuration trait, calls, storage, events and errors.
 //! The calls are [`delegate`](Pallet::delegate), [`undelegate`](Pallet::undelegate),
-//! [`redelegate`](Pallet::redelegate) and [`withdraw_unbonded`](Pallet::withdraw_unbonded).
+//! [`redelegate`](Pallet::redelegate), [`withdraw_unbonded`](Pallet::withdraw_unbonded) and
+//! [`withdraw_closed`](Pallet::withdraw_closed).
 //!
 //! ## Terminology
 //!
@@ -15,6 +16,11 @@
 //!   value is the POP delegated, after slashes.
 //! - **Principal**: the POP held for one [`Delegation`]; above its shares' value only while a
 //!   slash is pending.
+//! - **Unbonding pool**: the POP that left a masternode's pool and unlocks in one era
+//!   ([`UnbondingPools`]), priced in shares like the pool itself; each backer's
+//!   [`Unlocking`] chunk holds shares of one.
+//! - **Closed pool**: the pool of a masternode that deregistered ([`ClosedPools`]); its
+//!   backers' stake unbonds in place.
 //! - **Era**: [`SessionsPerEra`] sessions of [`SessionLength`] blocks, from one election to the
 //!   next.
 //! - **Active set**: the masternodes elected for the current era ([`ActiveSet`]).
@@ -27,7 +33,42 @@
 //! its shares (the slashed POP burned) the next time it is touched. Before any change to a
 //! delegation its rewards are settled through [`Config::Rewards`], which pays backer rewards
 //! per share. Undelegated POP stays held for [`Config::BondingDuration`] eras in a bounded
-//! unbonding queue. Redelegating moves value between pools without unbonding.
+//! unbonding queue.
+//!
+//! ## Slashes reach what was at stake
+//!
+//! Stake that leaves a pool answers for that masternode's slashes until it unlocks, as
+//! pallet-staking slashes unlocking chunks: undelegated POP joins the masternode's unbonding
+//! pool for its unlock era, and a slash takes the same fraction from the pool and from each
+//! of the masternode's unbonding pools that has not unlocked (at most
+//! [`Config::BondingDuration`] of them, whatever the number of backers). The loss reaches a
+//! backer's hold when its chunk is withdrawn. pallet-staking slashes the chunks that started
+//! unbonding in or after the offence's era, because it knows that era; here a fault is
+//! counted over an era and slashed at once, and a masternode's open challenges can expire
+//! after it left, so all of the bonding duration stays liable.
+//!
+//! `redelegate` goes through unbonding too: the stake leaves the old pool as a chunk liable
+//! to its slashes, and joins the new pool when it unlocks (in `withdraw_unbonded`; it is
+//! released instead if the new masternode cannot take it then). An instant move would let a
+//! backer who sees a missed challenge coming leave before the slash; pallet-staking keeps a
+//! moved nomination liable through the exposure of the eras it backed, and
+//! pallet-nomination-pools has no move at all (members unbond, then join another pool).
+//! Keeping the moved stake liable while it already backs the new pool would need a debt
+//! that follows the stake from pool to pool; unbonding it is the same guarantee with the
+//! share maths already there.
+//!
+//! ## A masternode leaves whatever its backers do
+//!
+//! A masternode deregisters without asking its backers
+//! ([`close_pool`](pop_primitives::DelegatedStake::close_pool)): its
+//! pool is closed in one step, and its backers' stake unbonds in place until the era
+//! recorded in [`ClosedPools`], liable to the masternode's slashes until then. After that
+//! era anyone may release a backer's stake with [`withdraw_closed`](Pallet::withdraw_closed)
+//! (rewards settled first). This lazy design is the one that cannot be griefed: the
+//! deregistration costs the same with one backer or [`Config::MaxDelegatorsPerMasternode`],
+//! it touches no backer's unbonding queue (a full one blocks nothing), and no backer can keep
+//! the closed pool alive, since anyone may release it. The account registers again once its
+//! closed pool is empty.
 //!
 //! ## Eras and the election
 //!
@@ -45,9 +86,11 @@
 //! - `pallet_session::SessionManager`: the era clock and the election.
 //! - [`EpochDuration`]: the session length, as BABE's epoch duration.
 //! - `Get<EraIndex>`: the current era, for the pallets that count in eras.
-//! - [`pop_primitives::DelegatedStake`]: the pools, to the reward payout.
+//! - [`pop_primitives::DelegatedStake`]: the pools, to the reward payout, and closing a pool,
+//!   to the masternode registry.
 //! - [`pop_primitives::ActiveMasternodes`]: the active set, to the content pallet.
-//! - [`pop_primitives::OnMasternodeSlash`]: slashes a masternode's pool with its self-bond.
+//! - [`pop_primitives::OnMasternodeSlash`]: slashes a masternode's pool (open or closed and
+//!   not yet unlocked) and its unbonding pools with its self-bond.
 //!
 //! ## Genesis config
 //!
@@ -56,16 +99,18 @@
 //!
 //! ## Invariants (checked by `try_state`)
 //!
-//! - Every delegation points at a registered masternode's pool.
+//! - Every delegation points at a registered masternode's pool, or at a closed pool.
+//! - A closed pool belongs to a masternode that is not registered.
 //! - A pool's shares are the sum of its delegations' shares, and its delegator count their
 //!   number; its value is at most the sum of their principals (plus one planck of rounding per
-//!   backer).
-//! - The `Delegation` hold of every backer equals its principals plus its unbonding chunks.
+//!   backer). The same holds of every unbonding pool and the chunks that hold its shares.
+//! - The `Delegation` hold of every backer equals its principals plus the principals of its
+//!   unbonding chunks.
 //! - Each backer's delegation count matches its delegations, within the bound.
 //!
 //! ## Code layout
 //!
-//! - [`pool`]: the share maths of a pool (pricing, delegating, unbonding, slashing).
+//! - [`pool`]: the share maths of a pool (pricing, delegating, unbonding, leaving, slashing).
 //! - `delegations`: backers joining, leaving and moving between pools.
 //! - `era`: the era clock, the election and the session manager.
 //! - `impls`: the `pop-primitives` traits implemented for other pallets.
@@ -78,7 +123,7 @@ extern crate alloc;
 
 pub use era::EpochDuration;
 pub use pallet::*;
-pub use pool::{Delegation, Pool};
+pub use pool::{Delegation, Pool, Unlocking};
 pub use weights::WeightInfo;
 
 #[cfg(feature = "runtime-benchmarks")]
@@ -104,12 +149,14 @@ use frame_support::{
 	},
 };
 use frame_system::pallet_prelude::*;
-use pop_primitives::{EraIndex, MasternodeRegistry, OnEraEnd, RewardSettlement, UnbondingQueue};
+use pop_primitives::{EraIndex, MasternodeRegistry, OnEraEnd, RewardSettlement};
 use sp_runtime::traits::Zero;
 
 /// Balance type of the currency.
 pub type BalanceOf<T> =
 	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+/// A backer's unbonding chunk as stored.
+pub type UnlockingOf<T> = Unlocking<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -211,16 +258,36 @@ pub mod pallet {
 			/// The era from which it can be withdrawn.
 			unlock_era: EraIndex,
 		},
-		/// Delegated POP moved from one masternode to another.
+		/// Delegated POP left one masternode to back another when it unlocks.
 		Redelegated {
 			/// The backer.
 			delegator: T::AccountId,
 			/// The masternode left.
 			from: T::AccountId,
-			/// The masternode backed now.
+			/// The masternode it joins when it unlocks.
 			to: T::AccountId,
-			/// POP moved.
+			/// POP unbonding.
 			amount: BalanceOf<T>,
+			/// The era from which it joins `to` (in `withdraw_unbonded`).
+			unlock_era: EraIndex,
+		},
+		/// Redelegated POP unlocked but could not join its masternode, and was released.
+		RedelegationFailed {
+			/// The backer.
+			delegator: T::AccountId,
+			/// The masternode it was to join.
+			masternode: T::AccountId,
+			/// POP released instead.
+			amount: BalanceOf<T>,
+			/// Why it could not join.
+			error: DispatchError,
+		},
+		/// A masternode deregistered: its pool is closed and its backers' stake unbonds.
+		PoolClosed {
+			/// The masternode.
+			masternode: T::AccountId,
+			/// The era from which its backers' stake may be withdrawn.
+			unlock_era: EraIndex,
 		},
 		/// Unbonded POP was released to the backer.
 		Withdrawn {
@@ -274,6 +341,13 @@ pub mod pallet {
 		SameMasternode,
 		/// The masternode's pool was slashed to nothing; its shares cannot be priced.
 		PoolWipedOut,
+		/// The masternode deregistered: its pool is closed, and its backers' stake is
+		/// unbonding; withdraw it with `withdraw_closed` once it unlocks.
+		PoolClosed,
+		/// The masternode's pool is not closed.
+		PoolNotClosed,
+		/// The closed pool's stake has not unlocked yet.
+		StillUnbonding,
 	}
 
 	/// The current era.
@@ -320,15 +394,35 @@ pub mod pallet {
 	pub type DelegationCount<T: Config> =
 		StorageMap<_, Twox64Concat, T::AccountId, u32, ValueQuery>;
 
-	/// Undelegated POP on its way out, per backer, oldest first.
+	/// Undelegated and redelegated POP on its way out, per backer, oldest first.
 	#[pallet::storage]
 	pub type Unbonding<T: Config> = StorageMap<
 		_,
 		Twox64Concat,
 		T::AccountId,
-		UnbondingQueue<BalanceOf<T>, T::MaxUnbondingChunks>,
+		BoundedVec<UnlockingOf<T>, T::MaxUnbondingChunks>,
 		ValueQuery,
 	>;
+
+	/// POP that left each masternode's pool, by the era it unlocks in; the masternode's
+	/// slashes reach it until then. Its delegator count is the number of chunks holding its
+	/// shares.
+	#[pallet::storage]
+	pub type UnbondingPools<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		T::AccountId,
+		Twox64Concat,
+		EraIndex,
+		Pool<BalanceOf<T>>,
+		OptionQuery,
+	>;
+
+	/// Pools of masternodes that deregistered, with the era from which their backers' stake
+	/// may be withdrawn. The pool itself stays in [`Pools`] until its last backer leaves.
+	#[pallet::storage]
+	pub type ClosedPools<T: Config> =
+		StorageMap<_, Twox64Concat, T::AccountId, EraIndex, OptionQuery>;
 
 	/// Era timing and delegations at genesis.
 	#[pallet::genesis_config]
@@ -426,12 +520,13 @@ pub mod pallet {
 			Self::do_delegate(&delegator, &masternode, amount)
 		}
 
-		/// Undelegates `amount` from `masternode`; it stays held for `BondingDuration` eras.
-		/// What remains must be zero or at least `MinDelegation`. A delegation slashed to
-		/// nothing is simply removed, whatever `amount` is given.
+		/// Undelegates `amount` from `masternode`; it stays held for `BondingDuration` eras,
+		/// liable to the masternode's slashes until it unlocks. What remains must be zero or at
+		/// least `MinDelegation`. A delegation slashed to nothing is simply removed, whatever
+		/// `amount` is given.
 		///
-		/// Errors: `ZeroAmount`, `NotDelegated`, `InsufficientDelegation`, `BelowMinimum`,
-		/// `TooManyUnbondingChunks`.
+		/// Errors: `ZeroAmount`, `NotDelegated`, `PoolClosed`, `InsufficientDelegation`,
+		/// `BelowMinimum`, `TooManyUnbondingChunks`, `PoolWipedOut`.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::undelegate())]
 		pub fn undelegate(
@@ -443,11 +538,13 @@ pub mod pallet {
 			Self::do_undelegate(delegator, masternode, amount)
 		}
 
-		/// Moves `amount` of the caller's delegation from `from` to `to` at once, without
-		/// unbonding.
+		/// Moves `amount` of the caller's delegation from `from` to `to` through unbonding: it
+		/// leaves `from` now, answers for `from`'s slashes for `BondingDuration` eras, and
+		/// joins `to` when the caller withdraws it after that (released instead if `to` cannot
+		/// take it then). Never instant, so a backer cannot dodge a slash it sees coming.
 		///
-		/// Errors: those of `undelegate` for `from` and of `delegate` for `to`, and
-		/// `SameMasternode`.
+		/// Errors: those of `undelegate` for `from`, `SameMasternode`, `UnknownMasternode` for
+		/// `to`, and `BelowMinimum` when `amount` is too small to open a delegation to `to`.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::redelegate())]
 		pub fn redelegate(
@@ -460,7 +557,9 @@ pub mod pallet {
 			Self::do_redelegate(delegator, from, to, amount)
 		}
 
-		/// Releases every unbonding chunk of the caller whose unlock era has come.
+		/// Releases every unbonding chunk of the caller whose unlock era has come, less what
+		/// slashes took from it since it left its pool; a redelegated chunk joins its new
+		/// masternode instead.
 		///
 		/// Errors: `NothingToWithdraw`.
 		#[pallet::call_index(3)]
@@ -468,6 +567,22 @@ pub mod pallet {
 		pub fn withdraw_unbonded(origin: OriginFor<T>) -> DispatchResult {
 			let delegator = ensure_signed(origin)?;
 			Self::do_withdraw_unbonded(delegator)
+		}
+
+		/// Releases `delegator`'s whole stake in the closed pool of the deregistered
+		/// `masternode`, once it has unlocked, its rewards settled and any slash applied
+		/// first. Anyone may call it, so no backer can keep a closed pool alive.
+		///
+		/// Errors: `PoolNotClosed`, `StillUnbonding`, `NotDelegated`.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::withdraw_closed())]
+		pub fn withdraw_closed(
+			origin: OriginFor<T>,
+			delegator: T::AccountId,
+			masternode: T::AccountId,
+		) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_withdraw_closed(delegator, masternode)
 		}
 	}
 }

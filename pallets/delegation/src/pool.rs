@@ -1,5 +1,7 @@
 //! The share pool of a masternode and one backer's stake in it: the pricing of shares, and
-//! what delegating, unbonding and slashing do to them.
+//! what delegating, unbonding, leaving and slashing do to them. The same share maths prices a
+//! masternode's delegation pool and its unbonding pools (stake that left it and has not
+//! unlocked yet), so a slash reaches both alike.
 //!
 //! A pool issues shares for the POP delegated to it. Its value falls when the masternode is
 //! slashed, so every share loses the same fraction at once; a backer's [`Delegation`] keeps
@@ -10,6 +12,7 @@
 
 use codec::{Decode, Encode, MaxEncodedLen};
 use frame_support::traits::DefensiveSaturating;
+use pop_primitives::EraIndex;
 use scale_info::TypeInfo;
 use sp_runtime::{
 	helpers_128bit::multiply_by_rational_with_rounding,
@@ -36,6 +39,21 @@ pub struct Delegation<Balance> {
 	/// POP held for this delegation; above the shares' value only until a pending slash is
 	/// applied.
 	pub principal: Balance,
+}
+
+/// A backer's stake on its way out of `masternode`'s pool: shares of the masternode's
+/// unbonding pool for `unlock_era`, so the masternode's slashes reach it until it unlocks.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct Unlocking<AccountId, Balance> {
+	/// The masternode whose pool the stake left, and whose slashes it still answers for.
+	pub masternode: AccountId,
+	/// The era from which it may be withdrawn.
+	pub unlock_era: EraIndex,
+	/// Shares of the unbonding pool `(masternode, unlock_era)`, and the POP held for them.
+	pub stake: Delegation<Balance>,
+	/// The masternode the stake is delegated to when it unlocks (a redelegation); `None`
+	/// releases it to the backer.
+	pub rejoin: Option<AccountId>,
 }
 
 /// The pool was slashed to nothing while shares remain: a share has no price, so none can be
@@ -102,6 +120,17 @@ impl<Balance: AtLeast32BitUnsigned + Copy> Pool<Balance> {
 	pub fn slash(&mut self, fraction: Perbill) {
 		self.value = self.value.saturating_sub(fraction * self.value);
 	}
+
+	/// Takes `stake` out of the pool whole and returns what its shares are worth, at most its
+	/// principal; the caller burns the rest of the principal (lost to slashes).
+	pub fn leave(&mut self, stake: &Delegation<Balance>) -> Balance {
+		let value = self.value_of(stake.shares).min(stake.principal);
+		// A stake's shares are part of the pool's, and what they are worth part of its value.
+		self.shares = self.shares.defensive_saturating_sub(stake.shares);
+		self.value = self.value.defensive_saturating_sub(value);
+		self.delegators = self.delegators.defensive_saturating_sub(1);
+		value
+	}
 }
 
 /// `a × b / c` in 128 bits with the given rounding; saturates when the result does not fit,
@@ -141,6 +170,21 @@ mod tests {
 		assert_eq!(slashed.value_of(200), 100);
 		assert_eq!(pool(1_000, 0).shares_for(100), Err(WipedOut));
 		assert_eq!(pool(0, 0).value_of(10), 0);
+	}
+
+	#[test]
+	fn a_leaving_stake_takes_what_its_shares_are_worth_after_slashes() {
+		let mut pool = Pool::<u128>::default();
+		let (mut first, mut second) = (Delegation::default(), Delegation::default());
+		pool.delegate(&mut first, 1_000).unwrap();
+		pool.delegators += 1;
+		pool.slash(Perbill::from_percent(10));
+		// The second joins after the slash: it buys in at the lower price and loses nothing.
+		pool.delegate(&mut second, 900).unwrap();
+		pool.delegators += 1;
+		assert_eq!(pool.leave(&second), 900);
+		assert_eq!(pool.leave(&first), 900);
+		assert_eq!(pool, Pool { shares: 0, value: 0, delegators: 0 });
 	}
 
 	#[test]

@@ -1,6 +1,9 @@
 //! Unit tests, grouped by topic. Every test ends with both pallets' invariants checked.
 
-use crate::{mock::*, ActiveSet, CurrentEra, Delegations, Error, Event, Unbonding};
+use crate::{
+	mock::*, ActiveSet, ClosedPools, CurrentEra, Delegations, Error, Event, Pools, Unbonding,
+	UnbondingPools,
+};
 use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
 use pop_primitives::{DelegatedStake, MasternodeSlashing};
 use sp_runtime::{Perbill, TokenError};
@@ -15,6 +18,22 @@ fn undelegate(
 	amount: Balance,
 ) -> sp_runtime::DispatchResult {
 	Delegation::undelegate(RuntimeOrigin::signed(who), masternode, amount)
+}
+
+fn withdraw(who: AccountId) -> sp_runtime::DispatchResult {
+	Delegation::withdraw_unbonded(RuntimeOrigin::signed(who))
+}
+
+fn withdraw_closed(
+	caller: AccountId,
+	who: AccountId,
+	masternode: AccountId,
+) -> sp_runtime::DispatchResult {
+	Delegation::withdraw_closed(RuntimeOrigin::signed(caller), who, masternode)
+}
+
+fn deregister(masternode: AccountId) -> sp_runtime::DispatchResult {
+	Masternodes::deregister(RuntimeOrigin::signed(masternode))
 }
 
 /// The POP a delegation is worth now.
@@ -148,15 +167,150 @@ mod undelegate {
 	}
 
 	#[test]
-	fn a_masternode_with_backers_cannot_deregister() {
+	fn undelegated_stake_answers_for_slashes_until_it_unlocks() {
 		ExtBuilder::default().build_and_execute(|| {
 			assert_ok!(delegate(DAVE, MN_A, 1_000));
-			assert_noop!(
-				Masternodes::deregister(RuntimeOrigin::signed(MN_A)),
-				pallet_masternodes::Error::<Test>::StillDelegated
+			// Unlocks in era 2.
+			assert_ok!(undelegate(DAVE, MN_A, 400));
+			CurrentEra::<Test>::put(1);
+			let issuance = Balances::total_issuance();
+			Masternodes::slash_and_jail(&MN_A, Perbill::from_percent(10));
+			// The self-bond and the pool lose 10%, and so does the stake on its way out.
+			assert_eq!(Balances::total_issuance(), issuance - 500);
+			assert_eq!(Delegation::pool(&MN_A), (600, 540));
+			assert_eq!(UnbondingPools::<Test>::get(MN_A, 2).unwrap().value, 360);
+			assert_eq!(held(DAVE), 1_000);
+
+			CurrentEra::<Test>::put(2);
+			// Unlocked: no longer at stake.
+			Masternodes::slash_and_jail(&MN_A, Perbill::from_percent(10));
+			assert_ok!(withdraw(DAVE));
+			assert_eq!(Balances::total_issuance(), issuance - 500 - 450 - 40);
+			// The delegation's own pending slash waits until it is touched.
+			assert_eq!(held(DAVE), 600);
+			assert_eq!(Balances::balance(&DAVE), ENDOWMENT - 1_000 + 360);
+			assert!(UnbondingPools::<Test>::iter().next().is_none());
+			assert_eq!(
+				delegation_events()[delegation_events().len() - 2..],
+				[
+					Event::SlashApplied { delegator: DAVE, masternode: MN_A, amount: 40 },
+					Event::Withdrawn { delegator: DAVE, amount: 360 },
+				]
 			);
+		});
+	}
+
+	#[test]
+	fn stake_leaving_after_a_slash_buys_in_at_the_slashed_price() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_ok!(delegate(DAVE, MN_A, 1_000));
+			assert_ok!(delegate(EVE, MN_A, 1_000));
 			assert_ok!(undelegate(DAVE, MN_A, 1_000));
-			assert_ok!(Masternodes::deregister(RuntimeOrigin::signed(MN_A)));
+			Masternodes::slash_and_jail(&MN_A, Perbill::from_percent(50));
+			// Eve leaves after the slash, into the same unbonding pool: she loses what her
+			// delegation lost, no more.
+			assert_ok!(undelegate(EVE, MN_A, 500));
+			assert_eq!(held(EVE), 500);
+			CurrentEra::<Test>::put(2);
+			assert_ok!(withdraw(DAVE));
+			assert_ok!(withdraw(EVE));
+			assert_eq!(Balances::balance(&DAVE), ENDOWMENT - 500);
+			assert_eq!(Balances::balance(&EVE), ENDOWMENT - 500);
+		});
+	}
+}
+
+mod deregister {
+	use super::*;
+
+	#[test]
+	fn backers_do_not_block_it_and_withdraw_after_the_unbonding_period() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_ok!(delegate(DAVE, MN_A, 1_000));
+			assert_ok!(delegate(EVE, MN_A, 500));
+			assert_ok!(deregister(MN_A));
+			assert_eq!(ClosedPools::<Test>::get(MN_A), Some(2));
+			assert!(delegation_events()
+				.contains(&Event::PoolClosed { masternode: MN_A, unlock_era: 2 }));
+			// The stake is unbonding: it cannot move, and nobody can join.
+			assert_noop!(undelegate(DAVE, MN_A, 100), Error::<Test>::PoolClosed);
+			assert_noop!(
+				Delegation::redelegate(RuntimeOrigin::signed(DAVE), MN_A, MN_B, 100),
+				Error::<Test>::PoolClosed
+			);
+			assert_noop!(delegate(FERDIE, MN_A, 100), Error::<Test>::UnknownMasternode);
+			assert_noop!(withdraw_closed(DAVE, DAVE, MN_B), Error::<Test>::PoolNotClosed);
+			// Not before the unbonding period is over.
+			for era in 0..2 {
+				CurrentEra::<Test>::put(era);
+				assert_noop!(withdraw_closed(DAVE, DAVE, MN_A), Error::<Test>::StillUnbonding);
+			}
+			// The account registers again only once its former backers are gone.
+			let register = || {
+				Masternodes::register(
+					RuntimeOrigin::signed(MN_A),
+					MIN_BOND,
+					b"https://mn.example".to_vec(),
+					200,
+					1 << 30,
+					Perbill::zero(),
+				)
+			};
+			assert_noop!(register(), pallet_masternodes::Error::<Test>::StillDelegated);
+
+			CurrentEra::<Test>::put(2);
+			assert_noop!(withdraw_closed(FERDIE, FERDIE, MN_A), Error::<Test>::NotDelegated);
+			assert_ok!(withdraw_closed(DAVE, DAVE, MN_A));
+			assert_eq!(held(DAVE), 0);
+			assert_eq!(Balances::balance(&DAVE), ENDOWMENT);
+			// Anyone may release a backer, so none can keep the pool alive.
+			assert_ok!(withdraw_closed(FERDIE, EVE, MN_A));
+			assert_eq!(Balances::balance(&EVE), ENDOWMENT);
+			assert_eq!(Forgotten::get(), vec![(MN_A, DAVE), (MN_A, EVE)]);
+			assert!(!Delegation::has_delegators(&MN_A));
+			assert_eq!(ClosedPools::<Test>::get(MN_A), None);
+			assert_ok!(register());
+			assert_ok!(delegate(FERDIE, MN_A, 100));
+		});
+	}
+
+	#[test]
+	fn a_backer_with_a_full_unbonding_queue_blocks_nothing() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_ok!(delegate(DAVE, MN_B, 1_000));
+			for era in 0..3 {
+				CurrentEra::<Test>::put(era);
+				assert_ok!(undelegate(DAVE, MN_B, 100));
+			}
+			CurrentEra::<Test>::put(3);
+			assert_noop!(undelegate(DAVE, MN_B, 100), Error::<Test>::TooManyUnbondingChunks);
+			assert_ok!(delegate(DAVE, MN_A, 1_000));
+			assert_ok!(deregister(MN_A));
+			CurrentEra::<Test>::put(5);
+			assert_ok!(withdraw_closed(DAVE, DAVE, MN_A));
+		});
+	}
+
+	#[test]
+	fn a_closed_pool_answers_for_the_masternode_until_it_unlocks() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_ok!(delegate(DAVE, MN_A, 1_000));
+			assert_ok!(deregister(MN_A));
+			// A challenge it had open expires after it left.
+			CurrentEra::<Test>::put(1);
+			Masternodes::slash_and_jail(&MN_A, Perbill::from_percent(10));
+			assert_eq!(Pools::<Test>::get(MN_A).unwrap().value, 900);
+			CurrentEra::<Test>::put(2);
+			// Unlocked: no longer at stake.
+			Masternodes::slash_and_jail(&MN_A, Perbill::from_percent(10));
+			assert_eq!(Pools::<Test>::get(MN_A).unwrap().value, 900);
+			assert_ok!(withdraw_closed(DAVE, DAVE, MN_A));
+			assert_eq!(Balances::balance(&DAVE), ENDOWMENT - 100);
+			assert!(delegation_events().contains(&Event::SlashApplied {
+				delegator: DAVE,
+				masternode: MN_A,
+				amount: 100
+			}));
 		});
 	}
 }
@@ -165,18 +319,62 @@ mod redelegate {
 	use super::*;
 
 	#[test]
-	fn moves_value_without_unbonding() {
+	fn goes_through_unbonding_and_answers_for_the_old_pool() {
 		ExtBuilder::default().build_and_execute(|| {
 			assert_ok!(delegate(DAVE, MN_A, 1_000));
-			assert_ok!(Delegation::redelegate(RuntimeOrigin::signed(DAVE), MN_A, MN_B, 300));
-			assert_eq!(Delegation::pool(&MN_A), (700, 700));
-			assert_eq!(Delegation::pool(&MN_B), (300, 300));
+			// The backer sees a missed challenge coming and moves away before the slash.
+			assert_ok!(Delegation::redelegate(RuntimeOrigin::signed(DAVE), MN_A, MN_B, 400));
+			assert_eq!(Delegation::pool(&MN_A), (600, 600));
+			assert_eq!(Delegation::pool(&MN_B), (0, 0));
 			assert_eq!(held(DAVE), 1_000);
-			assert!(Unbonding::<Test>::get(DAVE).is_empty());
 			assert_eq!(
 				delegation_events().last(),
-				Some(&Event::Redelegated { delegator: DAVE, from: MN_A, to: MN_B, amount: 300 })
+				Some(&Event::Redelegated {
+					delegator: DAVE,
+					from: MN_A,
+					to: MN_B,
+					amount: 400,
+					unlock_era: 2
+				})
 			);
+			CurrentEra::<Test>::put(1);
+			Masternodes::slash_and_jail(&MN_A, Perbill::from_percent(50));
+			assert_noop!(withdraw(DAVE), Error::<Test>::NothingToWithdraw);
+
+			// Unlocked: what the slash left joins the new masternode.
+			CurrentEra::<Test>::put(2);
+			assert_ok!(withdraw(DAVE));
+			assert_eq!(Delegation::pool(&MN_B), (200, 200));
+			assert_eq!(worth(DAVE, MN_B), 200);
+			assert_eq!(held(DAVE), 600 + 200);
+			assert!(Unbonding::<Test>::get(DAVE).is_empty());
+			assert_eq!(
+				delegation_events()[delegation_events().len() - 3..],
+				[
+					Event::SlashApplied { delegator: DAVE, masternode: MN_A, amount: 200 },
+					Event::Delegated { delegator: DAVE, masternode: MN_B, amount: 200 },
+					Event::Withdrawn { delegator: DAVE, amount: 0 },
+				]
+			);
+		});
+	}
+
+	#[test]
+	fn is_released_when_the_new_masternode_cannot_take_it() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_ok!(delegate(DAVE, MN_A, 1_000));
+			assert_ok!(Delegation::redelegate(RuntimeOrigin::signed(DAVE), MN_A, MN_B, 400));
+			assert_ok!(deregister(MN_B));
+			CurrentEra::<Test>::put(2);
+			assert_ok!(withdraw(DAVE));
+			assert_eq!(held(DAVE), 600);
+			assert_eq!(Balances::balance(&DAVE), ENDOWMENT - 600);
+			assert!(delegation_events().contains(&Event::RedelegationFailed {
+				delegator: DAVE,
+				masternode: MN_B,
+				amount: 400,
+				error: Error::<Test>::UnknownMasternode.into(),
+			}));
 		});
 	}
 
@@ -352,6 +550,8 @@ mod properties {
 		Undelegate(AccountId, AccountId, Balance),
 		Redelegate(AccountId, AccountId, AccountId, Balance),
 		Withdraw(AccountId),
+		WithdrawClosed(AccountId, AccountId),
+		Deregister(AccountId),
 		Slash(AccountId, u32),
 		NextEra,
 	}
@@ -365,7 +565,9 @@ mod properties {
 			(who.clone(), mn.clone(), amount.clone()).prop_map(|(w, m, a)| Op::Undelegate(w, m, a)),
 			(who.clone(), mn.clone(), mn.clone(), amount)
 				.prop_map(|(w, f, t, a)| Op::Redelegate(w, f, t, a)),
-			who.prop_map(Op::Withdraw),
+			who.clone().prop_map(Op::Withdraw),
+			(who.clone(), mn.clone()).prop_map(|(w, m)| Op::WithdrawClosed(w, m)),
+			mn.clone().prop_map(Op::Deregister),
 			(mn, 0u32..60).prop_map(|(m, p)| Op::Slash(m, p)),
 			Just(Op::NextEra),
 		]
@@ -386,7 +588,9 @@ mod properties {
 							Op::Undelegate(w, m, a) => undelegate(w, m, a),
 							Op::Redelegate(w, f, t, a) =>
 								Delegation::redelegate(RuntimeOrigin::signed(w), f, t, a),
-							Op::Withdraw(w) => Delegation::withdraw_unbonded(RuntimeOrigin::signed(w)),
+							Op::Withdraw(w) => withdraw(w),
+							Op::WithdrawClosed(w, m) => withdraw_closed(w, w, m),
+							Op::Deregister(m) => deregister(m),
 							Op::Slash(m, p) => {
 								Masternodes::slash_and_jail(&m, Perbill::from_percent(p));
 								Ok(())

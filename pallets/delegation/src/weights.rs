@@ -18,6 +18,7 @@ pub trait WeightInfo {
 	fn undelegate() -> Weight;
 	fn redelegate() -> Weight;
 	fn withdraw_unbonded(c: u32, ) -> Weight;
+	fn withdraw_closed() -> Weight;
 	fn rotate_era(m: u32, d: u32, ) -> Weight;
 }
 
@@ -52,6 +53,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(145_967, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(3))
+	}
+	fn withdraw_closed() -> Weight {
+		// Not measured yet: undelegate's numbers until `scripts/benchmark.sh` runs again.
+		Weight::from_parts(78_467_000, 0)
+			.saturating_add(T::DbWeight::get().reads(8))
+			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	fn rotate_era(m: u32, d: u32, ) -> Weight {
 		// Measured proof size: 10081 + m × 218 bytes.
@@ -95,6 +102,12 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(145_967, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(4))
 			.saturating_add(RocksDbWeight::get().writes(3))
+	}
+	fn withdraw_closed() -> Weight {
+		// Not measured yet: undelegate's numbers until `scripts/benchmark.sh` runs again.
+		Weight::from_parts(78_467_000, 0)
+			.saturating_add(RocksDbWeight::get().reads(8))
+			.saturating_add(RocksDbWeight::get().writes(6))
 	}
 	fn rotate_era(m: u32, d: u32, ) -> Weight {
 		// Measured proof size: 10081 + m × 218 bytes.

@@ -14,7 +14,10 @@
 //!   and backers, and claimed from the reward pot;
 //! - `reassignment`: replicas of a jailed or deregistered masternode move to others and the
 //!   content stays fully replicated;
-//! - `payments`: a viewer's payment splits between creator, confirmed holders and a burn.
+//! - `payments`: a viewer's payment splits between creator, confirmed holders and a burn;
+//! - `staking`: a masternode deregisters whatever its backers do, and stake on its way out
+//!   (unbonded, redelegated, or in a deregistered masternode's closed pool) is still slashed
+//!   for the masternode's faults.
 //!
 //! Every test checks every pallet's invariants after each block and at its end.
 

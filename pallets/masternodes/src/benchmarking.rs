@@ -4,6 +4,7 @@ use super::*;
 use frame_benchmarking::v2::*;
 use frame_support::traits::fungible::Mutate;
 use frame_system::RawOrigin;
+use pop_primitives::DelegationBenchmarkHelper;
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId
 where
@@ -32,7 +33,10 @@ where
 	operator
 }
 
-#[benchmarks(where T::Currency: Mutate<T::AccountId>)]
+#[benchmarks(where
+	T::Currency: Mutate<T::AccountId>,
+	T::Delegations: DelegationBenchmarkHelper<T::AccountId>,
+)]
 mod benchmarks {
 	use super::*;
 
@@ -101,12 +105,32 @@ mod benchmarks {
 		_(RawOrigin::Signed(operator));
 	}
 
+	/// A masternode with backers leaves: its pool is closed, in the same work whatever the
+	/// number of backers, and its bond joins an unbonding queue one chunk short of full.
 	#[benchmark]
 	fn deregister() {
-		let operator = registered::<T>();
+		let backer: T::AccountId = account("backer", 0, 0);
+		let operator = T::Delegations::delegate_to(&backer, 1).pop().expect("one masternode");
+		assert!(T::Delegations::has_delegators(&operator));
+		let waiting = T::MaxUnbondingChunks::get() - 1;
+		let chunks: BoundedVec<_, T::MaxUnbondingChunks> = (0..waiting)
+			// Later than the deregistration's unlock era, so its chunk is pushed, not merged.
+			.map(|i| UnbondingChunk {
+				amount: 1u32.into(),
+				unlock_era: T::BondingDuration::get() + 1 + i,
+			})
+			.collect::<Vec<_>>()
+			.try_into()
+			.expect("fewer than the bound");
+		Masternodes::<T>::mutate(&operator, |node| {
+			let node = node.as_mut().expect("registered");
+			node.bond = node.bond.saturating_sub(waiting.into());
+		});
+		Unbonding::<T>::insert(&operator, chunks);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(operator.clone()));
 		assert!(!Masternodes::<T>::contains_key(&operator));
+		assert_eq!(Unbonding::<T>::get(&operator).len() as u32, T::MaxUnbondingChunks::get());
 	}
 
 	#[benchmark]

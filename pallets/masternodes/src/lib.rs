@@ -8,9 +8,18 @@
 //!
 //! Bond can be added at any time. Unbonded POP stays held in a bounded queue of chunks for
 //! [`Config::BondingDuration`] eras and is then withdrawn. Other pallets slash a masternode
-//! through [`MasternodeSlashing`]: a fraction of the self-bond is burned, backers lose the same
-//! fraction (through [`Config::OnSlash`]), and the masternode is jailed for
-//! [`Config::JailDuration`] eras, after which its operator may unjail it.
+//! through [`MasternodeSlashing`]: a fraction of the self-bond and of each of its unbonding
+//! chunks that has not unlocked is burned (bond on its way out is still at stake, as
+//! pallet-staking slashes unlocking chunks), backers lose the same fraction (through
+//! [`Config::OnSlash`]), and the masternode is jailed for [`Config::JailDuration`] eras,
+//! after which its operator may unjail it.
+//!
+//! A masternode deregisters whatever its backers do: its pool is closed through
+//! [`Config::Delegations`] in constant work and its backers' stake unbonds there, so no
+//! backer can hold an operator hostage. The account registers again once its closed pool is
+//! empty. Leaving erases no fault: a slash of an account that deregistered takes the same
+//! fraction from its unbonding chunks and, through [`Config::OnSlash`], from its former
+//! backers' unbonding stake; there is nothing left to jail.
 //!
 //! The election (in the delegation pallet) reads electable masternodes and records the active
 //! set through [`MasternodeRegistry`].
@@ -110,7 +119,7 @@ pub mod pallet {
 		/// The current era.
 		type CurrentEra: Get<EraIndex>;
 
-		/// Delegated stake, so that a masternode with backers cannot deregister under them.
+		/// Delegated stake: closed when its masternode deregisters.
 		type Delegations: DelegatedStake<Self::AccountId, BalanceOf<Self>>;
 
 		/// Told about slashes, so that delegated stake loses the same fraction.
@@ -181,7 +190,7 @@ pub mod pallet {
 		Slashed {
 			/// The operator.
 			operator: T::AccountId,
-			/// POP burned from the self-bond.
+			/// POP burned from the self-bond and its unbonding chunks.
 			amount: BalanceOf<T>,
 			/// The fraction of stake slashed, from backers as well.
 			fraction: Perbill,
@@ -225,7 +234,8 @@ pub mod pallet {
 		TooManyUnbondingChunks,
 		/// No unbonded POP is withdrawable yet.
 		NothingToWithdraw,
-		/// Backers still delegate to this masternode.
+		/// Backers of an earlier registration of this account are still unbonding in its
+		/// closed pool; they (or anyone, once it unlocks) withdraw first.
 		StillDelegated,
 		/// The masternode is not jailed.
 		NotJailed,
@@ -299,9 +309,9 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// Registers the caller as a masternode, holding `bond` from its free balance.
 		///
-		/// Errors: `AlreadyRegistered`, `BondTooLow`, `InvalidEndpoint`, `ProofKeyInUse`,
-		/// `ProofKeyIsOperator`, `ZeroCapacity`, `TooManyMasternodes`, and the currency's
-		/// error when the bond cannot be held.
+		/// Errors: `AlreadyRegistered`, `StillDelegated`, `BondTooLow`, `InvalidEndpoint`,
+		/// `ProofKeyInUse`, `ProofKeyIsOperator`, `ZeroCapacity`, `TooManyMasternodes`, and
+		/// the currency's error when the bond cannot be held.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::register())]
 		pub fn register(
@@ -423,21 +433,24 @@ pub mod pallet {
 		}
 
 		/// Leaves the registry: the whole bond starts unbonding and the proof key is freed.
-		/// Backers must have left first, and a jailed masternode cannot escape its jail term.
+		/// Backers do not have to leave first: the masternode's pool closes and their stake
+		/// unbonds for the bonding duration, in constant work whatever their number. Both the
+		/// bond and the backers' stake stay liable to slashes for faults of challenges the
+		/// masternode had open. A jailed masternode cannot escape its jail term.
 		///
-		/// Errors: `NotRegistered`, `StillDelegated`, `StillJailed`, `TooManyUnbondingChunks`.
+		/// Errors: `NotRegistered`, `StillJailed`, `TooManyUnbondingChunks`.
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::deregister())]
 		pub fn deregister(origin: OriginFor<T>) -> DispatchResult {
 			let operator = ensure_signed(origin)?;
 			let node = Masternodes::<T>::get(&operator).ok_or(Error::<T>::NotRegistered)?;
-			ensure!(!T::Delegations::has_delegators(&operator), Error::<T>::StillDelegated);
 			ensure!(node.status != MasternodeStatus::Jailed, Error::<T>::StillJailed);
 			if !node.bond.is_zero() {
 				Self::push_unbonding(&operator, node.bond)?;
 			}
 			ProofKeyOwner::<T>::remove(&node.proof_key);
 			Masternodes::<T>::remove(&operator);
+			T::Delegations::close_pool(&operator);
 			T::OnLeave::on_leave(&operator);
 			Self::deposit_event(Event::Deregistered { operator });
 			Ok(())
@@ -475,6 +488,8 @@ impl<T: Config> Pallet<T> {
 		commission: Perbill,
 	) -> DispatchResult {
 		ensure!(!Masternodes::<T>::contains_key(operator), Error::<T>::AlreadyRegistered);
+		// Backers of an earlier registration still unbonding in its closed pool.
+		ensure!(!T::Delegations::has_delegators(operator), Error::<T>::StillDelegated);
 		ensure!(bond >= T::MinSelfBond::get(), Error::<T>::BondTooLow);
 		let endpoint = Self::checked_endpoint(endpoint)?;
 		ensure!(capacity > 0, Error::<T>::ZeroCapacity);
@@ -632,21 +647,63 @@ impl<T: Config> MasternodeDirectory<T::AccountId> for Pallet<T> {
 	}
 }
 
-impl<T: Config> MasternodeSlashing<T::AccountId, BalanceOf<T>> for Pallet<T> {
-	fn slash_and_jail(who: &T::AccountId, fraction: Perbill) -> BalanceOf<T> {
-		let Some(mut node) = Masternodes::<T>::get(who) else { return Zero::zero() };
-		let amount = fraction * node.bond;
-		// Burn from the hold; `BestEffort` so a bond already drained by another hold-level
-		// operation cannot make a slash fail: it burns at most what is held.
-		let burned = T::Currency::burn_held(
+impl<T: Config> Pallet<T> {
+	/// Burns `amount` of `who`'s `SelfBond` hold; returns what was burned. `BestEffort`, so a
+	/// hold already drained by another hold-level operation cannot make a slash fail: it burns
+	/// at most what is held.
+	fn burn_bond(who: &T::AccountId, amount: BalanceOf<T>) -> BalanceOf<T> {
+		if amount.is_zero() {
+			return amount;
+		}
+		T::Currency::burn_held(
 			&HoldReason::SelfBond.into(),
 			who,
 			amount,
 			Precision::BestEffort,
 			Fortitude::Force,
 		)
-		.defensive_unwrap_or_default();
-		// At most `amount`, a fraction of the bond.
+		.defensive_unwrap_or_default()
+	}
+
+	/// Burns `fraction` of each of `who`'s unbonding chunks that has not unlocked (at most
+	/// `MaxUnbondingChunks`); returns the total burned.
+	fn slash_unbonding(who: &T::AccountId, fraction: Perbill) -> BalanceOf<T> {
+		let era = T::CurrentEra::get();
+		let mut total = BalanceOf::<T>::zero();
+		Unbonding::<T>::mutate_exists(who, |chunks| {
+			let Some(queue) = chunks else { return };
+			for chunk in queue.iter_mut().filter(|chunk| chunk.unlock_era > era) {
+				let burned = Self::burn_bond(who, fraction * chunk.amount);
+				// At most a fraction of the chunk.
+				chunk.amount = chunk.amount.defensive_saturating_sub(burned);
+				total = total.saturating_add(burned);
+			}
+			queue.retain(|chunk| !chunk.amount.is_zero());
+			if queue.is_empty() {
+				*chunks = None;
+			}
+		});
+		total
+	}
+}
+
+impl<T: Config> MasternodeSlashing<T::AccountId, BalanceOf<T>> for Pallet<T> {
+	fn slash_and_jail(who: &T::AccountId, fraction: Perbill) -> BalanceOf<T> {
+		let unbonding = Self::slash_unbonding(who, fraction);
+		let Some(mut node) = Masternodes::<T>::get(who) else {
+			// Deregistered: its unbonding stake and its former backers' answer for the fault.
+			T::OnSlash::on_slash(who, fraction);
+			if !unbonding.is_zero() {
+				Self::deposit_event(Event::Slashed {
+					operator: who.clone(),
+					amount: unbonding,
+					fraction,
+				});
+			}
+			return unbonding;
+		};
+		let burned = Self::burn_bond(who, fraction * node.bond);
+		// At most a fraction of the bond.
 		node.bond = node.bond.defensive_saturating_sub(burned);
 		let until = T::CurrentEra::get().saturating_add(T::JailDuration::get());
 		node.status = MasternodeStatus::Jailed;
@@ -654,9 +711,10 @@ impl<T: Config> MasternodeSlashing<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		Masternodes::<T>::insert(who, node);
 		T::OnSlash::on_slash(who, fraction);
 		T::OnLeave::on_leave(who);
-		Self::deposit_event(Event::Slashed { operator: who.clone(), amount: burned, fraction });
+		let amount = burned.saturating_add(unbonding);
+		Self::deposit_event(Event::Slashed { operator: who.clone(), amount, fraction });
 		Self::deposit_event(Event::Jailed { operator: who.clone(), until });
-		burned
+		amount
 	}
 }
 

@@ -46,6 +46,7 @@ impl pallet_balances::Config for Test {
 parameter_types! {
 	pub static CurrentEra: EraIndex = 0;
 	pub static HasDelegators: bool = false;
+	pub static ClosedPools: Vec<AccountId> = vec![];
 	pub static SlashNotices: Vec<(AccountId, Perbill)> = vec![];
 	pub static LeaveNotices: Vec<AccountId> = vec![];
 	pub static MaxMasternodes: u32 = 10;
@@ -59,11 +60,24 @@ impl DelegatedStake<AccountId, Balance> for MockDelegations {
 	fn has_delegators(_: &AccountId) -> bool {
 		HasDelegators::get()
 	}
+	fn close_pool(masternode: &AccountId) {
+		ClosedPools::mutate(|closed| closed.push(*masternode));
+	}
 	fn delegations_of(_: &AccountId) -> Vec<(AccountId, Balance)> {
 		Vec::new()
 	}
 	fn max_delegations_per_backer() -> u32 {
 		0
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pop_primitives::DelegationBenchmarkHelper<AccountId> for MockDelegations {
+	fn delegate_to(_backer: &AccountId, count: u32) -> Vec<AccountId> {
+		use pop_primitives::BenchmarkHelper;
+		let masternodes = (0..count).map(Masternodes::registered).collect();
+		HasDelegators::set(true);
+		masternodes
 	}
 }
 
@@ -119,6 +133,7 @@ impl ExtBuilder {
 	pub fn build(self) -> sp_io::TestExternalities {
 		CurrentEra::set(0);
 		HasDelegators::set(false);
+		ClosedPools::set(vec![]);
 		SlashNotices::set(vec![]);
 		LeaveNotices::set(vec![]);
 		MaxMasternodes::set(10);

@@ -1,6 +1,9 @@
 //! Unit tests, grouped by topic. Every test ends with the pallet's invariants checked.
 
-use crate::{mock::*, Error, Event, MasternodeUpdate, Masternodes as MasternodesStore, Unbonding};
+use crate::{
+	mock::*, Error, Event, MasternodeUpdate, Masternodes as MasternodesStore, Unbonding,
+	UnbondingChunk,
+};
 use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
 use pop_primitives::{
 	MasternodeDirectory, MasternodeRegistry, MasternodeSlashing, MasternodeStatus,
@@ -330,18 +333,27 @@ mod deregister {
 	}
 
 	#[test]
+	fn backers_do_not_hold_the_operator_hostage() {
+		ExtBuilder::default().with_alice(2_000).build_and_execute(|| {
+			HasDelegators::set(true);
+			assert_ok!(Masternodes::deregister(RuntimeOrigin::signed(ALICE)));
+			// The pool is closed in the same call: the backers' stake unbonds.
+			assert_eq!(ClosedPools::get(), vec![ALICE]);
+			assert_eq!(Masternodes::self_bond(&ALICE), None);
+			// The account registers again once its former backers are gone.
+			assert_noop!(register(ALICE, MIN_BOND, ALICE_PROOF), Error::<Test>::StillDelegated);
+			HasDelegators::set(false);
+			assert_ok!(register(ALICE, MIN_BOND, ALICE_PROOF));
+		});
+	}
+
+	#[test]
 	fn deregister_errors() {
 		ExtBuilder::default().with_alice(2_000).build_and_execute(|| {
 			assert_noop!(
 				Masternodes::deregister(RuntimeOrigin::signed(BOB)),
 				Error::<Test>::NotRegistered
 			);
-			HasDelegators::set(true);
-			assert_noop!(
-				Masternodes::deregister(RuntimeOrigin::signed(ALICE)),
-				Error::<Test>::StillDelegated
-			);
-			HasDelegators::set(false);
 			Masternodes::slash_and_jail(&ALICE, Perbill::from_percent(10));
 			assert_noop!(
 				Masternodes::deregister(RuntimeOrigin::signed(ALICE)),
@@ -388,11 +400,68 @@ mod slashing {
 	}
 
 	#[test]
-	fn slashing_an_unknown_account_does_nothing() {
+	fn slashing_an_unknown_account_burns_nothing() {
 		ExtBuilder::default().build_and_execute(|| {
 			assert_eq!(Masternodes::slash_and_jail(&BOB, Perbill::one()), 0);
-			assert!(SlashNotices::get().is_empty());
+			// Passed on, in case it had backers: they answer for it (nothing here).
+			assert_eq!(SlashNotices::get(), vec![(BOB, Perbill::one())]);
 			assert!(LeaveNotices::get().is_empty());
+			assert!(masternode_events().is_empty());
+		});
+	}
+
+	#[test]
+	fn unbonding_chunks_that_have_not_unlocked_are_slashed_with_the_bond() {
+		ExtBuilder::default().with_alice(4_000).build_and_execute(|| {
+			let unbond = |amount| Masternodes::unbond(RuntimeOrigin::signed(ALICE), amount);
+			// Unlocks in era 2.
+			assert_ok!(unbond(1_000));
+			CurrentEra::set(1);
+			// Unlocks in era 3.
+			assert_ok!(unbond(1_000));
+			CurrentEra::set(2);
+			let issuance = Balances::total_issuance();
+			let slashed = Masternodes::slash_and_jail(&ALICE, Perbill::from_percent(10));
+			// 10% of the 2_000 bonded and of the chunk unlocking in era 3; the chunk that
+			// unlocked in era 2 was the operator's to take and is not at stake.
+			assert_eq!(slashed, 200 + 100);
+			assert_eq!(Balances::total_issuance(), issuance - 300);
+			assert_eq!(
+				Unbonding::<Test>::get(ALICE).into_inner(),
+				vec![
+					UnbondingChunk { amount: 1_000, unlock_era: 2 },
+					UnbondingChunk { amount: 900, unlock_era: 3 }
+				]
+			);
+			assert_eq!(held(ALICE), 1_800 + 1_900);
+			assert!(masternode_events().contains(&Event::Slashed {
+				operator: ALICE,
+				amount: 300,
+				fraction: Perbill::from_percent(10)
+			}));
+		});
+	}
+
+	#[test]
+	fn leaving_erases_no_fault() {
+		ExtBuilder::default().with_alice(4_000).build_and_execute(|| {
+			assert_ok!(Masternodes::deregister(RuntimeOrigin::signed(ALICE)));
+			// A fault of a challenge it had open expires after it left.
+			CurrentEra::set(1);
+			let slashed = Masternodes::slash_and_jail(&ALICE, Perbill::from_percent(25));
+			assert_eq!(slashed, 1_000);
+			assert_eq!(held(ALICE), 3_000);
+			assert_eq!(
+				Unbonding::<Test>::get(ALICE).into_inner(),
+				vec![UnbondingChunk { amount: 3_000, unlock_era: 2 }]
+			);
+			// Its former backers answer too, through the delegation pallet.
+			assert_eq!(SlashNotices::get(), vec![(ALICE, Perbill::from_percent(25))]);
+			// Once unlocked, the stake is no longer at stake.
+			CurrentEra::set(2);
+			assert_eq!(Masternodes::slash_and_jail(&ALICE, Perbill::from_percent(25)), 0);
+			assert_ok!(Masternodes::withdraw_unbonded(RuntimeOrigin::signed(ALICE)));
+			assert_eq!(Balances::balance(&ALICE), ENDOWMENT - 1_000);
 		});
 	}
 

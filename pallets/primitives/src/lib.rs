@@ -49,7 +49,10 @@ pub enum MasternodeStatus {
 	Jailed,
 }
 
-/// Stake on its way out: still held until `unlock_era`, then withdrawable.
+/// A masternode's own bond on its way out: still held, and still slashable for the
+/// masternode's faults, until `unlock_era`, then withdrawable. (A backer's chunk must also say
+/// which masternode's pool it left, whose slashes it answers for: the delegation pallet keeps
+/// its own chunk type for that.)
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
@@ -188,14 +191,19 @@ impl<AccountId> OnMasternodeLeave<AccountId> for () {
 
 /// Punishment of a masternode for faults, called by the pallet that detects them.
 pub trait MasternodeSlashing<AccountId, Balance> {
-	/// Slashes `fraction` of the masternode's self-bond and of its backers' delegations and
-	/// jails it. Returns the amount slashed from the self-bond.
+	/// Slashes `fraction` of what is at stake behind the masternode and jails it: its
+	/// self-bond, its own unbonding chunks that have not unlocked, and its backers' stake,
+	/// delegated or still unbonding from its pool. A masternode that deregistered is slashed
+	/// all the same (its unbonding stake and its former backers'), so leaving before a
+	/// deadline erases no fault; there is nothing left to jail. Returns the POP burned from
+	/// the operator (self-bond and its unbonding chunks).
 	fn slash_and_jail(who: &AccountId, fraction: Perbill) -> Balance;
 }
 
 /// Told when a masternode is slashed, so delegated stake loses the same fraction.
 pub trait OnMasternodeSlash<AccountId> {
-	/// `who` lost `fraction` of its stake.
+	/// `who` lost `fraction` of its stake: its backers lose the same fraction of what they
+	/// delegate to it and of what left its pool and has not unlocked yet.
 	fn on_slash(who: &AccountId, fraction: Perbill);
 }
 
@@ -208,8 +216,13 @@ pub trait DelegatedStake<AccountId, Balance> {
 	/// The pool of `masternode`: `(shares, value)`, value being the POP delegated after
 	/// slashes. Backer rewards are paid per share.
 	fn pool(masternode: &AccountId) -> (Balance, Balance);
-	/// Whether anyone still delegates to `masternode`.
+	/// Whether anyone still delegates to `masternode`, in its pool or in the closed pool of
+	/// its last registration.
 	fn has_delegators(masternode: &AccountId) -> bool;
+	/// `masternode` deregistered: its pool closes and its backers' stake unbonds, for the
+	/// bonding duration, in place. Constant work whatever the number of backers: each
+	/// backer's stake is released later, one backer at a time.
+	fn close_pool(masternode: &AccountId);
 	/// The masternodes `backer` delegates to, with its shares of each pool; at most
 	/// [`Self::max_delegations_per_backer`] entries.
 	fn delegations_of(backer: &AccountId) -> Vec<(AccountId, Balance)>;

@@ -10,7 +10,14 @@
 //!   masternode's part, the operator keeps its commission plus the share of the rest that its
 //!   self-bond makes of its backing; the backers' share is added to the masternode's
 //!   *reward-per-share accumulator*. The payout walks the active set only: its weight is
-//!   independent of the number of backers.
+//!   independent of the number of backers. A masternode that left the active set during the
+//!   era (jailed or deregistered) forfeits its points; its part stays in the pot for the next
+//!   era rather than going to the others, so no masternode gains from another's jailing.
+//! - **No value lost to overflow.** The accumulator grows by the backers' part divided by the
+//!   pool's shares, rounded down (the rounding dust stays owed, see [`Outstanding`]). When
+//!   that does not fit in it (a huge reward over very few shares, or an accumulator near its
+//!   limit) the increase is capped at what fits, only what the shares can claim at the capped
+//!   rate is owed, and the rest stays in the pot, paid out again next era.
 //! - **Settlement.** A backer's reward is `shares × (accumulator now − accumulator when last
 //!   settled)`. The delegation pallet settles a backer before every change of its shares, so
 //!   rewards are always computed on the shares that earned them. Slashes lower what a share is
@@ -276,6 +283,39 @@ impl<T: Config> Pallet<T> {
 			.unique_saturated_into()
 	}
 
+	/// Raises `masternode`'s accumulator by `backers` spread over `shares` and returns what is
+	/// owed to the backers for it: `backers` itself, rounding dust included, or, when the
+	/// increase had to be capped to fit, what the shares can claim at the capped rate. What
+	/// is left of `backers` then is owed to nobody: it stays in the pot.
+	fn accumulate(
+		masternode: &T::AccountId,
+		backers: BalanceOf<T>,
+		shares: BalanceOf<T>,
+	) -> BalanceOf<T> {
+		let (backers_u128, shares_u128): (u128, u128) =
+			(backers.unique_saturated_into(), shares.unique_saturated_into());
+		if backers_u128 == 0 || shares_u128 == 0 {
+			return Zero::zero();
+		}
+		let acc = AccPerShare::<T>::get(masternode);
+		let room = u128::MAX - acc.into_inner();
+		// `backers / shares` as an inner fixed-point value, rounded down.
+		let exact = multiply_by_rational_with_rounding(
+			backers_u128,
+			FixedU128::DIV,
+			shares_u128,
+			Rounding::Down,
+		)
+		.filter(|increase| *increase <= room);
+		let increase = FixedU128::from_inner(exact.unwrap_or(room));
+		AccPerShare::<T>::insert(masternode, acc.saturating_add(increase));
+		match exact {
+			Some(_) => backers,
+			// At most `backers`: the capped increase is below `backers / shares`.
+			None => increase.saturating_mul_int(shares).min(backers),
+		}
+	}
+
 	/// Splits one masternode's part of the payout between operator and backers.
 	fn reward_masternode(masternode: &T::AccountId, reward: BalanceOf<T>) -> BalanceOf<T> {
 		let commission = T::Masternodes::commission(masternode) * reward;
@@ -291,12 +331,8 @@ impl<T: Config> Pallet<T> {
 		};
 		let operator = reward.saturating_sub(backers);
 		Self::credit(masternode, operator);
+		let backers = Self::accumulate(masternode, backers, shares);
 		if !backers.is_zero() {
-			let (backers_u128, shares_u128): (u128, u128) =
-				(backers.unique_saturated_into(), shares.unique_saturated_into());
-			let increase =
-				FixedU128::checked_from_rational(backers_u128, shares_u128).unwrap_or_default();
-			AccPerShare::<T>::mutate(masternode, |acc| *acc = acc.saturating_add(increase));
 			Outstanding::<T>::mutate(|outstanding| {
 				*outstanding = outstanding.saturating_add(backers)
 			});
@@ -306,6 +342,7 @@ impl<T: Config> Pallet<T> {
 			operator,
 			backers,
 		});
+		// `operator + backers` is at most `reward`: what the backers cannot claim is not paid.
 		operator.saturating_add(backers)
 	}
 
@@ -353,7 +390,8 @@ impl<T: Config> OnEraEnd<T::AccountId> for Pallet<T> {
 		let mut paid = BalanceOf::<T>::zero();
 		for masternode in active {
 			let points: u128 = EraPoints::<T>::take(masternode).into();
-			if points == 0 || total == 0 {
+			// Jailed or deregistered since the era started: its points are forfeited.
+			if points == 0 || total == 0 || !T::Masternodes::is_active(masternode) {
 				continue;
 			}
 			let reward = Self::mul_div(available, points, total);

@@ -85,6 +85,7 @@ impl DelegatedStake<AccountId, Balance> for MockPools {
 	fn has_delegators(masternode: &AccountId) -> bool {
 		Self::pool(masternode).0 > 0
 	}
+	fn close_pool(_: &AccountId) {}
 	fn delegations_of(backer: &AccountId) -> Vec<(AccountId, Balance)> {
 		Backers::get()
 			.into_iter()

@@ -148,6 +148,64 @@ mod payout {
 	}
 
 	#[test]
+	fn a_masternode_jailed_mid_era_forfeits_its_points_to_the_next_era() {
+		ExtBuilder::default().build_and_execute(|| {
+			two_masternodes();
+			EmissionPerEra::set(1_000);
+			Rewards::add_points(&MN_A, 5);
+			Rewards::add_points(&MN_B, 5);
+			// MN_A is jailed: still in the era's active set, no longer active.
+			Active::mutate(|active| active.retain(|(m, ..)| *m != MN_A));
+			Rewards::on_era_end(0, &[MN_A, MN_B], 1);
+			assert_eq!(Claimable::<Test>::get(MN_A), 0);
+			assert_eq!(Outstanding::<Test>::get(), 0);
+			assert_eq!(Claimable::<Test>::get(MN_B), 500);
+			assert_eq!(EraPoints::<Test>::iter().count(), 0);
+			// Its part stayed in the pot, owed to nobody: the next era pays it out.
+			EmissionPerEra::set(0);
+			Rewards::add_points(&MN_B, 1);
+			Rewards::on_era_end(1, &[MN_B], 1);
+			assert_eq!(Claimable::<Test>::get(MN_B), 1_000);
+		});
+	}
+
+	#[test]
+	fn a_reward_too_large_for_the_accumulator_is_never_lost() {
+		ExtBuilder::default().build_and_execute(|| {
+			// One share worth everything, and a reward whose per-share rate (10^21 POP-planck)
+			// does not fit in a `FixedU128` (at most about 3.4 × 10^20).
+			let reward: Balance = 1_000_000_000_000_000_000_000;
+			Active::set(vec![(MN_A, 0, Perbill::zero()), (MN_B, 1, Perbill::zero())]);
+			Pools::set(vec![(MN_A, 1, 1)]);
+			Backers::set(vec![(DAVE, MN_A, 1)]);
+			assert_ok!(Rewards::settle(&MN_A, &DAVE, 0));
+			EmissionPerEra::set(reward);
+			Rewards::add_points(&MN_A, 1);
+			Rewards::on_era_end(0, &[MN_A, MN_B], 1);
+
+			// Everything owed to the backers can be claimed: nothing is owed that the
+			// accumulator cannot pay.
+			let owed = Outstanding::<Test>::get();
+			assert!(owed > 0 && owed < reward);
+			assert_eq!(Rewards::pending_rewards(&DAVE), owed);
+			assert_ok!(Rewards::settle(&MN_A, &DAVE, 1));
+			assert_eq!(Claimable::<Test>::get(DAVE), owed);
+			assert_eq!(Outstanding::<Test>::get(), 0);
+			assert!(reward_events().contains(&Event::MasternodeRewarded {
+				masternode: MN_A,
+				operator: 0,
+				backers: owed
+			}));
+
+			// The rest stayed in the pot, owed to nobody, and the next era pays it out.
+			EmissionPerEra::set(0);
+			Rewards::add_points(&MN_B, 1);
+			Rewards::on_era_end(1, &[MN_A, MN_B], 1);
+			assert_eq!(Claimable::<Test>::get(MN_B), reward - owed);
+		});
+	}
+
+	#[test]
 	fn points_of_masternodes_that_left_the_active_set_are_forfeited() {
 		ExtBuilder::default().build_and_execute(|| {
 			two_masternodes();

@@ -5,6 +5,7 @@ mod payments;
 mod reassignment;
 mod rewards;
 mod settlement;
+mod staking;
 
 use crate::mock::*;
 use pallet_content::Event as ContentEvent;

@@ -52,13 +52,8 @@ fn a_deregistered_masternodes_replicas_move_and_its_bond_comes_back() {
 		next_block();
 		assert!(contents.iter().all(|content| Content::servers_of(content).contains(&leaver)));
 
-		// It cannot leave its backers behind.
+		// Its backer does not hold it back: the backer's stake unbonds in the closed pool.
 		let operator = RuntimeOrigin::signed(leaver);
-		assert_noop!(
-			Masternodes::deregister(operator.clone()),
-			pallet_masternodes::Error::<Runtime>::StillDelegated
-		);
-		assert_ok!(Delegation::undelegate(RuntimeOrigin::signed(BACKER), leaver, delegated));
 		assert_ok!(Masternodes::deregister(operator.clone()));
 		let unlock_era = current_era() + BONDING_DURATION;
 		assert_noop!(
@@ -74,5 +69,8 @@ fn a_deregistered_masternodes_replicas_move_and_its_bond_comes_back() {
 		assert_ok!(Masternodes::withdraw_unbonded(operator));
 		assert_eq!(held(pallet_masternodes::HoldReason::SelfBond, leaver), 0);
 		assert_eq!(Balances::free_balance(leaver), ENDOWMENT);
+		assert_ok!(Delegation::withdraw_closed(RuntimeOrigin::signed(BACKER), BACKER, leaver));
+		assert_eq!(held(pallet_delegation::HoldReason::Delegation, BACKER), 0);
+		assert_eq!(Balances::free_balance(BACKER), ENDOWMENT);
 	});
 }

@@ -147,8 +147,6 @@ fn era_points_are_paid_by_points_and_split_between_operator_and_backers() {
 }
 
 #[test]
-#[ignore = "cross-pallet bug: a masternode jailed mid-era is still paid for the era's points \
-            (the payout walks the era's ActiveSet, which jailing does not change); issue 11"]
 fn a_masternode_jailed_mid_era_forfeits_its_era_points() {
 	ExtBuilder::default().build_and_execute(|| {
 		let faulty = MASTERNODES[2];
