@@ -26,7 +26,9 @@
 //!
 //! ## Invariants (checked by `try_state`)
 //! - The `SelfBond` hold of every account equals its masternode bond plus its unbonding chunks.
-//! - Every masternode's proof key maps back to it in [`ProofKeyOwner`] and vice versa.
+//! - Every masternode's proof key maps back to it in [`ProofKeyOwner`]; every entry there is
+//!   a registered masternode's key or the [`RetiredProofKeys`] entry of an operator that left
+//!   and still has bond unbonding.
 //! - Every registered masternode is bonded at least [`Config::MinSelfBond`], unless slashed
 //!   below it (then it is not electable).
 //! - A jailed masternode has a `jailed_until` era; no other has.
@@ -255,6 +257,15 @@ pub mod pallet {
 	pub type ProofKeyOwner<T: Config> =
 		StorageMap<_, Twox64Concat, T::AccountId, T::AccountId, OptionQuery>;
 
+	/// The proof key of each masternode that deregistered while its bond unbonds. The key stays
+	/// mapped in [`ProofKeyOwner`] meanwhile, so the masternode can still answer the challenges
+	/// it had open when it left (a miss is a fault that slashes the unbonding bond); it is
+	/// freed when the last unbonding chunk is withdrawn, or taken back if the operator
+	/// registers again with it.
+	#[pallet::storage]
+	pub type RetiredProofKeys<T: Config> =
+		StorageMap<_, Twox64Concat, T::AccountId, T::AccountId, OptionQuery>;
+
 	/// Bond on its way out, per operator, oldest first.
 	#[pallet::storage]
 	pub type Unbonding<T: Config> = StorageMap<
@@ -352,6 +363,7 @@ pub mod pallet {
 				if proof_key != node.proof_key {
 					Self::ensure_proof_key_free(&operator, &proof_key)?;
 					ProofKeyOwner::<T>::remove(&node.proof_key);
+					Self::take_back_retired(&operator, &proof_key);
 					ProofKeyOwner::<T>::insert(&proof_key, &operator);
 					node.proof_key = proof_key;
 				}
@@ -425,6 +437,10 @@ pub mod pallet {
 			)?;
 			if chunks.is_empty() {
 				Unbonding::<T>::remove(&operator);
+				// Nothing is left to slash, so nothing is left to answer for.
+				if let Some(proof_key) = RetiredProofKeys::<T>::take(&operator) {
+					ProofKeyOwner::<T>::remove(&proof_key);
+				}
 			} else {
 				Unbonding::<T>::insert(&operator, chunks);
 			}
@@ -432,7 +448,8 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Leaves the registry: the whole bond starts unbonding and the proof key is freed.
+		/// Leaves the registry: the whole bond starts unbonding; the proof key keeps signing
+		/// for the masternode until the bond is withdrawn, to answer challenges it had open.
 		/// Backers do not have to leave first: the masternode's pool closes and their stake
 		/// unbonds for the bonding duration, in constant work whatever their number. Both the
 		/// bond and the backers' stake stay liable to slashes for faults of challenges the
@@ -448,7 +465,7 @@ pub mod pallet {
 			if !node.bond.is_zero() {
 				Self::push_unbonding(&operator, node.bond)?;
 			}
-			ProofKeyOwner::<T>::remove(&node.proof_key);
+			Self::retire_proof_key(&operator, node.proof_key);
 			Masternodes::<T>::remove(&operator);
 			T::Delegations::close_pool(&operator);
 			T::OnLeave::on_leave(&operator);
@@ -499,6 +516,7 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::TooManyMasternodes
 		);
 		T::Currency::hold(&HoldReason::SelfBond.into(), operator, bond)?;
+		Self::take_back_retired(operator, &proof_key);
 		ProofKeyOwner::<T>::insert(&proof_key, operator);
 		Masternodes::<T>::insert(
 			operator,
@@ -528,9 +546,37 @@ impl<T: Config> Pallet<T> {
 
 	fn ensure_proof_key_free(operator: &T::AccountId, proof_key: &T::AccountId) -> DispatchResult {
 		ensure!(proof_key != operator, Error::<T>::ProofKeyIsOperator);
-		ensure!(!ProofKeyOwner::<T>::contains_key(proof_key), Error::<T>::ProofKeyInUse);
+		// An operator that left may take its own retired key back.
+		let own_retired = RetiredProofKeys::<T>::get(operator).as_ref() == Some(proof_key);
+		ensure!(
+			own_retired || !ProofKeyOwner::<T>::contains_key(proof_key),
+			Error::<T>::ProofKeyInUse
+		);
 		ensure!(!Masternodes::<T>::contains_key(proof_key), Error::<T>::ProofKeyInUse);
 		Ok(())
+	}
+
+	/// Makes `proof_key`, if it is `operator`'s retired key, a live key again.
+	fn take_back_retired(operator: &T::AccountId, proof_key: &T::AccountId) {
+		RetiredProofKeys::<T>::mutate_exists(operator, |retired| {
+			if retired.as_ref() == Some(proof_key) {
+				*retired = None;
+			}
+		});
+	}
+
+	/// Keeps `proof_key` signing for `operator`, which is leaving, while it has bond
+	/// unbonding to answer with; frees it at once when it has none. A key retired earlier by
+	/// the same operator (it registered again and left again) is freed.
+	fn retire_proof_key(operator: &T::AccountId, proof_key: T::AccountId) {
+		let earlier = if Unbonding::<T>::contains_key(operator) {
+			RetiredProofKeys::<T>::mutate(operator, |retired| retired.replace(proof_key))
+		} else {
+			Some(proof_key)
+		};
+		if let Some(freed) = earlier {
+			ProofKeyOwner::<T>::remove(&freed);
+		}
 	}
 
 	/// Queues `amount` (already held) for release after the bonding duration.
@@ -562,8 +608,16 @@ impl<T: Config> Pallet<T> {
 			holders.insert(operator);
 		}
 		for (proof_key, operator) in ProofKeyOwner::<T>::iter() {
-			let node = Masternodes::<T>::get(&operator).ok_or("proof key of unknown masternode")?;
-			ensure!(node.proof_key == proof_key, "stale proof key entry");
+			let live = Masternodes::<T>::get(&operator).is_some_and(|n| n.proof_key == proof_key);
+			let retired = RetiredProofKeys::<T>::get(&operator).as_ref() == Some(&proof_key);
+			ensure!(live || retired, "proof key of no masternode");
+		}
+		for (operator, proof_key) in RetiredProofKeys::<T>::iter() {
+			ensure!(
+				ProofKeyOwner::<T>::get(&proof_key).as_ref() == Some(&operator),
+				"retired proof key does not map back to its operator"
+			);
+			ensure!(Unbonding::<T>::contains_key(&operator), "retired key of nothing unbonding");
 		}
 		holders.extend(Unbonding::<T>::iter_keys());
 		for who in holders {

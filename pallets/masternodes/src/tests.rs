@@ -319,15 +319,19 @@ mod deregister {
 		ExtBuilder::default().with_alice(2_000).build_and_execute(|| {
 			assert_ok!(Masternodes::deregister(RuntimeOrigin::signed(ALICE)));
 			assert_eq!(Masternodes::self_bond(&ALICE), None);
-			assert_eq!(Masternodes::operator_of(&ALICE_PROOF), None);
 			assert_eq!(Masternodes::storage_offer(&ALICE), None);
 			assert_eq!(LeaveNotices::get(), vec![ALICE]);
 			assert_eq!(held(ALICE), 2_000);
+			// While the bond unbonds, the key still signs for Alice (her open challenges) and
+			// nobody else may take it.
+			assert_eq!(Masternodes::operator_of(&ALICE_PROOF), Some(ALICE));
+			assert_noop!(register(BOB, MIN_BOND, ALICE_PROOF), Error::<Test>::ProofKeyInUse);
 			CurrentEra::set(2);
 			assert_ok!(Masternodes::withdraw_unbonded(RuntimeOrigin::signed(ALICE)));
 			assert_eq!(held(ALICE), 0);
 			assert_eq!(Balances::balance(&ALICE), ENDOWMENT);
 			// The proof key is free for someone else now.
+			assert_eq!(Masternodes::operator_of(&ALICE_PROOF), None);
 			assert_ok!(register(BOB, MIN_BOND, ALICE_PROOF));
 		});
 	}
