@@ -79,6 +79,17 @@ export function sendAndFinalize(tx, signer) {
   });
 }
 
+/**
+ * Sends `tx` and asserts that the node's transaction pool refuses it (JSON-RPC error 1010)
+ * with `InvalidTransaction::Custom(code)`, so it never reaches a block.
+ */
+export async function refusedByPool(tx, signer, code) {
+  await assert.rejects(sendAndFinalize(tx, signer), (error) => {
+    assert.match(String(error.message), new RegExp(`^1010: Invalid Transaction: Custom error: ${code}$`));
+    return true;
+  });
+}
+
 /** Sends `tx` as `sendAndFinalize` does and asserts that it succeeded. */
 export async function sendOk(tx, signer) {
   const result = await sendAndFinalize(tx, signer);

@@ -9,7 +9,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { sendAndFinalize, sendOk, startDevNode } from '../lib/node.js';
+import { refusedByPool, sendAndFinalize, sendOk, startDevNode } from '../lib/node.js';
 import { contentId, leafProof, LEAF_SIZE } from '../lib/commitment.js';
 import { DEV_PROOF_KEY, registerContent, signReceipt } from '../lib/receipt.js';
 import { collectEvents, decoded, devKeys, findEvent, free, held, POP, waitFor } from '../lib/util.js';
@@ -149,7 +149,6 @@ describe('content registry and availability proofs', { timeout: 8 * 60_000 }, ()
       [register(dave, { content: other, size: 10, receipt: signReceipt(aliceProof, { owner: dave, content: other, size: 10, expiresMs: Date.now() - 60_000 }) }), dave, 'content.ReceiptExpired'],
       [register(dave, { content: other, size: 10, receipt: signReceipt(aliceProof, { owner: dave, content: other, size: 11 }) }), dave, 'content.BadReceipt'],
       [register(dave, { content: other, size: 10, receipt: signReceipt(dave, { owner: dave, content: other, size: 10 }) }), dave, 'content.BadReceipt'],
-      [api.tx.content.confirmReplica(id), eve, 'content.NotProofKey'],
       [api.tx.content.removeContent(id), eve, 'content.NotOwner'],
     ];
     for (const [tx, signer, expected] of attempts) {
@@ -159,6 +158,18 @@ describe('content registry and availability proofs', { timeout: 8 * 60_000 }, ()
       assert.equal(await held(api, signer), heldBefore, `${expected} holds nothing`);
     }
     assert.equal((await api.query.content.contentCount()).toNumber(), 1);
+  });
+
+  it('the pool refuses proofs and confirmations that would do nothing (CheckProof)', { timeout: 2 * 60_000 }, async () => {
+    const before = await free(api, eve);
+    const proof = leafProof(bytes, 0);
+    // 1: not a proof key; 2: no such open challenge of the signer's masternode;
+    // 5: a confirmation of a replica already confirmed.
+    await refusedByPool(api.tx.content.submitProof(0, proof), eve, 1);
+    await refusedByPool(api.tx.content.confirmReplica(id), eve, 1);
+    await refusedByPool(api.tx.content.submitProof(2n ** 63n, proof), aliceProof, 2);
+    await refusedByPool(api.tx.content.confirmReplica(id), aliceProof, 5);
+    assert.equal(await free(api, eve), before, 'a refused transaction pays no fee');
   });
 
   it('a proof that does not verify is a fault, and pays its fee', { timeout: 2 * 60_000 }, async () => {
