@@ -64,7 +64,9 @@ fn content_id(index: u32) -> ContentId {
 	ContentId(sp_io::hashing::blake2_256(&index.encode()))
 }
 
-fn register<T: Config>(
+/// Registers `content` with a valid receipt from `uploader`, leaving its other holders to be
+/// drawn by the next block (`assign_pending`).
+fn register_pending<T: Config>(
 	owner: &T::AccountId,
 	content: ContentId,
 	size: u64,
@@ -87,6 +89,19 @@ fn register<T: Config>(
 		signature,
 	)
 	.expect("benchmark content registers");
+}
+
+/// Registers `content` as [`register_pending`] does and draws its other holders.
+fn register<T: Config>(
+	owner: &T::AccountId,
+	content: ContentId,
+	size: u64,
+	replication: u32,
+	uploader: &T::AccountId,
+) where
+	T::Currency: Mutate<T::AccountId>,
+{
+	register_pending::<T>(owner, content, size, replication, uploader);
 	// Its other holders, as the next block draws them.
 	Pallet::<T>::assign_pending();
 }
@@ -146,21 +161,7 @@ mod benchmarks {
 		let size = T::MaxContentSize::get();
 		let replication = T::MaxReplication::get();
 		for i in 0..n {
-			let content = content_id(i);
-			let (expires_ms, signature) = receipt::<T>(&owner, content, size, &nodes[0]);
-			Pallet::<T>::register_content(
-				RawOrigin::Signed(owner.clone()).into(),
-				content,
-				size,
-				b"video/mp4".to_vec(),
-				Vec::new(),
-				1u32.into(),
-				replication,
-				nodes[0].clone(),
-				expires_ms,
-				signature,
-			)
-			.expect("benchmark content registers");
+			register_pending::<T>(&owner, content_id(i), size, replication, &nodes[0]);
 		}
 		#[block]
 		{
