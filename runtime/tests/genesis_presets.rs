@@ -47,3 +47,14 @@ fn every_preset_builds_a_genesis_state() {
 fn unknown_preset_is_none() {
 	assert!(get_preset(&PresetId::from("mainnet-typo")).is_none());
 }
+
+/// Every pallet's `integrity_test` holds with the runtime's parameters and weights: among
+/// them, the worst era rotation and the content pallet's worst block, every expiring
+/// challenge slashing its holder, fit in a block.
+#[test]
+fn pallets_hold_their_integrity_tests() {
+	use frame_support::traits::IntegrityTest;
+	sp_io::TestExternalities::default().execute_with(|| {
+		<pop_runtime::AllPalletsWithSystem as IntegrityTest>::integrity_test();
+	});
+}

@@ -253,7 +253,7 @@ mod benchmarks {
 		Deadlines::<T>::insert(deadline, due);
 		#[block]
 		{
-			assert_eq!(Pallet::<T>::expire_challenges(deadline), c);
+			assert_eq!(Pallet::<T>::expire_challenges(deadline), (c, c));
 		}
 	}
 

@@ -69,8 +69,13 @@ impl<T: Config> Pallet<T> {
 				challenge,
 				content,
 			});
-			Self::record_fault(&masternode, challenge);
-			Ok(PostDispatchInfo { actual_weight: None, pays_fee: Pays::Yes })
+			let punished = Self::record_fault(&masternode, challenge);
+			let weight = if punished {
+				weight.saturating_add(T::Slashing::slash_weight())
+			} else {
+				weight
+			};
+			Ok(PostDispatchInfo { actual_weight: Some(weight), pays_fee: Pays::Yes })
 		}
 	}
 
@@ -83,10 +88,10 @@ impl<T: Config> Pallet<T> {
 
 	/// Counts a fault of `masternode` for `challenge` in the current era, and slashes and
 	/// jails it at the threshold; unless the challenge was issued before the masternode's
-	/// last punishment, which covers it.
-	fn record_fault(masternode: &T::AccountId, challenge: ChallengeId) {
+	/// last punishment, which covers it. Returns whether it slashed.
+	fn record_fault(masternode: &T::AccountId, challenge: ChallengeId) -> bool {
 		if PunishedBefore::<T>::get(masternode).is_some_and(|first| challenge < first) {
-			return;
+			return false;
 		}
 		let era = T::CurrentEra::get();
 		let faults = match Faults::<T>::get(masternode) {
@@ -104,16 +109,18 @@ impl<T: Config> Pallet<T> {
 				masternode: masternode.clone(),
 				slashed,
 			});
+			true
 		} else {
 			Faults::<T>::insert(masternode, (era, faults));
+			false
 		}
 	}
 
 	/// Turns the unanswered challenges whose deadline was `deadline` into faults of their
 	/// holders, whether or not they still hold the item (leaving does not erase a fault);
-	/// returns how many there were.
-	pub(crate) fn expire_challenges(deadline: BlockNumberFor<T>) -> u32 {
-		let mut missed = 0;
+	/// returns how many there were and how many of their holders were slashed for them.
+	pub(crate) fn expire_challenges(deadline: BlockNumberFor<T>) -> (u32, u32) {
+		let (mut missed, mut punished) = (0, 0);
 		for (masternode, challenge) in Deadlines::<T>::take(deadline) {
 			// Answered in time.
 			let Some(open) = Challenges::<T>::take(&masternode, challenge) else { continue };
@@ -127,9 +134,11 @@ impl<T: Config> Pallet<T> {
 				challenge,
 				content: open.content,
 			});
-			Self::record_fault(&masternode, challenge);
+			if Self::record_fault(&masternode, challenge) {
+				punished += 1;
+			}
 		}
-		missed
+		(missed, punished)
 	}
 
 	/// Draws this block's challenges from `random`; returns how many were issued.

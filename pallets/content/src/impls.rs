@@ -4,7 +4,9 @@
 
 use crate::{Assignments, BalanceOf, Config, Contents, HandingOver, Pallet};
 use alloc::vec::Vec;
+use frame_support::traits::Get;
 use pop_primitives::{commitment::ContentId, ContentCatalog, OnMasternodeLeave};
+use sp_runtime::Weight;
 
 impl<T: Config> OnMasternodeLeave<T::AccountId> for Pallet<T> {
 	/// A masternode holding replicas starts handing them over, a few per block.
@@ -12,6 +14,11 @@ impl<T: Config> OnMasternodeLeave<T::AccountId> for Pallet<T> {
 		if Assignments::<T>::iter_key_prefix(who).next().is_some() {
 			HandingOver::<T>::insert(who, ());
 		}
+	}
+
+	/// One key read, one write: the work is deferred to `reassign`, charged per block.
+	fn on_leave_weight() -> Weight {
+		T::DbWeight::get().reads_writes(1, 1)
 	}
 }
 

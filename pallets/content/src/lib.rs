@@ -619,7 +619,7 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			// Proofs are accepted up to and including the deadline block.
-			let expired = Self::expire_challenges(now.saturating_sub(One::one()));
+			let (expired, punished) = Self::expire_challenges(now.saturating_sub(One::one()));
 			let assigned = Self::assign_pending();
 			let deadlines = Self::handle_deadlines(now, T::MaxDeadlinesPerBlock::get());
 			let moved = Self::reassign(T::MaxReassignmentsPerBlock::get());
@@ -631,7 +631,10 @@ pub mod pallet {
 				}
 				None => Weight::zero(),
 			};
+			// The benchmark slashes masternodes with little at stake; each slash is charged
+			// again at its worst.
 			T::WeightInfo::expire_challenges(expired)
+				.saturating_add(T::Slashing::slash_weight().saturating_mul(punished.into()))
 				.saturating_add(T::WeightInfo::assign_pending(assigned))
 				.saturating_add(deadlines)
 				.saturating_add(T::WeightInfo::reassign(moved))
@@ -667,6 +670,28 @@ pub mod pallet {
 			let depth =
 				u64::BITS - commitment::leaf_count(T::MaxContentSize::get()).leading_zeros();
 			assert!(depth <= LeafProof::MAX_PATH, "MaxContentSize too large for a leaf proof");
+			// The block's own work at its worst: every expiring challenge slashes its holder,
+			// and each step takes its full share.
+			let challenges = T::ChallengesPerBlock::get();
+			let hooks = T::WeightInfo::expire_challenges(challenges)
+				.saturating_add(T::Slashing::slash_weight().saturating_mul(challenges.into()))
+				.saturating_add(T::WeightInfo::assign_pending(T::MaxRegistrationsPerBlock::get()))
+				.saturating_add(T::WeightInfo::handle_deadlines(T::MaxDeadlinesPerBlock::get()))
+				.saturating_add(T::WeightInfo::reassign(T::MaxReassignmentsPerBlock::get()))
+				.saturating_add(T::WeightInfo::issue_challenges());
+			let limits = <T as frame_system::Config>::BlockWeights::get();
+			assert!(
+				hooks.all_lte(limits.max_block / 4),
+				"the worst on_initialize ({hooks:?}) takes more than a quarter of a block"
+			);
+			// A proof that slashes is charged whole; it must fit an operational transaction.
+			let proof = T::WeightInfo::submit_proof(LeafProof::MAX_PATH)
+				.saturating_add(T::Slashing::slash_weight());
+			let operational = limits
+				.get(DispatchClass::Operational)
+				.max_extrinsic
+				.unwrap_or(limits.max_block);
+			assert!(proof.all_lte(operational), "a slashing proof ({proof:?}) fits no block");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -759,7 +784,11 @@ pub mod pallet {
 		///
 		/// Errors: `NotProofKey`, `UnknownChallenge`.
 		#[pallet::call_index(3)]
-		#[pallet::weight((T::WeightInfo::submit_proof(LeafProof::MAX_PATH), DispatchClass::Operational))]
+		#[pallet::weight((
+			T::WeightInfo::submit_proof(LeafProof::MAX_PATH)
+				.saturating_add(T::Slashing::slash_weight()),
+			DispatchClass::Operational,
+		))]
 		pub fn submit_proof(
 			origin: OriginFor<T>,
 			challenge: ChallengeId,

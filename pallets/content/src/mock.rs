@@ -12,7 +12,7 @@ use pop_primitives::{
 	RewardPoint, RewardPoints, UploadReceipt,
 };
 use sp_core::H256;
-use sp_runtime::{testing::TestSignature, BuildStorage, Perbill};
+use sp_runtime::{testing::TestSignature, BuildStorage, Perbill, Weight};
 
 pub type AccountId = u64;
 pub type Balance = u128;
@@ -36,6 +36,8 @@ pub const TIMEOUT: BlockNumber = 5;
 pub const FETCH_BASE: BlockNumber = 20;
 pub const FETCH_BYTES_PER_BLOCK: u64 = 60_000_000;
 pub const THRESHOLD: u32 = 2;
+/// What the mock's slash is charged at: large enough to tell from a proof's own weight.
+pub const SLASH_WEIGHT: Weight = Weight::from_parts(7_000_000_000, 0);
 /// Wall-clock time of the tests, in Unix milliseconds.
 pub const START_MS: u64 = 1_700_000_000_000;
 /// When the test receipts expire.
@@ -172,6 +174,9 @@ impl MasternodeSlashing<AccountId, Balance> for MockSlashing {
 		});
 		Content::on_leave(who);
 		fraction * 1_000u128
+	}
+	fn slash_weight() -> Weight {
+		SLASH_WEIGHT
 	}
 }
 

@@ -396,8 +396,16 @@ mod challenges {
 			let (challenge, first) = open.next().unwrap();
 			let mut proof = prove(&data, first.leaf);
 			proof.leaf[0] ^= 1;
+			let declared = RuntimeCall::Content(crate::Call::submit_proof {
+				challenge,
+				proof: proof.clone(),
+			})
+			.get_dispatch_info()
+			.call_weight;
 			let result = Content::submit_proof(proof_key(MN[0]), challenge, proof).unwrap();
 			assert_eq!(result.pays_fee, Pays::Yes);
+			// Below the threshold: no slash to charge.
+			assert!(result.actual_weight.unwrap().ref_time() < SLASH_WEIGHT.ref_time());
 			assert_eq!(
 				content_events(),
 				vec![
@@ -408,7 +416,14 @@ mod challenges {
 			// A valid proof of another leaf does not answer the challenge.
 			let (challenge, second) = open.next().unwrap();
 			let other = (second.leaf + 1) % 8;
-			assert_ok!(Content::submit_proof(proof_key(MN[0]), challenge, prove(&data, other)));
+			let result =
+				Content::submit_proof(proof_key(MN[0]), challenge, prove(&data, other)).unwrap();
+			// The threshold's fault slashes: charged at the slash's worst, which the declared
+			// weight covers.
+			assert!(Slashes::get().iter().any(|(who, _)| *who == MN[0]));
+			let charged = result.actual_weight.unwrap();
+			assert!(charged.all_gte(SLASH_WEIGHT));
+			assert!(declared.all_gte(charged));
 			assert!(content_events().contains(&Event::ProofRejected {
 				masternode: MN[0],
 				challenge,

@@ -134,6 +134,29 @@ mod benchmarks {
 		assert!(UnbondingPools::<T>::iter().next().is_none());
 	}
 
+	/// A slash of a masternode whose pool is backed and that has an unbonding pool in every
+	/// era that has not unlocked: `BondingDuration + 1` pools lose value, whatever the number
+	/// of backers.
+	#[benchmark]
+	fn on_slash() {
+		let mn = masternode::<T>(0);
+		let amount = T::MinDelegation::get().saturating_mul(10u32.into());
+		let era = CurrentEra::<T>::get();
+		for offset in 1..=T::BondingDuration::get() {
+			UnbondingPools::<T>::insert(
+				&mn,
+				era + offset,
+				Pool { shares: amount, value: amount, delegators: 1 },
+			);
+		}
+		Pallet::<T>::do_delegate(&funded::<T>(0), &mn, amount).unwrap();
+		#[block]
+		{
+			<Pallet<T> as OnMasternodeSlash<_>>::on_slash(&mn, Perbill::from_percent(10));
+		}
+		assert!(UnbondingPools::<T>::iter_prefix(&mn).all(|(_, pool)| pool.value < amount));
+	}
+
 	/// The release of a backer's slashed stake in a closed pool that others still back.
 	#[benchmark]
 	fn withdraw_closed() {

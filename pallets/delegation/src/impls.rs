@@ -4,13 +4,14 @@
 //! pools to the masternode registry ([`OnMasternodeSlash`]).
 
 use crate::{
+	weights::WeightInfo,
 	ActiveSet, BalanceOf, ClosedPools, Config, CurrentEra, Delegations, Pallet, Pools,
 	UnbondingPools,
 };
 use alloc::vec::Vec;
 use frame_support::traits::Get;
 use pop_primitives::{ActiveMasternodes, DelegatedStake, OnMasternodeSlash};
-use sp_runtime::Perbill;
+use sp_runtime::{Perbill, Weight};
 
 impl<T: Config> DelegatedStake<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	fn pool(masternode: &T::AccountId) -> (BalanceOf<T>, BalanceOf<T>) {
@@ -70,6 +71,9 @@ impl<T: Config> OnMasternodeSlash<T::AccountId> for Pallet<T> {
 				UnbondingPools::<T>::insert(masternode, unlock_era, pool);
 			}
 		}
+	}
+	fn on_slash_weight() -> Weight {
+		T::WeightInfo::on_slash()
 	}
 }
 

@@ -14,6 +14,7 @@ use frame_support::{traits::Get, weights::{constants::RocksDbWeight, Weight}};
 
 /// Weight functions needed by `pallet_delegation`.
 pub trait WeightInfo {
+	fn on_slash() -> Weight;
 	fn delegate() -> Weight;
 	fn undelegate() -> Weight;
 	fn redelegate() -> Weight;
@@ -25,6 +26,11 @@ pub trait WeightInfo {
 /// Measured weights, with the runtime's database weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
+	fn on_slash() -> Weight {
+		Weight::from_parts(100_000_000, 0)
+			.saturating_add(T::DbWeight::get().reads(10))
+			.saturating_add(T::DbWeight::get().writes(10))
+	}
 	fn delegate() -> Weight {
 		// Measured proof size: 1259 bytes.
 		// Fastest run: 116_343 ns.
@@ -74,6 +80,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// Measured weights, with RocksDB's database weights (for tests and mocks).
 impl WeightInfo for () {
+	fn on_slash() -> Weight {
+		Weight::from_parts(100_000_000, 0)
+			.saturating_add(RocksDbWeight::get().reads(10))
+			.saturating_add(RocksDbWeight::get().writes(10))
+	}
 	fn delegate() -> Weight {
 		// Measured proof size: 1259 bytes.
 		// Fastest run: 116_343 ns.

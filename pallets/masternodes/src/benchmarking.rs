@@ -133,6 +133,37 @@ mod benchmarks {
 		assert_eq!(Unbonding::<T>::get(&operator).len() as u32, T::MaxUnbondingChunks::get());
 	}
 
+	/// A bonded masternode with a full unbonding queue, none of it unlocked, is slashed and
+	/// jailed: the bond and every chunk burn. What its backers lose and what it held are
+	/// charged by `T::OnSlash` and `T::OnLeave` on top (see `slash_weight`).
+	#[benchmark]
+	fn slash_and_jail() {
+		let operator = registered::<T>();
+		let chunks = T::MaxUnbondingChunks::get();
+		let node = Masternodes::<T>::get(&operator).expect("registered");
+		// Half the bond, spread over the queue, each chunk large enough that a slash burns some.
+		let chunk = node.bond / (2 * chunks).into();
+		let queue: BoundedVec<_, T::MaxUnbondingChunks> = (0..chunks)
+			.map(|i| UnbondingChunk { amount: chunk, unlock_era: T::CurrentEra::get() + 1 + i })
+			.collect::<Vec<_>>()
+			.try_into()
+			.expect("exactly the bound");
+		Masternodes::<T>::mutate(&operator, |node| {
+			let node = node.as_mut().expect("registered");
+			node.bond = node.bond.saturating_sub(chunk.saturating_mul(chunks.into()));
+		});
+		Unbonding::<T>::insert(&operator, queue);
+		#[block]
+		{
+			<Pallet<T> as MasternodeSlashing<_, _>>::slash_and_jail(
+				&operator,
+				Perbill::from_percent(10),
+			);
+		}
+		assert_eq!(Masternodes::<T>::get(&operator).unwrap().status, MasternodeStatus::Jailed);
+		assert!(Unbonding::<T>::get(&operator).iter().all(|c| c.amount < chunk));
+	}
+
 	#[benchmark]
 	fn unjail() {
 		let operator = registered::<T>();

@@ -770,6 +770,11 @@ impl<T: Config> MasternodeSlashing<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		Self::deposit_event(Event::Jailed { operator: who.clone(), until });
 		amount
 	}
+	fn slash_weight() -> Weight {
+		T::WeightInfo::slash_and_jail()
+			.saturating_add(T::OnSlash::on_slash_weight())
+			.saturating_add(T::OnLeave::on_leave_weight())
+	}
 }
 
 #[cfg(feature = "runtime-benchmarks")]

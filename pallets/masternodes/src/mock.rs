@@ -4,7 +4,7 @@
 use crate as pallet_masternodes;
 use frame_support::{derive_impl, parameter_types, traits::VariantCountOf};
 use pop_primitives::{DelegatedStake, EraIndex, OnMasternodeLeave, OnMasternodeSlash};
-use sp_runtime::{BuildStorage, Perbill};
+use sp_runtime::{BuildStorage, Perbill, Weight};
 
 pub type AccountId = u64;
 pub type Balance = u128;
@@ -86,12 +86,18 @@ impl OnMasternodeSlash<AccountId> for RecordSlash {
 	fn on_slash(who: &AccountId, fraction: Perbill) {
 		SlashNotices::mutate(|notices| notices.push((*who, fraction)));
 	}
+	fn on_slash_weight() -> Weight {
+		Weight::zero()
+	}
 }
 
 pub struct RecordLeave;
 impl OnMasternodeLeave<AccountId> for RecordLeave {
 	fn on_leave(who: &AccountId) {
 		LeaveNotices::mutate(|notices| notices.push(*who));
+	}
+	fn on_leave_weight() -> Weight {
+		Weight::zero()
 	}
 }
 

@@ -14,6 +14,7 @@ use frame_support::{traits::Get, weights::{constants::RocksDbWeight, Weight}};
 
 /// Weight functions needed by `pallet_masternodes`.
 pub trait WeightInfo {
+	fn slash_and_jail() -> Weight;
 	fn register() -> Weight;
 	fn update() -> Weight;
 	fn bond_more() -> Weight;
@@ -26,6 +27,11 @@ pub trait WeightInfo {
 /// Measured weights, with the runtime's database weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
+	fn slash_and_jail() -> Weight {
+		Weight::from_parts(200_000_000, 0)
+			.saturating_add(T::DbWeight::get().reads(20))
+			.saturating_add(T::DbWeight::get().writes(20))
+	}
 	fn register() -> Weight {
 		// Measured proof size: 377 bytes.
 		// Fastest run: 70_084 ns.
@@ -79,6 +85,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// Measured weights, with RocksDB's database weights (for tests and mocks).
 impl WeightInfo for () {
+	fn slash_and_jail() -> Weight {
+		Weight::from_parts(200_000_000, 0)
+			.saturating_add(RocksDbWeight::get().reads(20))
+			.saturating_add(RocksDbWeight::get().writes(20))
+	}
 	fn register() -> Weight {
 		// Measured proof size: 377 bytes.
 		// Fastest run: 70_084 ns.

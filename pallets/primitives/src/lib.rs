@@ -18,7 +18,7 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_runtime::{
 	traits::{Get, Saturating, Zero},
-	BoundedVec, DispatchResult, Perbill,
+	BoundedVec, DispatchResult, Perbill, Weight,
 };
 
 /// Index of an era: the period between two elections of the active masternode set.
@@ -183,10 +183,15 @@ pub trait ActiveMasternodes<AccountId> {
 pub trait OnMasternodeLeave<AccountId> {
 	/// `who` left; whatever it held must find another holder.
 	fn on_leave(who: &AccountId);
+	/// The most [`Self::on_leave`] can cost.
+	fn on_leave_weight() -> Weight;
 }
 
 impl<AccountId> OnMasternodeLeave<AccountId> for () {
 	fn on_leave(_: &AccountId) {}
+	fn on_leave_weight() -> Weight {
+		Weight::zero()
+	}
 }
 
 /// Punishment of a masternode for faults, called by the pallet that detects them.
@@ -198,6 +203,9 @@ pub trait MasternodeSlashing<AccountId, Balance> {
 	/// deadline erases no fault; there is nothing left to jail. Returns the POP burned from
 	/// the operator (self-bond and its unbonding chunks).
 	fn slash_and_jail(who: &AccountId, fraction: Perbill) -> Balance;
+	/// The most [`Self::slash_and_jail`] can cost, whatever is at stake behind the masternode:
+	/// callers charge it on every path that may slash.
+	fn slash_weight() -> Weight;
 }
 
 /// Told when a masternode is slashed, so delegated stake loses the same fraction.
@@ -205,10 +213,15 @@ pub trait OnMasternodeSlash<AccountId> {
 	/// `who` lost `fraction` of its stake: its backers lose the same fraction of what they
 	/// delegate to it and of what left its pool and has not unlocked yet.
 	fn on_slash(who: &AccountId, fraction: Perbill);
+	/// The most [`Self::on_slash`] can cost.
+	fn on_slash_weight() -> Weight;
 }
 
 impl<AccountId> OnMasternodeSlash<AccountId> for () {
 	fn on_slash(_: &AccountId, _: Perbill) {}
+	fn on_slash_weight() -> Weight {
+		Weight::zero()
+	}
 }
 
 /// Delegated stake behind masternodes.
