@@ -12,6 +12,8 @@ use sc_service::{error::Error as ServiceError, Configuration, TaskManager};
 use sc_telemetry::{Telemetry, TelemetryWorker};
 use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_consensus_babe::inherents::InherentDataProvider as SlotInherent;
+use codec::Decode;
+use sp_blockchain::HeaderBackend;
 use sp_runtime::traits::Block as BlockT;
 
 /// Host functions the runtime may call.
@@ -37,16 +39,19 @@ type FullBabeBlockImport = sc_consensus_babe::BabeBlockImport<
 /// syncing node can prove finality without replaying every vote.
 const GRANDPA_JUSTIFICATION_PERIOD: u32 = 512;
 
-/// The inherent data every block carries: the BABE slot and the timestamp. Used both when
-/// authoring and when checking imported blocks.
+/// The inherent data every block carries: the BABE slot, the timestamp and the last block this
+/// node finalized. Used both when authoring and when checking imported blocks (where the
+/// runtime checks the author's finality report only against its bounds).
 #[derive(Clone)]
 pub struct BabeInherents {
 	slot_duration: sp_consensus_babe::SlotDuration,
+	client: Arc<FullClient>,
 }
 
 #[async_trait::async_trait]
 impl sp_inherents::CreateInherentDataProviders<Block, ()> for BabeInherents {
-	type InherentDataProviders = (SlotInherent, sp_timestamp::InherentDataProvider);
+	type InherentDataProviders =
+		(SlotInherent, sp_timestamp::InherentDataProvider, FinalizedInherent);
 
 	async fn create_inherent_data_providers(
 		&self,
@@ -55,7 +60,37 @@ impl sp_inherents::CreateInherentDataProviders<Block, ()> for BabeInherents {
 	) -> Result<Self::InherentDataProviders, Box<dyn std::error::Error + Send + Sync>> {
 		let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
 		let slot = SlotInherent::from_timestamp_and_slot_duration(*timestamp, self.slot_duration);
-		Ok((slot, timestamp))
+		let finalized = FinalizedInherent(self.client.info().finalized_number);
+		Ok((slot, timestamp, finalized))
+	}
+}
+
+/// The author's report of the last block its node finalized, which the content pallet uses to
+/// tell a finality stall (and then counts no missed challenge as a fault).
+pub struct FinalizedInherent(pop_runtime::BlockNumber);
+
+#[async_trait::async_trait]
+impl sp_inherents::InherentDataProvider for FinalizedInherent {
+	async fn provide_inherent_data(
+		&self,
+		data: &mut sp_inherents::InherentData,
+	) -> Result<(), sp_inherents::Error> {
+		data.put_data(pop_primitives::FINALITY_INHERENT_IDENTIFIER, &self.0)
+	}
+
+	async fn try_handle_error(
+		&self,
+		identifier: &sp_inherents::InherentIdentifier,
+		error: &[u8],
+	) -> Option<Result<(), sp_inherents::Error>> {
+		if *identifier != pop_primitives::FINALITY_INHERENT_IDENTIFIER {
+			return None;
+		}
+		let error = pallet_content::InherentError::decode(&mut &error[..])
+			.map_or_else(|e| format!("undecodable: {e}"), |e| format!("{e:?}"));
+		Some(Err(sp_inherents::Error::Application(
+			format!("finality report: {error}").into(),
+		)))
 	}
 }
 
@@ -131,7 +166,7 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 
 	let babe_config = sc_consensus_babe::configuration(&*client)?;
 	let slot_duration = babe_config.slot_duration();
-	let babe_inherents = BabeInherents { slot_duration };
+	let babe_inherents = BabeInherents { slot_duration, client: client.clone() };
 	let (block_import, babe_link) = sc_consensus_babe::block_import(
 		babe_config,
 		grandpa_block_import,

@@ -225,6 +225,12 @@ mod runtime {
 	#[runtime::pallet_index(9)]
 	pub type Sudo = pallet_sudo;
 
+	#[runtime::pallet_index(10)]
+	pub type Historical = pallet_session::historical;
+
+	#[runtime::pallet_index(11)]
+	pub type Offences = pallet_offences;
+
 	#[runtime::pallet_index(20)]
 	pub type PopToken = pallet_pop_token;
 

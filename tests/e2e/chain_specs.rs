@@ -3,8 +3,9 @@
 //! A wasm build is not byte-for-byte reproducible across checkout paths (crate hashes differ),
 //! so the runtime code is compared by what it is rather than by its bytes: the same runtime
 //! version and the same metadata (every pallet, call, event, error, storage item and
-//! constant). Every other genesis key must match exactly. A change of runtime logic must bump
-//! `spec_version`, which this test then catches.
+//! constant). Every other genesis key must match exactly. A change of runtime logic that
+//! keeps both is caught by the digest of the runtime's inputs (its sources, its pallets' and
+//! its locked dependencies, see `scripts/runtime-inputs.py`) recorded beside the specs.
 
 use codec::Decode;
 use pop_tests::{repo_root, run_node_command};
@@ -82,6 +83,26 @@ fn committed_chain_specs_are_up_to_date() {
 		assert_fresh(chain, &format!("{chain}.json"), false);
 		assert_fresh(chain, &format!("{chain}.raw.json"), true);
 	}
+}
+
+#[test]
+fn committed_chain_specs_were_built_from_the_runtime_as_it_is() {
+	let script = repo_root().join("scripts/runtime-inputs.py");
+	let output = std::process::Command::new("python3")
+		.arg(&script)
+		.output()
+		.unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+	assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+	let now = String::from_utf8(output.stdout).unwrap();
+	let recorded_path = repo_root().join("chain-specs/runtime-inputs.sha256");
+	let recorded = std::fs::read_to_string(&recorded_path)
+		.unwrap_or_else(|e| panic!("{}: {e}", recorded_path.display()));
+	assert_eq!(
+		now.trim(),
+		recorded.trim(),
+		"the runtime's sources or dependencies changed since chain-specs/ were generated: bump \
+		 spec_version if its logic changed, and regenerate with scripts/gen-chain-specs.sh"
+	);
 }
 
 #[test]

@@ -121,6 +121,7 @@ impl<T: Config> Pallet<T> {
 	/// returns how many there were and how many of their holders were slashed for them.
 	pub(crate) fn expire_challenges(deadline: BlockNumberFor<T>) -> (u32, u32) {
 		let (mut missed, mut punished) = (0, 0);
+		let stall = Self::finality_stall();
 		for (masternode, challenge) in Deadlines::<T>::take(deadline) {
 			// Answered in time.
 			let Some(open) = Challenges::<T>::take(&masternode, challenge) else { continue };
@@ -134,7 +135,9 @@ impl<T: Config> Pallet<T> {
 				challenge,
 				content: open.content,
 			});
-			if Self::record_fault(&masternode, challenge) {
+			if let Some(finality_lag) = stall {
+				Self::deposit_event(Event::FaultExcused { masternode, challenge, finality_lag });
+			} else if Self::record_fault(&masternode, challenge) {
 				punished += 1;
 			}
 		}

@@ -72,10 +72,22 @@
 //! masternode's stake and jail it through the masternode registry.
 //!
 //! A missed challenge is a fault of its holder even if the holder has since left or been
-//! jailed: leaving before a deadline does not erase it. Two exceptions: an item removed by
-//! its owner (or registered again since) voids its open challenges, and challenges issued
+//! jailed: leaving before a deadline does not erase it. Three exceptions: an item removed by
+//! its owner (or registered again since) voids its open challenges; challenges issued
 //! before a masternode's punishment at the threshold are covered by it ([`PunishedBefore`]),
-//! so one outage is punished once.
+//! so one outage is punished once; and while finality is stalled, missed challenges are
+//! excused ([`Event::FaultExcused`]).
+//!
+//! ## Finality
+//!
+//! Deadlines count blocks of the chain as it is built, and sidecars answer challenges from
+//! best blocks, so an honest holder can answer whatever finality does. Still, a network split
+//! or a finality outage can cut holders off, so faults are not counted while finality is
+//! stalled. The runtime cannot see GRANDPA: every block carries an inherent in which its
+//! author reports the last block its node finalized ([`Pallet::note_finality`]). The highest
+//! report stands ([`FinalityHint`]), so a hostile author can neither pause fault counting nor
+//! hide a stall from honest authors; finality counts as stalled when the block is more than
+//! [`Config::MaxFinalityLag`] ahead of it.
 //!
 //! ## Transaction pool
 //!
@@ -113,6 +125,7 @@
 //! - [`ContentDeadlines`] holds exactly the items' confirmation deadlines and their replicas'
 //!   fetch deadlines, none before [`DeadlineCursor`].
 //! - [`PendingAssignment`] lists items registered in the current block, each once.
+//! - [`FinalityHint`] was reported in a block up to this one, for a block before it.
 //!
 //! ## Code layout
 //!
@@ -122,6 +135,7 @@
 //! - `deadlines`: confirmation deadlines and fetch windows.
 //! - `challenges`: drawing challenges, checking proofs, expiring deadlines, counting faults.
 //! - `extension`: [`CheckProof`], the transaction pool's check of proofs and confirmations.
+//! - `finality`: the authors' finality reports and the stall they show.
 //! - `impls`: the `pop-primitives` traits implemented for other pallets.
 //! - [`types`]: the stored types; `try_state`: the invariants.
 
@@ -132,6 +146,7 @@ extern crate alloc;
 
 pub use challenges::RuntimeSha256;
 pub use extension::{CheckProof, InvalidContentTransaction};
+pub use finality::InherentError;
 pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
@@ -141,6 +156,7 @@ mod benchmarking;
 mod challenges;
 mod deadlines;
 mod extension;
+mod finality;
 mod impls;
 #[cfg(test)]
 mod mock;
@@ -316,6 +332,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type ProofPoints: Get<RewardPoint>;
 
+		/// Blocks the best chain may run ahead of the last finalized block its authors report
+		/// before finality counts as stalled, and missed challenges stop counting as faults.
+		#[pallet::constant]
+		type MaxFinalityLag: Get<BlockNumberFor<Self>>;
+
 		/// Most replicas moved or filled per block.
 		#[pallet::constant]
 		type MaxReassignmentsPerBlock: Get<u32>;
@@ -455,6 +476,15 @@ pub mod pallet {
 			/// Its faults in the current era, this one included.
 			faults: u32,
 		},
+		/// A challenge was missed while finality was stalled: no fault is counted.
+		FaultExcused {
+			/// The masternode.
+			masternode: T::AccountId,
+			/// The challenge.
+			challenge: ChallengeId,
+			/// Blocks the chain was ahead of the last finalized block its authors reported.
+			finality_lag: BlockNumberFor<T>,
+		},
 		/// A masternode reached the fault threshold and was slashed and jailed.
 		MasternodePunished {
 			/// The masternode.
@@ -500,6 +530,10 @@ pub mod pallet {
 		/// This block has as many registrations as `MaxRegistrationsPerBlock`; register in
 		/// the next one.
 		TooManyRegistrations,
+		/// The block already carries its author's finality report.
+		FinalityAlreadyNoted,
+		/// A finalized block must be below the current one.
+		FinalizedInFuture,
 	}
 
 	/// Registered content by id.
@@ -615,6 +649,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type RetryCursor<T: Config> = StorageValue<_, BoundedVec<u8, ConstU32<128>>, OptionQuery>;
 
+	/// The highest block that block authors reported finalized, and the block that carried the
+	/// last report (one per block).
+	#[pallet::storage]
+	pub type FinalityHint<T: Config> =
+		StorageValue<_, FinalityReport<BlockNumberFor<T>>, ValueQuery>;
+
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
@@ -639,7 +679,8 @@ pub mod pallet {
 				.saturating_add(deadlines)
 				.saturating_add(T::WeightInfo::reassign(moved))
 				.saturating_add(challenges)
-				.saturating_add(T::DbWeight::get().reads(1))
+				// The randomness and the finality hint.
+				.saturating_add(T::DbWeight::get().reads(2))
 		}
 
 		fn integrity_test() {
@@ -697,6 +738,28 @@ pub mod pallet {
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
+		}
+	}
+
+	/// Every block carries its author's finality report ([`Pallet::note_finality`]).
+	#[pallet::inherent]
+	impl<T: Config> ProvideInherent for Pallet<T> {
+		type Call = Call<T>;
+		type Error = finality::InherentError;
+		const INHERENT_IDENTIFIER: InherentIdentifier =
+			pop_primitives::FINALITY_INHERENT_IDENTIFIER;
+
+		fn create_inherent(data: &InherentData) -> Option<Self::Call> {
+			let finalized = data.get_data(&Self::INHERENT_IDENTIFIER).ok()??;
+			Some(Call::note_finality { finalized })
+		}
+
+		fn is_inherent_required(_: &InherentData) -> Result<Option<Self::Error>, Self::Error> {
+			Ok(Some(finality::InherentError::Missing))
+		}
+
+		fn is_inherent(call: &Self::Call) -> bool {
+			matches!(call, Call::note_finality { .. })
 		}
 	}
 
@@ -796,6 +859,22 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let masternode = Self::masternode_of(origin)?;
 			Self::do_submit_proof(masternode, challenge, proof)
+		}
+
+		/// The block author's report of the last block its node finalized, an inherent that
+		/// every block carries. The highest report is kept ([`FinalityHint`]): an author can
+		/// neither move it back nor past the parent block, so a stall shows only when no
+		/// author has seen finality advance for [`Config::MaxFinalityLag`] blocks.
+		///
+		/// Errors: `FinalityAlreadyNoted`, `FinalizedInFuture`.
+		#[pallet::call_index(4)]
+		#[pallet::weight((T::DbWeight::get().reads_writes(1, 1), DispatchClass::Mandatory))]
+		pub fn note_finality(
+			origin: OriginFor<T>,
+			finalized: BlockNumberFor<T>,
+		) -> DispatchResult {
+			ensure_none(origin)?;
+			Self::do_note_finality(finalized)
 		}
 	}
 }

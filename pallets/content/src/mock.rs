@@ -36,6 +36,8 @@ pub const TIMEOUT: BlockNumber = 5;
 pub const FETCH_BASE: BlockNumber = 20;
 pub const FETCH_BYTES_PER_BLOCK: u64 = 60_000_000;
 pub const THRESHOLD: u32 = 2;
+/// Blocks ahead of finality at which missed challenges stop counting.
+pub const FINALITY_LAG: BlockNumber = 4;
 /// What the mock's slash is charged at: large enough to tell from a proof's own weight.
 pub const SLASH_WEIGHT: Weight = Weight::from_parts(7_000_000_000, 0);
 /// Wall-clock time of the tests, in Unix milliseconds.
@@ -89,6 +91,8 @@ parameter_types! {
 	pub static NowMs: u64 = START_MS;
 	/// The deposit per MiB, changed by the tests of the deposit's arithmetic.
 	pub static DepositPerMiB: Balance = DEPOSIT_PER_MIB;
+	/// Whether block authors stop seeing finality advance (see `run_to_block`).
+	pub static FinalityStalled: bool = false;
 }
 
 /// The wall clock, set by the tests.
@@ -226,6 +230,7 @@ impl pallet_content::Config for Test {
 	type FaultThreshold = ConstU32<THRESHOLD>;
 	type SlashFraction = SlashFraction;
 	type ProofPoints = ConstU32<5>;
+	type MaxFinalityLag = ConstU64<FINALITY_LAG>;
 	type MaxReassignmentsPerBlock = ConstU32<2>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
@@ -268,6 +273,10 @@ pub fn run_to_block(n: BlockNumber) {
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
 		Content::on_initialize(next);
+		// The author reports its parent finalized, unless finality is stalled.
+		if !FinalityStalled::get() {
+			Content::note_finality(RuntimeOrigin::none(), next - 1).unwrap();
+		}
 		Content::do_try_state().unwrap();
 	}
 }

@@ -2,7 +2,8 @@
 
 use crate::{
 	mock::*, AssignedBytes, Assignments, Challenge, Challenges, ContentCount, ContentDeadlines,
-	Contents, Error, Event, Faults, HandingOver, PendingAssignment, UnderReplicated,
+	Contents, Error, Event, Faults, FinalityHint, FinalityReport, HandingOver, InherentError,
+	PendingAssignment, UnderReplicated,
 };
 use frame_support::{
 	assert_noop, assert_ok,
@@ -1109,5 +1110,97 @@ mod assignment {
 			assert!(PendingAssignment::<Test>::get().is_empty());
 			run_to_block(2);
 		});
+	}
+}
+
+mod finality {
+	use super::*;
+	use frame_support::inherent::{InherentData, ProvideInherent};
+
+	#[test]
+	fn missed_challenges_are_excused_while_finality_is_stalled_and_count_once_it_resumes() {
+		ExtBuilder::default().build_and_execute(|| {
+			let id = register(ALICE, &bytes(4096, 4), 1, MN[0]);
+			confirm_all(&id);
+			run_to_block(2);
+			// From here on, authors see block 1 as the last finalized.
+			FinalityStalled::set(true);
+			content_events();
+			// The first challenges expire in block 6, five blocks past block 1.
+			run_to_block(2 + DEADLINE + 1);
+			let events = content_events();
+			assert!(events.iter().any(|e| matches!(e, Event::ChallengeMissed { .. })));
+			assert!(events.iter().any(|e| matches!(
+				e,
+				Event::FaultExcused { masternode, finality_lag: 5, .. } if *masternode == MN[0]
+			)));
+			assert!(!events.iter().any(|e| matches!(e, Event::FaultRecorded { .. })));
+			assert_eq!(Faults::<Test>::get(MN[0]), None);
+			assert!(Slashes::get().is_empty());
+			// Finality resumes: block 7 carries the first fresh report, so block 8's missed
+			// challenges are faults again.
+			FinalityStalled::set(false);
+			run_to_block(2 + DEADLINE + 2);
+			assert!(!content_events().iter().any(|e| matches!(e, Event::FaultRecorded { .. })));
+			run_to_block(2 + DEADLINE + 3);
+			assert!(content_events()
+				.contains(&Event::FaultRecorded { masternode: MN[0], faults: 1 }));
+		});
+	}
+
+	#[test]
+	fn a_bad_proof_is_a_fault_even_while_finality_is_stalled() {
+		ExtBuilder::default().build_and_execute(|| {
+			let id = register(ALICE, &bytes(4096, 4), 1, MN[0]);
+			confirm_all(&id);
+			run_to_block(2);
+			FinalityStalled::set(true);
+			run_to_block(2 + FINALITY_LAG + 1);
+			let (challenge, _) = open_challenges(MN[0])[0].clone();
+			let bad = LeafProof { index: 0, leaf: vec![0; 1024], path: vec![] };
+			assert_ok!(Content::submit_proof(proof_key(MN[0]), challenge, bad));
+			assert_eq!(Faults::<Test>::get(MN[0]), Some((0, 1)));
+		});
+	}
+
+	#[test]
+	fn a_finality_report_never_moves_back_nor_past_the_parent_and_comes_once_per_block() {
+		ExtBuilder::default().build_and_execute(|| {
+			let now = System::block_number();
+			assert_noop!(
+				Content::note_finality(RuntimeOrigin::signed(ALICE), 0),
+				sp_runtime::DispatchError::BadOrigin
+			);
+			assert_noop!(
+				Content::note_finality(RuntimeOrigin::none(), now),
+				Error::<Test>::FinalizedInFuture
+			);
+			assert_ok!(Content::note_finality(RuntimeOrigin::none(), now - 1));
+			assert_noop!(
+				Content::note_finality(RuntimeOrigin::none(), now - 1),
+				Error::<Test>::FinalityAlreadyNoted
+			);
+			run_to_block(now + 4);
+			assert_eq!(FinalityHint::<Test>::get().finalized, now + 3);
+			// A hostile author reports an older block: the highest report stands.
+			FinalityStalled::set(true);
+			run_to_block(now + 5);
+			assert_ok!(Content::note_finality(RuntimeOrigin::none(), now));
+			assert_eq!(
+				FinalityHint::<Test>::get(),
+				FinalityReport { finalized: now + 3, noted_in: now + 5 }
+			);
+		});
+	}
+
+	#[test]
+	fn the_inherent_comes_from_the_authors_data_and_every_block_needs_it() {
+		let mut data = InherentData::new();
+		assert_eq!(Content::create_inherent(&data), None);
+		assert!(matches!(Content::is_inherent_required(&data), Ok(Some(InherentError::Missing))));
+		data.put_data(pop_primitives::FINALITY_INHERENT_IDENTIFIER, &7u64).unwrap();
+		let call = Content::create_inherent(&data).unwrap();
+		assert_eq!(call, crate::Call::note_finality { finalized: 7 });
+		assert!(Content::is_inherent(&call));
 	}
 }

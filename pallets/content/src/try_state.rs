@@ -3,11 +3,12 @@
 
 use crate::{
 	AssignedBytes, Assignments, BalanceOf, Challenges, Config, ContentByIndex, ContentCount,
-	ContentDeadlines, Contents, DeadlineCursor, Deadlines, HoldReason, Pallet, PendingAssignment,
+	ContentDeadlines, Contents, DeadlineCursor, Deadlines, FinalityHint, HoldReason, Pallet,
+	PendingAssignment,
 };
 use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
 use frame_support::{ensure, traits::fungible::InspectHold};
-use sp_runtime::traits::Saturating;
+use sp_runtime::traits::{Saturating, Zero};
 
 impl<T: Config> Pallet<T> {
 	/// Checks the pallet's invariants (see the crate docs).
@@ -107,6 +108,11 @@ impl<T: Config> Pallet<T> {
 				"open challenge missing from its deadline"
 			);
 		}
+		let hint = FinalityHint::<T>::get();
+		ensure!(
+			hint.noted_in <= now && (hint.finalized < now || hint.finalized.is_zero()),
+			"a finality report from the future"
+		);
 		Ok(())
 	}
 }

@@ -72,6 +72,24 @@ pub struct Challenge<BlockNumber> {
 	pub deadline: BlockNumber,
 }
 
+/// What block authors reported of finality ([`crate::FinalityHint`]).
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug, Default,
+)]
+pub struct FinalityReport<BlockNumber> {
+	/// The highest block reported finalized.
+	pub finalized: BlockNumber,
+	/// The block that carried the last report.
+	pub noted_in: BlockNumber,
+}
+
+impl<BlockNumber: sp_runtime::traits::Saturating + Copy> FinalityReport<BlockNumber> {
+	/// How far block `now` is ahead of the highest block reported finalized.
+	pub fn lag(&self, now: BlockNumber) -> BlockNumber {
+		now.saturating_sub(self.finalized)
+	}
+}
+
 /// Where a content item can be streamed from, as the runtime API answers a dapp.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
 pub struct ContentLocation<AccountId, Balance> {

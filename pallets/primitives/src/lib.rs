@@ -24,6 +24,11 @@ use sp_runtime::{
 /// Index of an era: the period between two elections of the active masternode set.
 pub type EraIndex = u32;
 
+/// Identifies the inherent in which a block's author reports the last block its node has
+/// finalized, so the content pallet can tell when finality stalls (see `pallet_content`).
+/// Its data is the block number, SCALE-encoded.
+pub const FINALITY_INHERENT_IDENTIFIER: [u8; 8] = *b"popfinal";
+
 /// Reward points a masternode earned in an era.
 pub type RewardPoint = u32;
 

@@ -1,5 +1,8 @@
 //! Configuration of every pallet in the runtime.
 
+mod offences;
+pub use offences::{ElectedValidators, IdentificationTuple, SlashOffenders};
+
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
@@ -84,10 +87,9 @@ impl pallet_babe::Config for Runtime {
 	type WeightInfo = ();
 	type MaxAuthorities = MaxAuthorities;
 	type MaxNominators = ConstU32<0>;
-	// Equivocation reports need historical session proofs, which this runtime does not keep
-	// yet; `Void` makes such reports impossible to construct rather than silently accepted.
-	type KeyOwnerProof = sp_core::Void;
-	type EquivocationReportSystem = ();
+	// Equivocations are reported and slashed (see `offences.rs`).
+	type KeyOwnerProof = sp_session::MembershipProof;
+	type EquivocationReportSystem = offences::BabeEquivocation;
 }
 
 impl pallet_grandpa::Config for Runtime {
@@ -95,9 +97,9 @@ impl pallet_grandpa::Config for Runtime {
 	type WeightInfo = ();
 	type MaxAuthorities = MaxAuthorities;
 	type MaxNominators = ConstU32<0>;
-	type MaxSetIdSessionEntries = ConstU64<0>;
-	type KeyOwnerProof = sp_core::Void;
-	type EquivocationReportSystem = ();
+	type MaxSetIdSessionEntries = offences::HistoryDepth;
+	type KeyOwnerProof = sp_session::MembershipProof;
+	type EquivocationReportSystem = offences::GrandpaEquivocation;
 }
 
 impl pallet_timestamp::Config for Runtime {
@@ -154,11 +156,14 @@ impl pallet_session::Config for Runtime {
 	type ValidatorIdOf = sp_runtime::traits::ConvertInto;
 	type ShouldEndSession = Babe;
 	type NextSessionRotation = Babe;
-	// The DPoS election picks the validators at every era.
-	type SessionManager = Delegation;
+	// The DPoS election picks the validators at every era; each session's set is kept
+	// provable for equivocation reports.
+	type SessionManager = pallet_session::historical::NoteHistoricalRoot<Self, ElectedValidators>;
 	type SessionHandler = <SessionKeys as OpaqueKeys>::KeyTypeIdProviders;
 	type Keys = SessionKeys;
-	type DisablingStrategy = ();
+	// An offender stops producing blocks and voting for the rest of the session, unless a
+	// third of the set is disabled already.
+	type DisablingStrategy = pallet_session::disabling::UpToLimitDisablingStrategy;
 	type WeightInfo = ();
 	type Currency = Balances;
 	/// Registering session keys holds one POP, so key storage cannot be spammed for free.
@@ -298,6 +303,9 @@ impl pallet_content::Config for Runtime {
 	type SlashFraction = ContentSlashFraction;
 	// A block author earns 20 points; four challenges a block pay holders as much in all.
 	type ProofPoints = ConstU32<5>;
+	// Ten blocks (30 s) ahead of the finalized block is no longer GRANDPA's usual lag of a
+	// few blocks: missed challenges stop counting as faults.
+	type MaxFinalityLag = ConstU32<10>;
 	type MaxReassignmentsPerBlock = ConstU32<16>;
 	type WeightInfo = pallet_content::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
