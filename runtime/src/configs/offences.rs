@@ -79,7 +79,13 @@ impl pallet_session::historical::SessionManager<AccountId, ()> for ElectedValida
 			.unwrap_or_else(|| pallet_session::NextKeys::<Runtime>::iter_keys().collect());
 		Some(validators.into_iter().map(|validator| (validator, ())).collect())
 	}
+	/// Also forgets the key tries of sessions older than [`HistoryDepth`]: what was at stake
+	/// in them can no longer be slashed.
 	fn start_session(start_index: SessionIndex) {
+		let depth = SessionIndex::try_from(HistoryDepth::get()).unwrap_or(SessionIndex::MAX);
+		pallet_session::historical::Pallet::<Runtime>::prune_up_to(
+			start_index.saturating_sub(depth),
+		);
 		<Self as pallet_session::SessionManager<_>>::start_session(start_index)
 	}
 	fn end_session(end_index: SessionIndex) {
