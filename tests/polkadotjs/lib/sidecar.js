@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringToU8a, u8aToHex, u8aWrapBytes } from '@polkadot/util';
+import * as tus from 'tus-js-client';
 import { onFreePort, releaseBinary, startProcess } from './process.js';
+import { receiptFromHeaders } from './receipt.js';
 
 export const sidecarBinary = () => releaseBinary('pop-sidecar', 'POP_SIDECAR_BIN');
 
@@ -74,4 +76,26 @@ export async function startSidecar({ nodeUrl = NO_NODE_URL, proofKey, publicUrl 
     /** Starts again on the same port and data. */
     restart: launch,
   };
+}
+
+/**
+ * Uploads `bytes` to the sidecar at `url` as `owner` with tus-js-client, and resolves with the
+ * upload's URL and the receipt its completing PATCH carried.
+ */
+export function upload(url, owner, bytes, { filename = 'film.mp4', filetype = 'video/mp4' } = {}) {
+  return new Promise((resolve, reject) => {
+    let completed;
+    const task = new tus.Upload(bytes, {
+      endpoint: `${url}/uploads`,
+      headers: { Authorization: authHeader(owner, url) },
+      metadata: { filename, filetype },
+      chunkSize: 1024 * 1024,
+      onAfterResponse: (request, response) => {
+        if (request.getMethod() === 'PATCH') completed = response;
+      },
+      onError: reject,
+      onSuccess: () => resolve({ url: task.url, receipt: receiptFromHeaders(completed.getHeader.bind(completed)) }),
+    });
+    task.start();
+  });
 }
