@@ -2,8 +2,9 @@
 # Measures POP's pallets with their runtime benchmarks, writes each pallet's `weights.rs`, and
 # records the era-transition, claim and proof-verification scaling in docs/benchmarks.md.
 #
-#   scripts/benchmark.sh            # all of it (about an hour on 2 cores, most of it the build)
-#   QUICK=1 scripts/benchmark.sh    # fewer steps and repeats, to try the pipeline
+#   scripts/benchmark.sh                # all of it (about an hour on 2 cores, most of it the build)
+#   QUICK=1 scripts/benchmark.sh        # fewer steps and repeats, to try the pipeline
+#   REPORT_ONLY=1 scripts/benchmark.sh  # weights and report again from the last run's results
 #
 # The benchmark node is built with `--features runtime-benchmarks` into its own target folder:
 # its runtime differs from the production one, and sharing the folder would rebuild the wasm
@@ -27,10 +28,16 @@ fi
 
 # Raw results stay beside the build, for scripts/benchmark-report.py to read again.
 work="$CARGO_TARGET_DIR/benchmark-results"
-rm -rf "$work" && mkdir -p "$work"
+if [[ -n "${REPORT_ONLY:-}" ]]; then
+	[[ -d "$work" ]] || { echo "no results in $work: run without REPORT_ONLY first" >&2; exit 1; }
+	rm -f "$work/cover.json"
+else
+	rm -rf "$work" && mkdir -p "$work"
+fi
 
 # Runs the benchmarks of pallet $1 (extrinsics $2, steps $3, repeats $4) into JSON file $5.
 measure() {
+	[[ -z "${REPORT_ONLY:-}" ]] || return 0
 	"$node_bin" benchmark pallet --chain dev --wasm-execution compiled \
 		--pallet "$1" --extrinsic "$2" --steps "$3" --repeat "$4" \
 		--json-file "$5" >"$5.log" 2>&1 || { tail -40 "$5.log"; return 1; }
@@ -49,7 +56,8 @@ write_weights() {
 		"//! dev genesis; $settings." >"$work/header.rs"
 	python3 -c 'import json, sys; print(json.dumps([r for f in sys.argv[1:] for r in json.load(open(f))]))' \
 		"$@" >"$work/$pallet.json"
-	cp "$output" "$work/$pallet.before.rs"
+	# The weights as they were, once per run (a report-only run compares with the same).
+	[[ -n "${REPORT_ONLY:-}" ]] || cp "$output" "$work/$pallet.before.rs"
 	"$node_bin" benchmark pallet --json-input "$work/$pallet.json" \
 		--template "$REPO_ROOT/scripts/weights-template.hbs" --header "$work/header.rs" \
 		--output "$output" >/dev/null

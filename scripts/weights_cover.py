@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Makes a generated `weights.rs` cover every point its benchmarks measured.
 
-`pop-node benchmark pallet` fits a line through the samples (median slopes), so a slow sample
-can lie above the generated weight: the call would be charged less than it was seen to cost.
-For each benchmark this script takes the slowest repeat at every measured point, compares it
-with the generated weight's computation time there (database reads and writes are charged on
-top and are not part of the measured time), and raises the weight's base by the largest
+`pop-node benchmark pallet` fits a line through the samples (median slopes), so a measured
+point can lie above the generated weight: the call would be charged less than it was seen to
+cost there. For each benchmark this script takes every measured point's time (the median of
+its repeats, as the CLI reports it; single repeats swing with the machine's load), compares
+it with the generated weight's computation time there (database reads and writes are charged
+on top and are not part of the measured time), and raises the weight's base by the largest
 shortfall, in both of the file's implementations. It records, per call, the shortfall it
 closed and the charge at the largest measured point before (the weights file as it was) and
 after, for `benchmark-report.py` to turn into the report.
@@ -17,10 +18,13 @@ import argparse
 import json
 import math
 import re
+import statistics
 from collections import defaultdict
 
-# RocksDbWeight, which the runtime charges storage at: nanoseconds per read and per write.
-DB_READ_NS, DB_WRITE_NS = 25_000, 100_000
+# Weights count picoseconds; the benchmarks' times are nanoseconds.
+PS_PER_NS = 1_000
+# RocksDbWeight, which the runtime charges storage at: picoseconds per read and per write.
+DB_READ_PS, DB_WRITE_PS = 25_000 * PS_PER_NS, 100_000 * PS_PER_NS
 
 FN = re.compile(r"\tfn (\w+)\(([^)]*)\) -> Weight \{\n(.*?)\n\t\}", re.S)
 BASE = re.compile(r"Weight::from_parts\(([\d_]+), (\d+)\)")
@@ -55,35 +59,35 @@ def parse(text):
     return weights
 
 
-def compute_ns(weight, point):
-    """The weight's computation time at `point`, storage excluded."""
+def compute_ps(weight, point):
+    """The weight's computation time at `point` in picoseconds, storage excluded."""
     return weight["base"] + sum(s * point.get(c, 0) for c, s in weight["slopes"].items())
 
 
-def charged_ns(weight, point):
-    """Everything the weight charges at `point`, storage at RocksDB's cost."""
+def charged_ps(weight, point):
+    """Everything the weight charges at `point`, storage at RocksDB's cost, in picoseconds."""
     reads = weight["reads"] + sum(s * point.get(c, 0) for c, s in weight["read_slopes"].items())
     writes = weight["writes"] + sum(s * point.get(c, 0)
                                     for c, s in weight["write_slopes"].items())
-    return compute_ns(weight, point) + reads * DB_READ_NS + writes * DB_WRITE_NS
+    return compute_ps(weight, point) + reads * DB_READ_PS + writes * DB_WRITE_PS
 
 
-def slowest(results_path):
-    """Benchmark name to {point: the slowest repeat's time in ns}; a point is a tuple of
-    (component, value) pairs."""
+def measured(results_path):
+    """Benchmark name to {point: the median of its repeats' times, in picoseconds}; a point is
+    a tuple of (component, value) pairs."""
     with open(results_path) as f:
         batches = json.load(f)
-    out = defaultdict(dict)
+    times = defaultdict(lambda: defaultdict(list))
     for batch in batches:
         for result in batch["time_results"]:
             point = tuple((c, v) for c, v in result["components"])
-            worst = out[batch["benchmark"]].get(point, 0)
-            out[batch["benchmark"]][point] = max(worst, result["extrinsic_time"])
-    return out
+            times[batch["benchmark"]][point].append(result["extrinsic_time"] * PS_PER_NS)
+    return {name: {point: statistics.median(repeats) for point, repeats in points.items()}
+            for name, points in times.items()}
 
 
 def raise_base(text, name, by):
-    """Adds `by` ns to the base of every implementation of `name` in the file."""
+    """Adds `by` picoseconds to the base of every implementation of `name` in the file."""
     def bump(match):
         return BASE.sub(lambda b: f"Weight::from_parts({number(b.group(1)) + by:_}, "
                                   f"{b.group(2)})", match.group(0), count=1)
@@ -108,28 +112,29 @@ def main():
         before = parse(f.read())
     after = parse(text)
     rows = []
-    for name, points in sorted(slowest(args.results).items()):
+    for name, points in sorted(measured(args.results).items()):
         weight = after[name]
-        shortfall = max(t - compute_ns(weight, dict(p)) for p, t in points.items())
-        raised = math.ceil(max(shortfall, 0) / 1_000) * 1_000
+        shortfall = max(t - compute_ps(weight, dict(p)) for p, t in points.items())
+        # Whole nanoseconds.
+        raised = math.ceil(max(shortfall, 0) / PS_PER_NS) * PS_PER_NS
         if raised:
             text = raise_base(text, name, raised)
             weight["base"] += raised
         largest = dict(max(points, key=lambda p: tuple(v for _, v in p)))
-        slowest_point = max(points.items(), key=lambda item: item[1] - compute_ns(weight,
-                                                                                 dict(item[0])))
+        tightest, tightest_time = max(
+            points.items(), key=lambda item: item[1] - compute_ps(weight, dict(item[0])))
         rows.append({
             "pallet": args.pallet,
             "call": name,
             "points": len(points),
             "largest": largest,
-            "raised_ns": raised,
-            "tightest_point": dict(slowest_point[0]),
-            "tightest_measured_ns": slowest_point[1],
-            "tightest_compute_ns": compute_ns(weight, dict(slowest_point[0])),
-            "covered": all(t <= compute_ns(weight, dict(p)) for p, t in points.items()),
-            "before_ns": charged_ns(before[name], largest) if name in before else None,
-            "after_ns": charged_ns(weight, largest),
+            "raised_ps": raised,
+            "tightest_point": dict(tightest),
+            "tightest_measured_ps": tightest_time,
+            "tightest_compute_ps": compute_ps(weight, dict(tightest)),
+            "covered": all(t <= compute_ps(weight, dict(p)) for p, t in points.items()),
+            "before_ps": charged_ps(before[name], largest) if name in before else None,
+            "after_ps": charged_ps(weight, largest),
         })
     with open(args.weights, "w") as f:
         f.write(text)

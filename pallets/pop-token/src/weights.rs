@@ -1,6 +1,6 @@
 //! Weights of `pallet_pop_token`, measured by its benchmarks (`benchmarking.rs`).
 //!
-//! Measured on 2026-11-25 on AMD EPYC with pop-node 0.1.0-ecf6ca64a2f, wasm compiled,
+//! Measured on 2026-11-26 on Intel(R) Xeon(R) Processor with pop-node 0.1.0-6c94326dc81, wasm compiled,
 //! dev genesis; 50 steps × 20 repeats.
 
 //! Proof sizes are not estimated: POP is a solochain, and its blocks have no proof-size limit.
@@ -21,10 +21,10 @@ pub trait WeightInfo {
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn pay_for_content(s: u32, ) -> Weight {
-		// Measured proof size: 758 + s × 116 bytes.
-		// Fastest run: 92_287 ns.
-		Weight::from_parts(97_590_058, 0)
-			.saturating_add(Weight::from_parts(45_059_225, 0).saturating_mul(s.into()))
+		// Measured proof size: 763 + s × 113 bytes.
+		// Fastest run: 139_387 ns.
+		Weight::from_parts(537_522_467, 0)
+			.saturating_add(Weight::from_parts(54_800_484, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -35,10 +35,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// Measured weights, with RocksDB's database weights (for tests and mocks).
 impl WeightInfo for () {
 	fn pay_for_content(s: u32, ) -> Weight {
-		// Measured proof size: 758 + s × 116 bytes.
-		// Fastest run: 92_287 ns.
-		Weight::from_parts(97_590_058, 0)
-			.saturating_add(Weight::from_parts(45_059_225, 0).saturating_mul(s.into()))
+		// Measured proof size: 763 + s × 113 bytes.
+		// Fastest run: 139_387 ns.
+		Weight::from_parts(537_522_467, 0)
+			.saturating_add(Weight::from_parts(54_800_484, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(4))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(3))

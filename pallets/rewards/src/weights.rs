@@ -1,6 +1,6 @@
 //! Weights of `pallet_rewards`, measured by its benchmarks (`benchmarking.rs`).
 //!
-//! Measured on 2026-11-25 on AMD EPYC with pop-node 0.1.0-ecf6ca64a2f, wasm compiled,
+//! Measured on 2026-11-26 on Intel(R) Xeon(R) Processor with pop-node 0.1.0-6c94326dc81, wasm compiled,
 //! dev genesis; 50 steps × 20 repeats.
 
 //! Proof sizes are not estimated: POP is a solochain, and its blocks have no proof-size limit.
@@ -22,9 +22,9 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn claim(n: u32, ) -> Weight {
 		// Measured proof size: 835 + n × 246 bytes.
-		// Fastest run: 62_272 ns.
-		Weight::from_parts(76_819_383, 0)
-			.saturating_add(Weight::from_parts(20_169_241, 0).saturating_mul(n.into()))
+		// Fastest run: 150_226 ns.
+		Weight::from_parts(205_400_446, 0)
+			.saturating_add(Weight::from_parts(45_617_080, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -36,9 +36,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 impl WeightInfo for () {
 	fn claim(n: u32, ) -> Weight {
 		// Measured proof size: 835 + n × 246 bytes.
-		// Fastest run: 62_272 ns.
-		Weight::from_parts(76_819_383, 0)
-			.saturating_add(Weight::from_parts(20_169_241, 0).saturating_mul(n.into()))
+		// Fastest run: 150_226 ns.
+		Weight::from_parts(205_400_446, 0)
+			.saturating_add(Weight::from_parts(45_617_080, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(6))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(5))
