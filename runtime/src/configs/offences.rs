@@ -131,7 +131,7 @@ impl OnOffenceHandler<AccountId, IdentificationTuple, Weight> for SlashOffenders
 parameter_types! {
 	/// Sessions whose validator sets stay provable, and for which GRANDPA remembers its set
 	/// ids: as long as what was at stake then can still be slashed.
-	pub HistoryDepth: u64 = u64::from(BondingDuration::get())
+	pub HistoryDepth: u64 = u64::from(<BondingDuration as Get<u32>>::get())
 		* u64::from(pallet_delegation::SessionsPerEra::<Runtime>::get().max(1));
 	/// Blocks an equivocation report stays valid in the pool: the same span.
 	pub ReportLongevity: u64 =
