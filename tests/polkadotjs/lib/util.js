@@ -80,10 +80,10 @@ export async function collectEvents(api, sections) {
 }
 
 /** The number of the best block. */
-const bestNumber = async (api) => (await api.rpc.chain.getHeader()).number.toNumber();
+export const bestNumber = async (api) => (await api.rpc.chain.getHeader()).number.toNumber();
 
 /** The number of the last finalized block. */
-const finalizedNumber = async (api) =>
+export const finalizedNumber = async (api) =>
   (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber();
 
 /** Waits until `count` blocks past the best one now are authored, for at most `seconds`. */

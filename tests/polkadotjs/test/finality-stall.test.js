@@ -11,7 +11,7 @@ import { sendOk, startNode } from '../lib/node.js';
 import { contentId } from '../lib/commitment.js';
 import { registerContent } from '../lib/receipt.js';
 import { startSidecar, upload } from '../lib/sidecar.js';
-import { collectEvents, devKeys, waitFor } from '../lib/util.js';
+import { bestNumber, collectEvents, devKeys, finalizedNumber, waitFor } from '../lib/util.js';
 
 const spec = join(fileURLToPath(import.meta.url), '../../../../chain-specs/local.raw.json');
 const STALLED_BLOCKS = 20;
@@ -24,8 +24,6 @@ describe('challenges while finality is stalled', { timeout: 12 * 60_000 }, () =>
   const bytes = randomBytes(256 * 1024 + 5);
   const id = contentId(bytes);
 
-  const header = async (api, hash) => (await api.rpc.chain.getHeader(hash)).number.toNumber();
-  const finalized = async (api) => header(api, await api.rpc.chain.getFinalizedHead());
 
   before(async () => {
     ({ alice, dave } = await devKeys());
@@ -54,11 +52,11 @@ describe('challenges while finality is stalled', { timeout: 12 * 60_000 }, () =>
     // Charlie goes: two votes of three finalize nothing.
     await nodes[2].stop();
     nodes.splice(2, 1);
-    const stalledAt = await finalized(api);
+    const stalledAt = await finalizedNumber(api);
     const from = events.length;
-    const bestAtStall = await header(api);
-    await waitFor(`${STALLED_BLOCKS} blocks past the stall`, async () => (await header(api)) >= bestAtStall + STALLED_BLOCKS, STALLED_BLOCKS * 12, { context });
-    assert.ok(await finalized(api) <= stalledAt + 2, `finality went on (#${await finalized(api)} from #${stalledAt}): the test stalled nothing`);
+    const bestAtStall = await bestNumber(api);
+    await waitFor(`${STALLED_BLOCKS} blocks past the stall`, async () => (await bestNumber(api)) >= bestAtStall + STALLED_BLOCKS, STALLED_BLOCKS * 12, { context });
+    assert.ok(await finalizedNumber(api) <= stalledAt + 2, `finality went on (#${await finalizedNumber(api)} from #${stalledAt}): the test stalled nothing`);
 
     const during = events.slice(from).map((e) => e.method);
     const count = (name) => during.filter((method) => method === name).length;
