@@ -141,8 +141,10 @@ impl Node {
 		Ok(node)
 	}
 
+	/// Waits until the node answers RPC: two minutes, since nodes of other tests starting at
+	/// the same time compile the runtime too, and on two cores that can take a minute.
 	async fn wait_for_rpc(&mut self) -> Result<()> {
-		let deadline = Instant::now() + Duration::from_secs(60);
+		let deadline = Instant::now() + Duration::from_secs(120);
 		loop {
 			if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
 				return Err(format!("node exited with {status}:\n{}", self.log_tail(40)));
@@ -151,7 +153,7 @@ impl Node {
 				return Ok(());
 			}
 			if Instant::now() > deadline {
-				return Err(format!("RPC did not come up in 60 s:\n{}", self.log_tail(40)));
+				return Err(format!("RPC did not come up in 120 s:\n{}", self.log_tail(40)));
 			}
 			tokio::time::sleep(Duration::from_millis(250)).await;
 		}
