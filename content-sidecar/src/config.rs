@@ -19,8 +19,9 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
-	/// Serve uploads and streams (the default).
-	Run(Config),
+	/// Serve uploads and streams (the default). Boxed: settings are far larger than the other
+	/// subcommand's.
+	Run(Box<Config>),
 	/// Rebuild the metadata index from the content files and print what changed. Stop the
 	/// daemon first: the index cannot be opened twice.
 	Reindex(ReindexArgs),
