@@ -170,7 +170,7 @@ for _ in $(seq "$uploads"); do
 	record "hashing $("$helper" hash "$file")"
 done
 start_sidecar
-auth="Authorization: PopSr25519 $("$helper" token "$sidecar_url" 3600)"
+auth="Authorization: PopSr25519 $("$helper" token upload "$sidecar_url" 3600)"
 tus="Tus-Resumable: 1.0.0"
 # Uploads the file through tus; sets $upload_seconds, $location and $content_id.
 upload_once() {

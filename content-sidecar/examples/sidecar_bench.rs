@@ -1,8 +1,8 @@
 //! Helpers for `scripts/sidecar-benchmark.sh`; not part of the daemon.
 //!
 //! ```text
-//! sidecar_bench token <audience> <valid seconds>
-//!     prints an auth token of //Alice for the sidecar at <audience>
+//! sidecar_bench token <stream|upload> <audience> <valid seconds>
+//!     prints an auth token of //Alice of that scope for the sidecar at <audience>
 //! sidecar_bench register <data dir> <0x content id>
 //!     marks a stored item registered and free, as the chain client would (stop the daemon
 //!     first: the index cannot be opened twice)
@@ -38,15 +38,18 @@ fn main() -> ExitCode {
 	let args: Vec<String> = std::env::args().skip(1).collect();
 	let args: Vec<&str> = args.iter().map(String::as_str).collect();
 	let result = match args.as_slice() {
-		["token", audience, valid] => token(audience, valid),
+		["token", scope, audience, valid] => token(scope, audience, valid),
 		["register", data_dir, id] => register(Path::new(data_dir), id),
 		["hash", file] => hash(Path::new(file)),
 		["prove", work, source, samples, sizes @ ..] if !sizes.is_empty() => {
 			prove(Path::new(work), Path::new(source), samples, sizes)
 		}
-		_ => Err("usage: sidecar_bench token <audience> <valid seconds> | register <data dir> \
-		          <0x id> | hash <file> | prove <work dir> <source file> <samples> <size>..."
-			.into()),
+		_ => {
+			Err("usage: sidecar_bench token <stream|upload> <audience> <valid seconds> | register \
+		          <data dir> <0x id> | hash <file> | prove <work dir> <source file> <samples> \
+		          <size>..."
+				.into())
+		}
 	};
 	match result {
 		Ok(()) => ExitCode::SUCCESS,
@@ -57,11 +60,12 @@ fn main() -> ExitCode {
 	}
 }
 
-fn token(audience: &str, valid: &str) -> Result<()> {
+fn token(scope: &str, audience: &str, valid: &str) -> Result<()> {
+	let scope: auth::Scope = scope.parse()?;
 	let alice = sp_core::sr25519::Pair::from_string("//Alice", None)
 		.map_err(|error| format!("//Alice: {error:?}"))?;
 	let expires = pop_sidecar::unix_time_secs() + valid.parse::<u64>()?;
-	println!("{}", auth::sign_token(&alice, audience, expires));
+	println!("{}", auth::sign_token(&alice, scope, audience, expires));
 	Ok(())
 }
 

@@ -19,8 +19,9 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
-	/// Serve uploads and streams (the default).
-	Run(Config),
+	/// Serve uploads and streams (the default). Boxed: settings are far larger than the other
+	/// subcommand's.
+	Run(Box<Config>),
 	/// Rebuild the metadata index from the content files and print what changed. Stop the
 	/// daemon first: the index cannot be opened twice.
 	Reindex(ReindexArgs),
@@ -105,6 +106,29 @@ pub struct Config {
 		value_parser = humantime::parse_duration
 	)]
 	pub receipt_validity: Duration,
+	/// Longest a stream token may be valid for, ahead of this sidecar's clock (e.g. `10m`). A
+	/// stream token may travel in a URL (`?auth=` of a `<video src>`) and so land in proxy and
+	/// access logs: keep it short, so a leaked one is soon useless. Players refresh their URL
+	/// with a new token as it nears its end.
+	#[arg(
+		long,
+		env = "POP_SIDECAR_STREAM_TOKEN_VALIDITY",
+		default_value = "10m",
+		value_parser = humantime::parse_duration
+	)]
+	pub stream_token_validity: Duration,
+	/// Longest an upload token may be valid for, ahead of this sidecar's clock (e.g. `24h`). A tus
+	/// client signs once and sends the same header on every PATCH and resumption of an upload
+	/// that may take hours: a day covers a 4 GiB upload (the default `--max-upload-size`) over
+	/// an uplink as slow as 0.4 Mbit/s. Upload tokens are only ever taken from the
+	/// `Authorization` header, never from a URL that logs would keep.
+	#[arg(
+		long,
+		env = "POP_SIDECAR_UPLOAD_TOKEN_VALIDITY",
+		default_value = "24h",
+		value_parser = humantime::parse_duration
+	)]
+	pub upload_token_validity: Duration,
 	/// How often expired uploads are looked for.
 	#[arg(
 		long,
@@ -171,6 +195,8 @@ mod tests {
 		assert_eq!(config.quota_per_account, 16 << 30);
 		assert_eq!(config.unregistered_ttl, Duration::from_secs(3600));
 		assert_eq!(config.receipt_validity, Duration::from_secs(3600));
+		assert_eq!(config.stream_token_validity, Duration::from_secs(600));
+		assert_eq!(config.upload_token_validity, Duration::from_secs(86_400));
 	}
 
 	#[test]
@@ -185,6 +211,10 @@ mod tests {
 			"90s",
 			"--receipt-validity",
 			"10m",
+			"--stream-token-validity",
+			"2m",
+			"--upload-token-validity",
+			"6h",
 		])
 		.unwrap();
 		assert!(cli.command.is_none());
@@ -192,6 +222,8 @@ mod tests {
 		assert_eq!(cli.run.public_url, "https://cdn.example");
 		assert_eq!(cli.run.unregistered_ttl, Duration::from_secs(90));
 		assert_eq!(cli.run.receipt_validity, Duration::from_secs(600));
+		assert_eq!(cli.run.stream_token_validity, Duration::from_secs(120));
+		assert_eq!(cli.run.upload_token_validity, Duration::from_secs(6 * 3600));
 
 		let cli = Cli::try_parse_from(["pop-sidecar", "reindex", "--data-dir", "/d"]).unwrap();
 		assert!(
@@ -208,6 +240,7 @@ mod tests {
 			["--public-url", "ftp://x"],
 			["--unregistered-ttl", "soon"],
 			["--receipt-validity", "forever"],
+			["--stream-token-validity", "a while"],
 		] {
 			let error = Cli::try_parse_from(["pop-sidecar", args[0], args[1]]).unwrap_err();
 			assert_eq!(error.kind(), clap::error::ErrorKind::ValueValidation, "{args:?}");

@@ -6,8 +6,8 @@
 //! - [`config`]: command line and environment.
 //! - [`state`]: what handlers and the chain client share ([`AppState`]), and the parts of it
 //!   that handlers take.
-//! - [`auth`]: requests signed by POP accounts (the token format is documented there), and the
-//!   [`auth::Caller`] extractor.
+//! - [`auth`]: requests signed by POP accounts with tokens scoped to streaming or uploading (the
+//!   format is documented there), and their extractors [`auth::Viewer`] and [`auth::Uploader`].
 //! - [`uploads`]: resumable tus uploads at `/uploads`, one concern per submodule (protocol,
 //!   handlers, sessions, recovery, removal, body pipeline, lease, error).
 //! - [`receipts`]: upload receipts, signed by the proof key, that registering an upload on
@@ -59,9 +59,12 @@ use axum::{
 	Router,
 };
 use std::time::{SystemTime, UNIX_EPOCH};
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::{
+	set_header::SetResponseHeaderLayer,
+	trace::{DefaultOnResponse, TraceLayer},
+};
 
-/// The HTTP API of the sidecar.
+/// The HTTP API of the sidecar; every response carries `X-Content-Type-Options: nosniff`.
 pub fn app(state: AppState) -> Router {
 	Router::new()
 		.merge(uploads::routes())
@@ -78,6 +81,12 @@ pub fn app(state: AppState) -> Router {
 				.on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
 		)
 		.layer(middleware::from_fn(cors))
+		// Outermost, so every answer has it, errors and preflights too: browsers take the
+		// `Content-Type` as given instead of guessing that bytes are a page or a script.
+		.layer(SetResponseHeaderLayer::overriding(
+			header::X_CONTENT_TYPE_OPTIONS,
+			HeaderValue::from_static("nosniff"),
+		))
 		.with_state(state)
 }
 
@@ -126,8 +135,77 @@ pub fn unix_time_secs() -> u64 {
 
 #[cfg(test)]
 mod tests {
-	use crate::testing::{header, Sidecar};
+	use crate::{
+		auth::Scope,
+		blob_store::id_hex,
+		testing::{content, header, Sidecar},
+	};
 	use axum::{body::Body, http::Request};
+
+	#[tokio::test]
+	async fn every_response_says_nosniff() {
+		let sidecar = Sidecar::new();
+		let free = id_hex(&sidecar.store_registered(&content(100, 1), 0, "video/mp4"));
+		let priced = id_hex(&sidecar.store_registered(&content(100, 2), 5, "text/html"));
+		let upload_token = sidecar.authorization("Alice", Scope::Upload);
+		let stream_token = sidecar.authorization("Alice", Scope::Stream);
+		let tus = |method: &str, uri: &str| {
+			Request::builder().method(method).uri(uri).header("tus-resumable", "1.0.0")
+		};
+		let requests = [
+			(Request::get(format!("/content/{free}")), 200),
+			(Request::get(format!("/content/{free}")).header("range", "bytes=0-9"), 206),
+			(Request::get(format!("/content/{free}")).header("range", "bytes=500-"), 416),
+			(Request::head(format!("/content/{free}")), 200),
+			(Request::get(format!("/content/{}", "00".repeat(32))), 404),
+			(Request::get("/content/nope"), 400),
+			(Request::get(format!("/content/{priced}")), 401),
+			(
+				Request::get(format!("/content/{priced}")).header("authorization", &stream_token),
+				402,
+			),
+			(
+				Request::get(format!("/content/{priced}")).header("authorization", &upload_token),
+				403,
+			),
+			(Request::put(format!("/content/{free}")), 405),
+			(Request::get("/nowhere"), 404),
+			(Request::get("/health"), 200),
+			(Request::get("/metrics"), 200),
+			(Request::options("/uploads"), 204),
+			(
+				Request::options("/uploads")
+					.header("origin", "https://dapp.example")
+					.header("access-control-request-method", "PATCH"),
+				204,
+			),
+			(
+				tus("POST", "/uploads")
+					.header("authorization", &upload_token)
+					.header("upload-length", 5),
+				201,
+			),
+			(tus("POST", "/uploads").header("upload-length", 5), 401),
+			(
+				tus("POST", "/uploads")
+					.header("authorization", &stream_token)
+					.header("upload-length", 5),
+				403,
+			),
+			(Request::post("/uploads").header("authorization", &upload_token), 412),
+			(
+				tus("HEAD", &format!("/uploads/{}", "ab".repeat(16)))
+					.header("authorization", &upload_token),
+				404,
+			),
+		];
+		for (request, status) in requests {
+			let asked = format!("{:?} {:?}", request.method_ref(), request.uri_ref());
+			let response = sidecar.send(request.body(Body::empty()).unwrap()).await;
+			assert_eq!(response.status(), status, "{asked}");
+			assert_eq!(header(&response, "x-content-type-options"), Some("nosniff"), "{asked}");
+		}
+	}
 
 	#[tokio::test]
 	async fn cors_preflights_are_answered_and_tus_options_still_work() {

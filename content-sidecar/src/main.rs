@@ -16,8 +16,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 fn main() -> ExitCode {
 	keep_freed_memory();
 	let cli = Cli::parse();
-	let result = match cli.command.unwrap_or(Command::Run(cli.run)) {
-		Command::Run(config) => run(config),
+	let result = match cli.command.unwrap_or_else(|| Command::Run(Box::new(cli.run))) {
+		Command::Run(config) => run(*config),
 		Command::Reindex(args) => reindex(&args.data_dir),
 	};
 	match result {

@@ -1,6 +1,6 @@
 //! Operations endpoints: `/health` (JSON) and `/metrics` (Prometheus / OpenMetrics text).
 
-use crate::state::AppState;
+use crate::{auth::TokenPolicy, state::AppState};
 use axum::{
 	extract::State,
 	http::{header, HeaderValue},
@@ -24,18 +24,24 @@ pub struct Health {
 	pub version: &'static str,
 	/// The audience auth tokens must be signed for (the configured public URL).
 	pub audience: String,
+	/// Longest a stream token may be valid for, in seconds (`--stream-token-validity`).
+	pub stream_token_max_secs: u64,
+	/// Longest an upload token may be valid for, in seconds (`--upload-token-validity`).
+	pub upload_token_max_secs: u64,
 	/// Content items stored.
 	pub items_stored: u64,
 	/// Bytes of content stored.
 	pub disk_bytes: u64,
 }
 
-async fn health(State(state): State<AppState>) -> Json<Health> {
+async fn health(State(state): State<AppState>, State(tokens): State<TokenPolicy>) -> Json<Health> {
 	let usage = state.store.usage();
 	Json(Health {
 		status: "ok",
 		version: env!("CARGO_PKG_VERSION"),
-		audience: state.config.public_url.clone(),
+		audience: tokens.audience,
+		stream_token_max_secs: tokens.stream_validity_secs,
+		upload_token_max_secs: tokens.upload_validity_secs,
 		items_stored: usage.items,
 		disk_bytes: usage.bytes,
 	})
@@ -68,6 +74,8 @@ mod tests {
 		assert_eq!(health["status"], "ok");
 		assert_eq!(health["version"], env!("CARGO_PKG_VERSION"));
 		assert_eq!(health["audience"], "http://127.0.0.1:8080");
+		assert_eq!(health["stream_token_max_secs"], 600);
+		assert_eq!(health["upload_token_max_secs"], 86_400);
 		assert_eq!(health["items_stored"], 1);
 		assert_eq!(health["disk_bytes"], 1234);
 	}

@@ -1,7 +1,7 @@
 //! What every request handler shares, and what the chain client works with.
 
 use crate::{
-	auth::Audience,
+	auth::TokenPolicy,
 	blob_store::{BlobStore, StoreError},
 	config::Config,
 	grants::GrantSource,
@@ -28,7 +28,8 @@ pub enum OpenError {
 }
 
 /// The sidecar's shared state; cloning it is cheap. Handlers that need only a part of it take
-/// that part ([`FromRef`]): the upload sessions, the metrics, the [`Audience`] of auth tokens.
+/// that part ([`FromRef`]): the upload sessions, the metrics, the [`TokenPolicy`] of auth
+/// tokens.
 ///
 /// The chain client gets a clone: it marks items registered (`index.put_item` with
 /// [`crate::index::ItemState::Registered`]), stores replicas (`store.writer()`, `write`,
@@ -97,9 +98,14 @@ impl FromRef<AppState> for Arc<Metrics> {
 	}
 }
 
-impl FromRef<AppState> for Audience {
+impl FromRef<AppState> for TokenPolicy {
 	fn from_ref(state: &AppState) -> Self {
-		Audience(state.config.public_url.clone())
+		let config = &state.config;
+		TokenPolicy {
+			audience: config.public_url.clone(),
+			stream_validity_secs: config.stream_token_validity.as_secs(),
+			upload_validity_secs: config.upload_token_validity.as_secs(),
+		}
 	}
 }
 

@@ -2,7 +2,7 @@
 //! temp dir driven without a socket, dev accounts and their tokens, content and its ids.
 
 use crate::{
-	auth::sign_token,
+	auth::{sign_token, Scope},
 	blob_store::id_hex,
 	config::Config,
 	grants::MemoryGrants,
@@ -53,14 +53,15 @@ pub fn hex_id(bytes: &[u8]) -> String {
 	format!("0x{}", id_hex(&id_of(bytes)))
 }
 
-/// A token of a dev account for the sidecar at `audience`, valid for ten minutes.
-pub fn token(name: &str, audience: &str) -> String {
-	sign_token(&dev_pair(name), audience, crate::unix_time_secs() + 600)
+/// A `scope` token of a dev account for the sidecar at `audience`, valid for ten minutes (the
+/// longest a stream token may be by default).
+pub fn token(name: &str, scope: Scope, audience: &str) -> String {
+	sign_token(&dev_pair(name), scope, audience, crate::unix_time_secs() + 600)
 }
 
-/// `PopSr25519 <token>` of a dev account for the sidecar at `audience`.
-pub fn authorization(name: &str, audience: &str) -> String {
-	format!("PopSr25519 {}", token(name, audience))
+/// `PopSr25519 <token>` of a dev account's `scope` token for the sidecar at `audience`.
+pub fn authorization(name: &str, scope: Scope, audience: &str) -> String {
+	format!("PopSr25519 {}", token(name, scope, audience))
 }
 
 /// A sidecar on a temp dir, answering through `tower::ServiceExt::oneshot`.
@@ -99,14 +100,14 @@ impl Sidecar {
 		Self { dir, state, grants }
 	}
 
-	/// A token of a dev account for this sidecar, valid for ten minutes.
-	pub fn token(&self, name: &str) -> String {
-		token(name, &self.state.config.public_url)
+	/// A `scope` token of a dev account for this sidecar, valid for ten minutes.
+	pub fn token(&self, name: &str, scope: Scope) -> String {
+		token(name, scope, &self.state.config.public_url)
 	}
 
-	/// `PopSr25519 <token>` of a dev account for this sidecar.
-	pub fn authorization(&self, name: &str) -> String {
-		authorization(name, &self.state.config.public_url)
+	/// `PopSr25519 <token>` of a dev account's `scope` token for this sidecar.
+	pub fn authorization(&self, name: &str, scope: Scope) -> String {
+		authorization(name, scope, &self.state.config.public_url)
 	}
 
 	/// Sends a request through the app.

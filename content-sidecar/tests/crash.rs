@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use pop_sidecar::{
+	auth::Scope,
 	index::ItemState,
 	state::open_data,
 	testing::{authorization, content, dev_account, hex_id, id_of},
@@ -75,7 +76,7 @@ async fn uploads_survive_sigkill_mid_patch() {
 	let root = tempfile::tempdir().unwrap();
 	let dir = root.path().join("data");
 	let address = free_address();
-	let alice = authorization("Alice", &format!("http://{address}"));
+	let alice = authorization("Alice", Scope::Upload, &format!("http://{address}"));
 	let files = [
 		content(1024 * 1024 + 5, 1),
 		content(3 * 1024 * 1024, 2),

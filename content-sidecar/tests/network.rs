@@ -5,6 +5,7 @@ mod common;
 use common::*;
 use hyper::{Method, StatusCode};
 use pop_sidecar::{
+	auth::Scope,
 	config::Config,
 	grants::MemoryGrants,
 	testing::{authorization, content, dev_proof_key, hex_id, id_of},
@@ -29,7 +30,7 @@ async fn serve() -> (AppState, std::net::SocketAddr, tempfile::TempDir) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_patch_cut_half_way_resumes_from_the_bytes_that_arrived() {
 	let (state, address, _dir) = serve().await;
-	let alice = authorization("Alice", &state.config.public_url);
+	let alice = authorization("Alice", Scope::Upload, &state.config.public_url);
 	let bytes = content(4 * 1024 * 1024 + 321, 1);
 	let path = create(address, &alice, bytes.len()).await;
 
@@ -52,7 +53,7 @@ async fn a_patch_cut_half_way_resumes_from_the_bytes_that_arrived() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_for_another_sidecar_is_refused_over_the_wire() {
 	let (_state, address, _dir) = serve().await;
-	let elsewhere = authorization("Alice", "http://127.0.0.1:1");
+	let elsewhere = authorization("Alice", Scope::Upload, "http://127.0.0.1:1");
 	let request = tus(Method::POST, "/uploads", &elsewhere)
 		.header("upload-length", 10)
 		.body(Default::default())

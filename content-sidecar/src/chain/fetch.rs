@@ -17,6 +17,10 @@ use std::{
 
 /// Pieces of a fetched replica queued between the network and the store.
 const PIECES_IN_FLIGHT: usize = 64;
+/// How long the stream token of a fetch is valid: it is checked once, when the request arrives.
+/// Half the peer's default bound (`--stream-token-validity`, 10 minutes), so a peer whose clock
+/// differs by up to five minutes either way still takes it.
+const FETCH_TOKEN_SECS: u64 = 300;
 
 /// Fetches replicas in the background, one fetch per content at a time.
 #[derive(Clone, Default)]
@@ -73,8 +77,9 @@ impl Fetcher {
 		endpoint: &str,
 	) -> Result<(), ChainError> {
 		let failed = |reason: String| ChainError::Fetch { endpoint: endpoint.to_owned(), reason };
-		let expires = crate::unix_time_ms() / 1000 + 600;
-		let token = auth::sign_token(&key.pair, endpoint.trim_end_matches('/'), expires);
+		let expires = crate::unix_time_secs() + FETCH_TOKEN_SECS;
+		let audience = endpoint.trim_end_matches('/');
+		let token = auth::sign_token(&key.pair, auth::Scope::Stream, audience, expires);
 		let url = format!("{}/content/{}", endpoint.trim_end_matches('/'), id_hex(content));
 		let response = self
 			.http

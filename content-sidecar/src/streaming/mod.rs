@@ -2,9 +2,10 @@
 //! digits, `0x` optional).
 //!
 //! - Only items registered on chain are served; anything else is `404`.
-//! - Priced items (price above zero) need a signed request ([`crate::auth`]; the `auth` query
-//!   parameter serves `<video src>`) from an account holding an access grant: `401` without a
-//!   signature, `402` without a grant.
+//! - Priced items (price above zero) need a request signed with a stream token
+//!   ([`crate::auth`]; the `auth` query parameter serves `<video src>`) from an account holding
+//!   an access grant: `401` without a valid token, `403` with an upload token, `402` without a
+//!   grant.
 //! - `Range: bytes=a-b`, `a-` and `-n` give `206` with `Content-Range`; a range outside the
 //!   content gives `416` with `Content-Range: bytes */size`. A malformed `Range` is ignored
 //!   (`200`, as RFC 9110 §14.2 allows), and so is a request for several ranges: the whole
@@ -14,11 +15,18 @@
 //!   gets the whole content.
 //! - `ETag` is the strong tag `"<hex id>"`: content never changes under its id, so free items are
 //!   `Cache-Control: public, max-age=31536000, immutable`, priced ones the same but `private`.
+//! - Items are served as the type they were registered (or uploaded) with only if it is passive
+//!   (`video/*`, `audio/*`, `image/png|jpeg|gif|webp|avif`, `text/plain`,
+//!   `application/octet-stream`); anything else, `text/html` and `image/svg+xml` among them, as
+//!   `application/octet-stream` with `Content-Disposition: attachment`, so it never runs as a
+//!   page of this origin. Every response of the sidecar carries `X-Content-Type-Options:
+//!   nosniff` besides ([`crate::app`]).
 //!
-//! The handler is here; `range` reads the part a request asks for ([`select`]), and `body`
-//! streams the bytes from disk.
+//! The handler is here; `range` reads the part a request asks for ([`select`]), `media_type`
+//! decides the type it is served as, and `body` streams the bytes from disk.
 
 mod body;
+mod media_type;
 mod range;
 #[cfg(test)]
 mod tests;
@@ -26,11 +34,11 @@ mod tests;
 pub use range::{select, Selection};
 
 use crate::{
-	auth::{self, Caller},
+	auth::{self, Viewer},
 	blob_store::{id_hex, parse_id, StoreError},
 	error::ApiError,
 	grants::GrantSource,
-	index::{ItemState, DEFAULT_MIME},
+	index::ItemState,
 	state::AppState,
 };
 use axum::{
@@ -55,7 +63,7 @@ async fn serve(
 	method: Method,
 	headers: HeaderMap,
 	// Looked at only for priced content: a bad token does not stand in the way of free content.
-	signed: Result<Option<Caller>, ApiError>,
+	signed: Result<Option<Viewer>, ApiError>,
 ) -> Result<Response, ApiError> {
 	let id = parse_id(id.strip_prefix("0x").unwrap_or(&id)).ok_or_else(|| {
 		ApiError::BadRequest(format!("`{id}` is not a content id (64 hex digits)"))
@@ -91,8 +99,11 @@ async fn serve(
 	reply.insert(header::CONTENT_LENGTH, (range.end - range.start).into());
 	reply.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
 	reply.insert(header::ETAG, header_value(&etag));
-	let mime = HeaderValue::from_str(&item.mime);
-	reply.insert(header::CONTENT_TYPE, mime.unwrap_or(HeaderValue::from_static(DEFAULT_MIME)));
+	let served = media_type::presentation(&item.mime);
+	reply.insert(header::CONTENT_TYPE, served.content_type);
+	if served.attachment {
+		reply.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment"));
+	}
 	let cache = if price > 0 { "private" } else { "public" };
 	reply.insert(
 		header::CACHE_CONTROL,
@@ -109,13 +120,13 @@ async fn serve(
 /// Lets through only requests `signed` by an account holding a grant for `id`.
 async fn check_grant(
 	grants: &dyn GrantSource,
-	signed: Result<Option<Caller>, ApiError>,
+	signed: Result<Option<Viewer>, ApiError>,
 	id: ContentId,
 ) -> Result<(), ApiError> {
-	let Caller(account) = signed?.ok_or_else(|| {
+	let Viewer(account) = signed?.ok_or_else(|| {
 		auth::unauthorized(format!(
-			"content 0x{} is priced: sign the request (`Authorization: {} <token>` or \
-			 `?{}=<token>`) with an account that holds an access grant",
+			"content 0x{} is priced: sign the request with a stream token (`Authorization: {} \
+			 <token>` or `?{}=<token>`) of an account that holds an access grant",
 			id_hex(&id),
 			auth::SCHEME,
 			auth::QUERY_PARAMETER

@@ -2,7 +2,7 @@
 //! tests share.
 
 use crate::{
-	auth,
+	auth::{self, Scope},
 	blob_store::id_hex,
 	index::ItemState,
 	testing::{body_of, content, dev_account, header, Sidecar},
@@ -13,6 +13,7 @@ use axum::{
 	response::Response,
 };
 use pop_primitives::commitment::ContentId;
+use std::time::Duration;
 
 pub(super) const SIZE: usize = 10_000;
 
@@ -98,17 +99,17 @@ async fn priced_items_need_a_signed_request_with_a_grant() {
 	let response = send(&sidecar, get(&id).header("range", "bytes=0-9")).await;
 	assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 
-	let as_bob = get(&id).header("authorization", sidecar.authorization("Bob"));
+	let as_bob = get(&id).header("authorization", sidecar.authorization("Bob", Scope::Stream));
 	assert_eq!(send(&sidecar, as_bob).await.status(), StatusCode::PAYMENT_REQUIRED);
-	let expired =
-		auth::sign_token(&crate::testing::dev_pair("Alice"), &sidecar.state.config.public_url, 1);
+	let alice = crate::testing::dev_pair("Alice");
+	let expired = auth::sign_token(&alice, Scope::Stream, &sidecar.state.config.public_url, 1);
 	let response =
 		send(&sidecar, get(&id).header("authorization", format!("PopSr25519 {expired}"))).await;
 	assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 
 	sidecar.grants.grant(dev_account("Alice"), id);
 	let as_alice = get(&id)
-		.header("authorization", sidecar.authorization("Alice"))
+		.header("authorization", sidecar.authorization("Alice", Scope::Stream))
 		.header("range", "bytes=100-199");
 	let response = send(&sidecar, as_alice).await;
 	assert_eq!(response.status(), StatusCode::PARTIAL_CONTENT);
@@ -116,10 +117,83 @@ async fn priced_items_need_a_signed_request_with_a_grant() {
 	assert_eq!(header(&response, "content-type"), Some("video/webm"));
 	assert_eq!(body_of(response).await, bytes[100..200]);
 	// As a <video src> would ask.
-	let uri = format!("/content/0x{}?auth={}", id_hex(&id), sidecar.token("Alice"));
+	let uri = format!("/content/0x{}?auth={}", id_hex(&id), sidecar.token("Alice", Scope::Stream));
 	let response = send(&sidecar, Request::builder().uri(uri)).await;
 	assert_eq!(response.status(), StatusCode::OK);
 	assert_eq!(body_of(response).await, bytes);
-	let bob = get(&id).header("authorization", sidecar.authorization("Bob"));
+	let bob = get(&id).header("authorization", sidecar.authorization("Bob", Scope::Stream));
 	assert_eq!(send(&sidecar, bob).await.status(), StatusCode::PAYMENT_REQUIRED);
+}
+
+#[tokio::test]
+async fn an_upload_token_never_streams() {
+	let sidecar = Sidecar::new();
+	let id = sidecar.store_registered(&content(SIZE, 5), 5_000, "video/mp4");
+	sidecar.grants.grant(dev_account("Alice"), id);
+	let in_header = get(&id).header("authorization", sidecar.authorization("Alice", Scope::Upload));
+	let in_query = Request::builder().uri(format!(
+		"/content/0x{}?auth={}",
+		id_hex(&id),
+		sidecar.token("Alice", Scope::Upload)
+	));
+	for request in [in_header, in_query] {
+		let response = send(&sidecar, request).await;
+		assert_eq!(response.status(), StatusCode::FORBIDDEN);
+		assert_eq!(header(&response, "content-range"), None);
+		let body = String::from_utf8(body_of(response).await.to_vec()).unwrap();
+		assert!(body.contains("scope `stream`"), "{body}");
+	}
+	assert!(sidecar.state.metrics.encode().contains("pop_sidecar_bytes_served_total 0\n"));
+}
+
+#[tokio::test]
+async fn a_stream_token_valid_for_longer_than_allowed_is_refused() {
+	let alice = crate::testing::dev_pair("Alice");
+	let now = crate::unix_time_secs();
+	// The default bound is ten minutes.
+	let sidecar = Sidecar::new();
+	let id = sidecar.store_registered(&content(SIZE, 6), 5_000, "video/mp4");
+	sidecar.grants.grant(dev_account("Alice"), id);
+	let signed = |sidecar: &Sidecar, id: &ContentId, expires| {
+		let audience = &sidecar.state.config.public_url;
+		let token = auth::sign_token(&alice, Scope::Stream, audience, expires);
+		get(id).header("authorization", format!("PopSr25519 {token}"))
+	};
+	let response = send(&sidecar, signed(&sidecar, &id, now + 700)).await;
+	assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+	let body = String::from_utf8(body_of(response).await.to_vec()).unwrap();
+	assert!(body.contains("more than 600 s"), "{body}");
+	assert_eq!(send(&sidecar, signed(&sidecar, &id, now + 500)).await.status(), StatusCode::OK);
+
+	// And `--stream-token-validity` sets it.
+	let sidecar = Sidecar::with(|config| config.stream_token_validity = Duration::from_secs(60));
+	let id = sidecar.store_registered(&content(SIZE, 6), 5_000, "video/mp4");
+	sidecar.grants.grant(dev_account("Alice"), id);
+	let response = send(&sidecar, signed(&sidecar, &id, now + 120)).await;
+	assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+	assert_eq!(header(&response, "www-authenticate"), Some("PopSr25519"));
+	assert_eq!(send(&sidecar, signed(&sidecar, &id, now + 30)).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn active_types_are_served_as_attachments_of_bytes() {
+	let sidecar = Sidecar::new();
+	for (mime, seed) in [("text/html", 7), ("image/svg+xml", 8), ("Text/HTML; charset=utf-8", 9)] {
+		let bytes = content(SIZE, seed);
+		let id = sidecar.store_registered(&bytes, 0, mime);
+		for method in ["GET", "HEAD"] {
+			let response = send(&sidecar, get(&id).method(method)).await;
+			assert_eq!(response.status(), StatusCode::OK, "{mime} {method}");
+			assert_eq!(header(&response, "content-type"), Some("application/octet-stream"));
+			assert_eq!(header(&response, "content-disposition"), Some("attachment"));
+			assert_eq!(header(&response, "x-content-type-options"), Some("nosniff"));
+			let body = body_of(response).await;
+			assert_eq!(body, if method == "GET" { &bytes[..] } else { &[][..] }, "{mime} {method}");
+		}
+	}
+	// Passive types stay inline, as registered.
+	let (sidecar, id, _) = with_free_item();
+	let response = send(&sidecar, get(&id)).await;
+	assert_eq!(header(&response, "content-type"), Some("video/mp4"));
+	assert_eq!(header(&response, "content-disposition"), None);
 }

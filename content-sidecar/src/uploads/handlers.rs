@@ -11,7 +11,7 @@ use super::{
 	UploadError, Uploads,
 };
 use crate::{
-	auth::{Audience, Caller},
+	auth::{TokenPolicy, Uploader},
 	blob_store::id_hex,
 	error::ApiError,
 	index::UploadRecord,
@@ -28,12 +28,12 @@ use std::sync::Arc;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The tus routes, every response marked `Tus-Resumable: 1.0.0`. Their state gives the upload
-/// sessions and the audience of auth tokens.
+/// sessions and the [`TokenPolicy`]; every request but `OPTIONS` needs an upload token.
 pub fn routes<S>() -> Router<S>
 where
 	S: Clone + Send + Sync + 'static,
 	Arc<Uploads>: FromRef<S>,
-	Audience: FromRef<S>,
+	TokenPolicy: FromRef<S>,
 {
 	Router::new()
 		.route("/uploads", post(create).options(options))
@@ -76,7 +76,7 @@ impl From<UploadError> for ApiError {
 	}
 }
 
-/// A request speaking this server's tus version. Taken before the [`Caller`], so a request in
+/// A request speaking this server's tus version. Taken before the [`Uploader`], so a request in
 /// another version is refused before its signature is looked at.
 struct Tus;
 
@@ -125,7 +125,7 @@ async fn options(State(uploads): State<Arc<Uploads>>) -> Response {
 
 async fn create(
 	_: Tus,
-	Caller(owner): Caller,
+	Uploader(owner): Uploader,
 	State(uploads): State<Arc<Uploads>>,
 	headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -137,7 +137,7 @@ async fn create(
 
 async fn progress(
 	_: Tus,
-	Caller(caller): Caller,
+	Uploader(caller): Uploader,
 	State(uploads): State<Arc<Uploads>>,
 	UrlPath(id): UrlPath<String>,
 ) -> Result<Response, ApiError> {
@@ -150,7 +150,7 @@ async fn progress(
 
 async fn append(
 	_: Tus,
-	Caller(caller): Caller,
+	Uploader(caller): Uploader,
 	State(uploads): State<Arc<Uploads>>,
 	UrlPath(id): UrlPath<String>,
 	headers: HeaderMap,
@@ -167,7 +167,7 @@ async fn append(
 
 async fn terminate(
 	_: Tus,
-	Caller(caller): Caller,
+	Uploader(caller): Uploader,
 	State(uploads): State<Arc<Uploads>>,
 	UrlPath(id): UrlPath<String>,
 ) -> Result<StatusCode, ApiError> {

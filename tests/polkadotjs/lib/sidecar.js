@@ -12,14 +12,16 @@ export const sidecarBinary = () => releaseBinary('pop-sidecar', 'POP_SIDECAR_BIN
 
 /**
  * The `Authorization` header value for `audience` (a sidecar's public URL), signed by `pair`
- * (see content-sidecar/src/auth.rs): `PopSr25519 <ss58>.<expires>.<0x signature>`. `signer`
- * signs instead of `pair` to forge; `wrap` signs as the Polkadot.js extension's signRaw does.
+ * (see content-sidecar/src/auth.rs): `PopSr25519 <scope>.<ss58>.<expires>.<0x signature>`.
+ * `scope` is `stream` (GET/HEAD /content) or `upload` (every tus request); `signer` signs
+ * instead of `pair` to forge; `wrap` signs as the Polkadot.js extension's signRaw does. Valid
+ * for ten minutes, the longest a stream token may be by default.
  */
-export function authHeader(pair, audience, { signer = pair, wrap = false } = {}) {
+export function authHeader(pair, audience, { scope = 'stream', signer = pair, wrap = false } = {}) {
   const expires = Math.floor(Date.now() / 1000) + 600;
-  const message = stringToU8a(`pop-sidecar-auth:v1:${audience}:${expires}`);
+  const message = stringToU8a(`pop-sidecar-auth:v2:${scope}:${audience}:${expires}`);
   const signature = signer.sign(wrap ? u8aWrapBytes(message) : message);
-  return `PopSr25519 ${pair.address}.${expires}.${u8aToHex(signature)}`;
+  return `PopSr25519 ${scope}.${pair.address}.${expires}.${u8aToHex(signature)}`;
 }
 
 // A port no node listens on: test processes are only given ports from the ephemeral range.
@@ -87,7 +89,7 @@ export function upload(url, owner, bytes, { filename = 'film.mp4', filetype = 'v
     let completed;
     const task = new tus.Upload(bytes, {
       endpoint: `${url}/uploads`,
-      headers: { Authorization: authHeader(owner, url) },
+      headers: { Authorization: authHeader(owner, url, { scope: 'upload' }) },
       metadata: { filename, filetype },
       chunkSize: 1024 * 1024,
       onAfterResponse: (request, response) => {

@@ -115,7 +115,7 @@ describe('content network: node, two sidecars, upload, replication, proofs, faul
     const upload = await new Promise((resolve, reject) => {
       const task = new tus.Upload(bytes, {
         endpoint: `${sidecarA.publicUrl}/uploads`,
-        headers: { Authorization: authHeader(dave, sidecarA.publicUrl) },
+        headers: { Authorization: authHeader(dave, sidecarA.publicUrl, { scope: 'upload' }) },
         metadata: { filename: 'film.mp4', filetype: 'video/mp4' },
         chunkSize: 1024 * 1024,
         onAfterResponse: (request, response) => {
@@ -131,7 +131,7 @@ describe('content network: node, two sidecars, upload, replication, proofs, faul
     const receipt = receiptFromHeaders(completed.getHeader.bind(completed));
     const head = await fetch(upload.url, {
       method: 'HEAD',
-      headers: { 'Tus-Resumable': '1.0.0', Authorization: authHeader(dave, sidecarA.publicUrl) },
+      headers: { 'Tus-Resumable': '1.0.0', Authorization: authHeader(dave, sidecarA.publicUrl, { scope: 'upload' }) },
     });
     assert.equal(head.headers.get('pop-content-id'), id);
     const item = { owner: dave, content: id, size: bytes.length };

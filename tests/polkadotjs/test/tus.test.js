@@ -84,7 +84,7 @@ describe('pop-sidecar with tus-js-client', { timeout: 3 * 60_000 }, () => {
 
   it('resumes an upload cut half way and reports its content id', { timeout: 60_000 }, async () => {
     const bytes = randomBytes(6 * 1024 * 1024 + 123);
-    const headers = { Authorization: token(alice, sidecar.url) };
+    const headers = { Authorization: token(alice, sidecar.url, { scope: 'upload' }) };
     const proxy = await startCuttingProxy(sidecar.url, bytes.length / 2);
     const cut = await runUpload(bytes, { endpoint: `${proxy.url}/uploads`, headers });
     proxy.close();
@@ -119,7 +119,7 @@ describe('pop-sidecar with tus-js-client', { timeout: 3 * 60_000 }, () => {
 
     // Bob gets neither the upload's state nor a receipt for it.
     const his = await fetch(`${sidecar.url}${path}`, {
-      method: 'HEAD', headers: { Authorization: token(bob, sidecar.url), 'Tus-Resumable': '1.0.0' },
+      method: 'HEAD', headers: { Authorization: token(bob, sidecar.url, { scope: 'upload' }), 'Tus-Resumable': '1.0.0' },
     });
     assert.equal(his.status, 403);
     assert.equal(his.headers.get('pop-receipt-signature'), null);
@@ -129,7 +129,7 @@ describe('pop-sidecar with tus-js-client', { timeout: 3 * 60_000 }, () => {
   it('accepts a token signed as the Polkadot.js extension signs', { timeout: 30_000 }, async () => {
     const bytes = randomBytes(3000);
     const { error, responses } = await runUpload(bytes, {
-      endpoint: `${sidecar.url}/uploads`, headers: { Authorization: token(bob, sidecar.url, { wrap: true }) },
+      endpoint: `${sidecar.url}/uploads`, headers: { Authorization: token(bob, sidecar.url, { scope: 'upload', wrap: true }) },
     });
     assert.equal(error, undefined, `${error}`);
     assert.equal(responses.at(-1).response.getHeader('Pop-Content-Id'), contentId(bytes));
@@ -141,7 +141,7 @@ describe('pop-sidecar with tus-js-client', { timeout: 3 * 60_000 }, () => {
       return Number(metrics.match(/^pop_sidecar_uploads_created_total (\d+)$/m)[1]);
     };
     const before = await created();
-    const forged = token(alice, sidecar.url, { signer: bob });
+    const forged = token(alice, sidecar.url, { scope: 'upload', signer: bob });
     const { error } = await runUpload(randomBytes(1000), {
       endpoint: `${sidecar.url}/uploads`, headers: { Authorization: forged },
     });

@@ -7,7 +7,10 @@ mod recovery;
 mod sessions;
 
 use super::protocol::{OFFSET_OCTET_STREAM, TUS_VERSION};
-use crate::testing::{body_of, header, Sidecar};
+use crate::{
+	auth::Scope,
+	testing::{body_of, header, Sidecar},
+};
 use axum::{
 	body::Body,
 	http::{request::Builder, Request, StatusCode},
@@ -23,7 +26,7 @@ fn tus(method: &str, uri: &str) -> Builder {
 
 async fn create_upload(sidecar: &Sidecar, who: &str, length: u64, metadata: &str) -> Response {
 	let request = tus("POST", "/uploads")
-		.header("authorization", sidecar.authorization(who))
+		.header("authorization", sidecar.authorization(who, Scope::Upload))
 		.header("upload-length", length)
 		.header("upload-metadata", metadata)
 		.body(Body::empty())
@@ -40,7 +43,7 @@ async fn start(sidecar: &Sidecar, who: &str, length: u64) -> String {
 
 fn patch_request(sidecar: &Sidecar, who: &str, location: &str, offset: u64) -> Builder {
 	tus("PATCH", location)
-		.header("authorization", sidecar.authorization(who))
+		.header("authorization", sidecar.authorization(who, Scope::Upload))
 		.header("content-type", OFFSET_OCTET_STREAM)
 		.header("upload-offset", offset)
 }
@@ -61,7 +64,7 @@ async fn patch(
 
 async fn head(sidecar: &Sidecar, who: &str, location: &str) -> Response {
 	let request = tus("HEAD", location)
-		.header("authorization", sidecar.authorization(who))
+		.header("authorization", sidecar.authorization(who, Scope::Upload))
 		.body(Body::empty())
 		.unwrap();
 	sidecar.send(request).await

@@ -40,14 +40,14 @@ async fn bad_patches_are_refused_and_change_nothing() {
 	assert!(error_of(response).await.contains("60 bytes"));
 
 	let request = tus("PATCH", &location)
-		.header("authorization", sidecar.authorization(ALICE))
+		.header("authorization", sidecar.authorization(ALICE, Scope::Upload))
 		.header("content-type", "application/octet-stream")
 		.header("upload-offset", 40)
 		.body(Body::from(vec![2; 10]))
 		.unwrap();
 	assert_eq!(sidecar.send(request).await.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
 	let request = tus("PATCH", &location)
-		.header("authorization", sidecar.authorization(ALICE))
+		.header("authorization", sidecar.authorization(ALICE, Scope::Upload))
 		.header("content-type", OFFSET_OCTET_STREAM)
 		.body(Body::from(vec![2; 10]))
 		.unwrap();

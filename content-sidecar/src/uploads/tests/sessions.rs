@@ -85,7 +85,7 @@ async fn another_account_may_not_touch_an_upload() {
 	assert_eq!(response.status(), StatusCode::FORBIDDEN);
 	assert!(error_of(response).await.contains("another account"));
 	let request = tus("DELETE", &location)
-		.header("authorization", sidecar.authorization(BOB))
+		.header("authorization", sidecar.authorization(BOB, Scope::Upload))
 		.body(Body::empty())
 		.unwrap();
 	assert_eq!(sidecar.send(request).await.status(), StatusCode::FORBIDDEN);
@@ -97,7 +97,7 @@ async fn termination_deletes_the_partial_and_an_unregistered_item() {
 	let sidecar = Sidecar::new();
 	let delete = |location: String| {
 		let request = tus("DELETE", &location)
-			.header("authorization", sidecar.authorization(ALICE))
+			.header("authorization", sidecar.authorization(ALICE, Scope::Upload))
 			.body(Body::empty())
 			.unwrap();
 		sidecar.send(request)
