@@ -104,7 +104,7 @@ fn admit(
 /// Whether `ip` is a public unicast address: not loopback, link-local, private, shared (carrier
 /// NAT), unspecified, multicast, broadcast, documentation, benchmarking or reserved. IPv6
 /// addresses that carry an IPv4 one (mapped, compatible, NAT64) are judged by it.
-pub(super) fn is_public(ip: IpAddr) -> bool {
+fn is_public(ip: IpAddr) -> bool {
 	match ip {
 		IpAddr::V4(ip) => is_public_v4(ip),
 		IpAddr::V6(ip) => is_public_v6(ip),

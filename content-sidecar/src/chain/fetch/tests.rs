@@ -52,7 +52,7 @@ impl Holder {
 				Ok::<_, Infallible>(bytes),
 				Ok(Bytes::from_static(b"!")),
 			])),
-			Self::AnnouncesMore(bytes) => Body::from([&bytes[..], b"!"].concat()),
+			Self::AnnouncesMore(bytes) => Body::from([&bytes[..], &b"!"[..]].concat()),
 			Self::Redirects(location) => {
 				return Response::builder()
 					.status(StatusCode::FOUND)
