@@ -18,8 +18,8 @@
 //!   stored here is fetched from a holder that confirmed it, checked against its id while it
 //!   is written, stored, then confirmed. A holder whose bytes do not match, that stalls, sends
 //!   too slowly or too much, redirects, or whose endpoint is not a public address on a
-//!   production chain, is skipped for the next. A confirmed replica that is missing here is not fetched again: its owner is told in
-//!   the logs, and the chain's challenges find it.
+//!   production chain, is skipped for the next. A confirmed replica that is missing here is
+//!   not fetched again: its owner is told in the logs, and the chain's challenges find it.
 //! - **Grants.** [`ChainGrants`] answers the streaming routes from `PopToken::Grants`, and
 //!   lets other holders' proof keys fetch content assigned to them.
 //!
