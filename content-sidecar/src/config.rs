@@ -137,6 +137,57 @@ pub struct Config {
 		value_parser = humantime::parse_duration
 	)]
 	pub gc_interval: Duration,
+	/// How long connecting to another holder's sidecar may take when fetching a replica.
+	#[arg(
+		long,
+		env = "POP_SIDECAR_FETCH_CONNECT_TIMEOUT",
+		default_value = "5s",
+		value_parser = humantime::parse_duration
+	)]
+	pub fetch_connect_timeout: Duration,
+	/// How long a replica fetch may wait for a holder's next bytes (its response head
+	/// included) before the next holder is tried.
+	#[arg(
+		long,
+		env = "POP_SIDECAR_FETCH_IDLE_TIMEOUT",
+		default_value = "15s",
+		value_parser = humantime::parse_duration
+	)]
+	pub fetch_idle_timeout: Duration,
+	/// The least average rate of a replica fetch once `--fetch-rate-grace` is over, in bytes a
+	/// second or with a unit; a slower holder is left for the next. The default is what a
+	/// 20 MB/s holder gives each of seven sidecars fetching from it at once (as after a
+	/// registration at the largest replication).
+	#[arg(
+		long,
+		env = "POP_SIDECAR_FETCH_MIN_RATE",
+		default_value = "2MiB",
+		value_parser = parse_size
+	)]
+	pub fetch_min_rate: u64,
+	/// How long a replica fetch may stay below `--fetch-min-rate` from its start. With the
+	/// idle timeout it bounds what a stalling holder costs (30 s by default, within the chain's
+	/// one-minute base fetch window).
+	#[arg(
+		long,
+		env = "POP_SIDECAR_FETCH_RATE_GRACE",
+		default_value = "15s",
+		value_parser = humantime::parse_duration
+	)]
+	pub fetch_rate_grace: Duration,
+	/// Whether replicas may be fetched from endpoints on loopback, link-local, private and
+	/// other non-public addresses (`--allow-private-endpoints` alone means `true`). Unset,
+	/// they are allowed on dev and local chains (as the node's `system_chainType` says) and
+	/// refused on any other.
+	#[arg(
+		long,
+		env = "POP_SIDECAR_ALLOW_PRIVATE_ENDPOINTS",
+		num_args = 0..=1,
+		require_equals = true,
+		default_missing_value = "true",
+		value_parser = clap::builder::BoolishValueParser::new()
+	)]
+	pub allow_private_endpoints: Option<bool>,
 	/// Log format; the level comes from `RUST_LOG` (default `info`).
 	#[arg(long, env = "POP_SIDECAR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Compact)]
 	pub log_format: LogFormat,
@@ -197,6 +248,11 @@ mod tests {
 		assert_eq!(config.receipt_validity, Duration::from_secs(3600));
 		assert_eq!(config.stream_token_validity, Duration::from_secs(600));
 		assert_eq!(config.upload_token_validity, Duration::from_secs(86_400));
+		assert_eq!(config.fetch_connect_timeout, Duration::from_secs(5));
+		assert_eq!(config.fetch_idle_timeout, Duration::from_secs(15));
+		assert_eq!(config.fetch_min_rate, 2 << 20);
+		assert_eq!(config.fetch_rate_grace, Duration::from_secs(15));
+		assert_eq!(config.allow_private_endpoints, None);
 	}
 
 	#[test]
@@ -233,6 +289,33 @@ mod tests {
 	}
 
 	#[test]
+	fn fetch_bounds_and_the_address_policy_parse() {
+		let cli = Cli::try_parse_from([
+			"pop-sidecar",
+			"run",
+			"--fetch-min-rate",
+			"8MiB",
+			"--allow-private-endpoints",
+			"--fetch-idle-timeout",
+			"3s",
+		]);
+		let Some(Command::Run(config)) = cli.unwrap().command else { panic!("run expected") };
+		assert_eq!(config.fetch_min_rate, 8 << 20);
+		assert_eq!(config.fetch_idle_timeout, Duration::from_secs(3));
+		assert_eq!(config.allow_private_endpoints, Some(true));
+		for (args, allowed) in [
+			(&["--allow-private-endpoints"][..], Some(true)),
+			(&["--allow-private-endpoints=false"], Some(false)),
+			(&["--allow-private-endpoints=true"], Some(true)),
+			(&[], None),
+		] {
+			let cli = Cli::try_parse_from(["pop-sidecar"].iter().chain(args)).unwrap();
+			assert_eq!(cli.run.allow_private_endpoints, allowed, "{args:?}");
+		}
+		assert!(Cli::try_parse_from(["pop-sidecar", "--allow-private-endpoints=maybe"]).is_err());
+	}
+
+	#[test]
 	fn bad_values_are_refused_with_a_reason() {
 		for args in [
 			["--max-upload-size", "lots"],
@@ -241,6 +324,8 @@ mod tests {
 			["--unregistered-ttl", "soon"],
 			["--receipt-validity", "forever"],
 			["--stream-token-validity", "a while"],
+			["--fetch-min-rate", "fast"],
+			["--fetch-connect-timeout", "never"],
 		] {
 			let error = Cli::try_parse_from(["pop-sidecar", args[0], args[1]]).unwrap_err();
 			assert_eq!(error.kind(), clap::error::ErrorKind::ValueValidation, "{args:?}");

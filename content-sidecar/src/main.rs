@@ -60,8 +60,14 @@ async fn run(config: Config) -> Result<(), Box<dyn Error>> {
 		"pop-sidecar serving"
 	);
 	let collector = tokio::spawn(gc::run_periodically(state.clone(), config.gc_interval));
-	let follower =
-		tokio::spawn(chain::run(state.clone(), connection, config.node_url.clone(), proof_key));
+	let fetcher = chain::Fetcher::new(&config)?;
+	let follower = tokio::spawn(chain::run(
+		state.clone(),
+		connection,
+		config.node_url.clone(),
+		proof_key,
+		fetcher,
+	));
 
 	let (signalled, on_signal) = tokio::sync::oneshot::channel();
 	let listener = listener.tap_io(|stream| {

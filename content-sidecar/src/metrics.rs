@@ -1,6 +1,6 @@
 //! Prometheus metrics (`/metrics`, OpenMetrics text). The HTTP layer counts requests, bytes and
-//! uploads; the chain client counts proofs and foreign registrations and sets the replication
-//! queue.
+//! uploads; the chain client counts proofs, foreign registrations and failed replica fetches,
+//! and sets the replication queue.
 
 use axum::{
 	extract::{MatchedPath, Request, State},
@@ -21,6 +21,13 @@ pub struct RequestLabels {
 	pub route: String,
 	/// The response status code.
 	pub status: u16,
+}
+
+/// Labels of `pop_sidecar_replica_fetch_failures_total`.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FetchFailureLabels {
+	/// Why the fetch from one holder failed (`timeout`, `too_large`, `redirect`, ...).
+	pub reason: &'static str,
 }
 
 /// Every metric of the sidecar, all named `pop_sidecar_*`.
@@ -45,6 +52,8 @@ pub struct Metrics {
 	/// Uploads registered on chain by another account than the one that uploaded them here,
 	/// left unconfirmed (chain client).
 	pub foreign_registrations: Counter,
+	/// Replica fetches from one holder that failed, by reason (chain client).
+	pub replica_fetch_failures: Family<FetchFailureLabels, Counter>,
 	/// Replicas assigned to this sidecar and not yet stored (chain client).
 	pub replication_queue: Gauge,
 	/// Bytes of content stored, set when scraped.
@@ -64,6 +73,7 @@ impl Default for Metrics {
 			proofs_sent: Counter::default(),
 			proofs_failed: Counter::default(),
 			foreign_registrations: Counter::default(),
+			replica_fetch_failures: Family::default(),
 			replication_queue: Gauge::default(),
 			disk_bytes: Gauge::default(),
 		};
@@ -115,6 +125,11 @@ impl Default for Metrics {
 			metrics.foreign_registrations.clone(),
 		);
 		registry.register(
+			"replica_fetch_failures",
+			"Replica fetches from one holder that failed, by reason; the next holder is tried",
+			metrics.replica_fetch_failures.clone(),
+		);
+		registry.register(
 			"replication_queue",
 			"Replicas assigned and not yet stored",
 			metrics.replication_queue.clone(),
@@ -160,6 +175,10 @@ mod tests {
 		metrics.bytes_served.inc_by(5);
 		metrics.replication_queue.set(3);
 		metrics
+			.replica_fetch_failures
+			.get_or_create(&FetchFailureLabels { reason: "timeout" })
+			.inc();
+		metrics
 			.requests
 			.get_or_create(&RequestLabels { route: "/health".into(), status: 200 })
 			.inc();
@@ -170,6 +189,7 @@ mod tests {
 			"pop_sidecar_foreign_registrations_total 0",
 			"pop_sidecar_bytes_served_total 5",
 			"pop_sidecar_replication_queue 3",
+			"pop_sidecar_replica_fetch_failures_total{reason=\"timeout\"} 1",
 			"pop_sidecar_disk_bytes 0",
 			"pop_sidecar_uploads_created_total 0",
 			"pop_sidecar_uploads_completed_total 0",

@@ -16,9 +16,10 @@
 //!   than the owner the chain names (a front-runner's registration): that is left
 //!   unconfirmed, logged and counted (`pop_sidecar_foreign_registrations_total`). Content not
 //!   stored here is fetched from a holder that confirmed it, checked against its id while it
-//!   is written, stored, then confirmed. A holder whose bytes do not match is skipped for the
-//!   next. A confirmed replica that is missing here is not fetched again: its owner is told in
-//!   the logs, and the chain's challenges find it.
+//!   is written, stored, then confirmed. A holder whose bytes do not match, that stalls, sends
+//!   too slowly or too much, redirects, or whose endpoint is not a public address on a
+//!   production chain, is skipped for the next. A confirmed replica that is missing here is
+//!   not fetched again: its owner is told in the logs, and the chain's challenges find it.
 //! - **Grants.** [`ChainGrants`] answers the streaming routes from `PopToken::Grants`, and
 //!   lets other holders' proof keys fetch content assigned to them.
 //!
@@ -28,7 +29,8 @@
 //! - `view`: the chain at one block as the follower sees it (`ChainView`), and its subxt
 //!   implementation.
 //! - `grants`: [`ChainGrants`], and which masternode a proof key signs for.
-//! - `fetch`: fetching replicas from the holders that confirmed them.
+//! - `fetch`: fetching replicas from the holders that confirmed them, bounded against hostile
+//!   ones ([`Fetcher`]), and which addresses may be fetched from.
 //! - `follower`: each block's work, read into a plain snapshot, decided by a pure `plan`, and
 //!   applied; why challenges follow best blocks and replicas finalized ones, and how re-orgs
 //!   are met, is in its `plan`.
@@ -39,6 +41,7 @@ mod grants;
 mod queries;
 mod view;
 
+pub use fetch::Fetcher;
 pub use grants::ChainGrants;
 
 use crate::{
@@ -46,7 +49,12 @@ use crate::{
 	uploads::UploadError,
 };
 use std::{sync::Arc, time::Duration};
-use subxt::{client::OnlineClientAtBlock, OnlineClient, SubstrateConfig};
+use subxt::{
+	client::OnlineClientAtBlock,
+	error::OnlineClientError,
+	rpcs::client::{rpc_params, RpcClient},
+	OnlineClient, SubstrateConfig,
+};
 use tokio::sync::RwLock;
 
 /// The client type: pop-node speaks the standard Substrate dialect.
@@ -68,14 +76,6 @@ pub enum ChainError {
 	/// Reading the upload sessions failed.
 	#[error(transparent)]
 	Uploads(#[from] UploadError),
-	/// Fetching a replica from another holder failed.
-	#[error("fetching from {endpoint}: {reason}")]
-	Fetch {
-		/// The holder's endpoint.
-		endpoint: String,
-		/// What went wrong.
-		reason: String,
-	},
 }
 
 /// The masternode's signing keys: the proof key signs transactions, fetch tokens and upload
@@ -121,13 +121,27 @@ impl Connection {
 	}
 }
 
-/// Follows the chain at `url` forever, reconnecting after failures.
-pub async fn run(state: AppState, connection: Connection, url: String, key: Arc<ProofKey>) {
-	let mut follower = follower::Follower::default();
+/// Follows the chain at `url` forever, reconnecting after failures, and fetches replicas with
+/// `fetcher`.
+pub async fn run(
+	state: AppState,
+	connection: Connection,
+	url: String,
+	key: Arc<ProofKey>,
+	fetcher: Fetcher,
+) {
+	let mut follower = follower::Follower::new(fetcher.clone());
 	loop {
-		match OnlineClient::<SubstrateConfig>::from_insecure_url(&url).await {
-			Ok(client) => {
-				tracing::info!(%url, proof_key = %crate::auth::ss58(&key.account()), "connected to the node");
+		match connect(&url).await {
+			Ok((client, chain_type)) => {
+				let private_endpoints = fetcher.learn_chain(chain_type.as_deref());
+				tracing::info!(
+					%url,
+					proof_key = %crate::auth::ss58(&key.account()),
+					chain_type = chain_type.as_deref().unwrap_or("unknown"),
+					private_endpoints,
+					"connected to the node"
+				);
 				*connection.0.write().await = Some(client.clone());
 				if let Err(error) = follower.follow(&state, &client, &key).await {
 					tracing::warn!(%error, "lost the node; reconnecting");
@@ -138,4 +152,20 @@ pub async fn run(state: AppState, connection: Connection, url: String, key: Arc<
 		}
 		tokio::time::sleep(Duration::from_secs(2)).await;
 	}
+}
+
+/// Connects to the node at `url`, and reads the type of its chain (`system_chainType`:
+/// `Development`, `Local`, `Live`), which decides whether replicas are fetched from non-public
+/// addresses; `None` if it is custom or cannot be read.
+async fn connect(url: &str) -> Result<(Client, Option<String>), OnlineClientError> {
+	let rpc = RpcClient::from_insecure_url(url).await?;
+	let chain_type = match rpc.request::<serde_json::Value>("system_chainType", rpc_params![]).await
+	{
+		Ok(chain_type) => chain_type.as_str().map(str::to_owned),
+		Err(error) => {
+			tracing::warn!(%error, "reading the chain's type failed; taken for a production chain");
+			None
+		}
+	};
+	Ok((OnlineClient::from_rpc_client(rpc).await?, chain_type))
 }

@@ -9,6 +9,7 @@ use super::{
 use crate::{
 	auth::Account,
 	chain::{
+		fetch::Fetcher,
 		queries::ContentInfo,
 		view::{Call, ChainView, Challenge},
 		ProofKey,
@@ -100,6 +101,11 @@ fn sidecar() -> (tempfile::TempDir, AppState, Arc<ProofKey>) {
 	(dir, state, Arc::new(ProofKey::from_uri("//Alice").unwrap()))
 }
 
+/// A follower with a fetcher bounded as `state` says.
+fn follower(state: &AppState) -> Follower {
+	Follower::new(Fetcher::new(&state.config).unwrap())
+}
+
 fn store(state: &AppState, size: usize) -> ContentId {
 	let mut writer = state.store.writer().unwrap();
 	writer.write(Bytes::from((0..size).map(|i| (i * 7 % 251) as u8).collect::<Vec<_>>())).unwrap();
@@ -130,7 +136,7 @@ async fn applies_proofs_that_verify_and_counts_nonces_locally() {
 		nonce: 7,
 		..FakeChain::default()
 	};
-	let mut follower = Follower::default();
+	let mut follower = follower(&state);
 	on_block(&mut follower, &chain, &state, &key).await;
 	let sent = chain.take_sent();
 	let [(Call::SubmitProof { challenge: 4, proof }, 7, true), (Call::ConfirmReplica { content: confirmed }, 8, true)] =
@@ -181,7 +187,7 @@ async fn a_failed_proof_is_counted_and_not_retried_every_block() {
 	let (_dir, state, key) = sidecar();
 	let mut chain =
 		FakeChain { block: 10, challenges: vec![challenge(4, id(9), 100)], ..FakeChain::default() };
-	let mut follower = Follower::default();
+	let mut follower = follower(&state);
 	for block in 10..10 + RESEND_AFTER {
 		chain.block = block;
 		on_block(&mut follower, &chain, &state, &key).await;
@@ -206,7 +212,7 @@ async fn challenges_are_answered_at_best_blocks_while_finality_stalls() {
 	// Finality stuck at block 5, where nothing was challenged yet.
 	let finalized = FakeChain { block: 5, ..FakeChain::default() };
 	let mut best = FakeChain::default();
-	let mut follower = Follower::default();
+	let mut follower = follower(&state);
 	for block in 10..30 {
 		best.block = block;
 		best.challenges = challenged_at(block, content);
@@ -235,7 +241,7 @@ async fn replicas_are_confirmed_at_finalized_blocks_only() {
 		FakeChain { block: 12, contents: [(content, info.clone())].into(), ..FakeChain::default() };
 	let finalized =
 		FakeChain { block: 10, contents: [(content, info)].into(), ..FakeChain::default() };
-	let mut follower = Follower::default();
+	let mut follower = follower(&state);
 	follower.on_best_block(&best, &state, &key).await.unwrap();
 	assert_eq!(best.take_sent(), []);
 	assert_eq!(state.index.item(&content).unwrap(), None);
@@ -261,7 +267,7 @@ async fn an_answer_a_reorg_dropped_is_sent_again_and_the_nonce_is_not_wedged() {
 		nonce: 7,
 		..FakeChain::default()
 	};
-	let mut follower = Follower::default();
+	let mut follower = follower(&state);
 	// Sent at nonce 7; then a re-org drops it, and the chain's nonce stays at 7.
 	for block in 10..=11 + NONCE_STALL {
 		chain.block = block;

@@ -45,7 +45,6 @@ use subxt::{
 type BlockItem = Result<Block<SubstrateConfig>, BlocksError>;
 
 /// Follows the chain block by block; what it remembers outlives reconnections.
-#[derive(Default)]
 pub(super) struct Follower {
 	/// What was sent and settled, and the next nonce.
 	memory: Memory,
@@ -63,6 +62,11 @@ fn skip_to_newest(block: &mut BlockItem, blocks: &mut Blocks<SubstrateConfig>) {
 }
 
 impl Follower {
+	/// A follower that remembers nothing yet and fetches replicas with `fetcher`.
+	pub fn new(fetcher: Fetcher) -> Self {
+		Self { memory: Memory::default(), fetcher }
+	}
+
 	/// Answers challenges at every best block of `client` and reconciles replicas at every
 	/// finalized one, until the node is lost.
 	pub async fn follow(
@@ -228,7 +232,8 @@ impl Follower {
 				Action::Settle(_) => {}
 				Action::Fetch { content, info, sources } => {
 					let (content, info) = (*content, info.clone());
-					self.fetcher.start(state, key, content, sources.clone(), move |state| {
+					let size = info.size;
+					self.fetcher.start(state, key, content, size, sources.clone(), move |state| {
 						if let Err(error) = register_fetched(state, &content, &info) {
 							tracing::warn!(%error, "recording a replica failed");
 						}

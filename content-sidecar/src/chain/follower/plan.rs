@@ -23,7 +23,7 @@
 
 use crate::{
 	auth::Account,
-	chain::{queries::ContentInfo, view::Challenge},
+	chain::{fetch::Source, queries::ContentInfo, view::Challenge},
 	index::{ItemRecord, ItemState, DEFAULT_MIME},
 };
 use pop_primitives::commitment::ContentId;
@@ -124,8 +124,8 @@ pub(super) enum Action {
 		content: ContentId,
 		/// Its chain record, to register it once stored.
 		info: ContentInfo,
-		/// Sidecar URLs of its confirmed holders.
-		sources: Vec<String>,
+		/// Its confirmed holders besides this one, in the chain's order.
+		sources: Vec<Source>,
 	},
 	/// Tell the operator that a confirmed replica is missing from disk.
 	ReportLost(ContentId),
@@ -341,9 +341,12 @@ fn plan_replicas(replicas: &Replicas, operator: Account, memory: &Memory, now: u
 			}
 			Standing::Missing => {
 				waiting += 1;
-				let sources: Vec<String> = info
+				let sources: Vec<Source> = info
 					.holders_besides(operator)
-					.filter_map(|holder| replicas.endpoints.get(&holder).cloned())
+					.filter_map(|holder| {
+						let endpoint = replicas.endpoints.get(&holder)?.clone();
+						Some(Source { holder, endpoint })
+					})
 					.collect();
 				if !sources.is_empty() && !replicas.fetching.contains(content) {
 					actions.push(Action::Fetch { content: *content, info: info.clone(), sources });

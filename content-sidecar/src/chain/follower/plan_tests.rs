@@ -6,6 +6,7 @@ use super::plan::{
 use crate::{
 	auth::Account,
 	chain::{
+		fetch::Source,
 		queries::{ContentInfo, Replica},
 		view::Challenge,
 	},
@@ -248,7 +249,10 @@ fn fetches_a_missing_replica_from_confirmed_holders_besides_itself() {
 	let fetch = Action::Fetch {
 		content: id(1),
 		info,
-		sources: vec!["http://third".to_owned(), "http://other".to_owned()],
+		sources: vec![
+			Source { holder: THIRD, endpoint: "http://third".into() },
+			Source { holder: OTHER, endpoint: "http://other".into() },
+		],
 	};
 	assert_eq!(
 		replica_actions(&mut memory, 10, replicas(&contents, &[])),
