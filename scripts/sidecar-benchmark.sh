@@ -148,12 +148,11 @@ dd if="$file" iflag=nocache count=0 status=none
 
 sidecar_port="$(free_port)"
 sidecar_url="http://127.0.0.1:$sidecar_port"
-# A port nobody listens on: the chain client keeps retrying it and never connects, so a dev
-# node running on this machine is left alone.
-no_node="ws://127.0.0.1:$(free_port)"
+# Standalone: no chain client, so a dev node running on this machine is left alone, and
+# uploads are bounded by the local limits only.
 start_sidecar() {
-	RUST_LOG=warn "$POP_SIDECAR_BIN" --listen "127.0.0.1:$sidecar_port" \
-		--data-dir "$work/sidecar" --public-url "$sidecar_url" --node-url "$no_node" \
+	RUST_LOG=warn "$POP_SIDECAR_BIN" --listen "127.0.0.1:$sidecar_port" --standalone \
+		--data-dir "$work/sidecar" --public-url "$sidecar_url" \
 		>>"$work/sidecar.log" 2>&1 &
 	sidecar_pid=$!
 	wait_for "$sidecar_url/health"

@@ -65,6 +65,11 @@ pub struct Config {
 		value_parser = parse_public_url
 	)]
 	pub public_url: String,
+	/// Runs without a node, for benchmarks and tests of the HTTP side alone: no chain client,
+	/// uploads bounded by the local limits only, nothing ever registered (so nothing streamed)
+	/// and unregistered uploads expired by their TTL alone. Never on a network.
+	#[arg(long, env = "POP_SIDECAR_STANDALONE")]
+	pub standalone: bool,
 	/// Secret URI of the masternode's proof key (a mnemonic, a `0x` seed or a dev path like
 	/// `//Alice//stash`, the dev chain's masternode), with which proofs and confirmations are
 	/// signed. Keep it out of the command line in production: use the environment.
@@ -87,6 +92,25 @@ pub struct Config {
 		value_parser = parse_size
 	)]
 	pub quota_per_account: u64,
+	/// Bytes all accounts together may hold in uploads not yet registered on chain, in bytes
+	/// or with a unit: however many keys an uploader makes, unregistered uploads take no more.
+	#[arg(
+		long,
+		env = "POP_SIDECAR_UNREGISTERED_LIMIT",
+		default_value = "64GiB",
+		value_parser = parse_size
+	)]
+	pub unregistered_limit: u64,
+	/// Free space the sidecar leaves on the data directory's file system, in bytes or with a
+	/// unit: uploads that would eat into it are refused (507), and replicas that would are not
+	/// fetched, so the disk never fills under the index and the content already held.
+	#[arg(
+		long,
+		env = "POP_SIDECAR_DISK_RESERVE",
+		default_value = "2GiB",
+		value_parser = parse_size
+	)]
+	pub disk_reserve: u64,
 	/// How long an upload may stay idle, or finished but unregistered on chain, before it is
 	/// deleted (e.g. `1h`, `30m`, `90s`).
 	#[arg(
@@ -129,7 +153,16 @@ pub struct Config {
 		value_parser = humantime::parse_duration
 	)]
 	pub upload_token_validity: Duration,
-	/// How often expired uploads are looked for.
+	/// How long content the chain no longer assigns here (removed by its owner, or moved to
+	/// other holders) stays on disk, unserved, before it is deleted (e.g. `10m`).
+	#[arg(
+		long,
+		env = "POP_SIDECAR_WITHDRAWN_GRACE",
+		default_value = "10m",
+		value_parser = humantime::parse_duration
+	)]
+	pub withdrawn_grace: Duration,
+	/// How often expired uploads and withdrawn content are looked for.
 	#[arg(
 		long,
 		env = "POP_SIDECAR_GC_INTERVAL",
@@ -244,6 +277,9 @@ mod tests {
 		assert_eq!(config.public_url, "http://127.0.0.1:8080");
 		assert_eq!(config.max_upload_size, 4 << 30);
 		assert_eq!(config.quota_per_account, 16 << 30);
+		assert_eq!(config.unregistered_limit, 64 << 30);
+		assert_eq!(config.disk_reserve, 2 << 30);
+		assert_eq!(config.withdrawn_grace, Duration::from_secs(600));
 		assert_eq!(config.unregistered_ttl, Duration::from_secs(3600));
 		assert_eq!(config.receipt_validity, Duration::from_secs(3600));
 		assert_eq!(config.stream_token_validity, Duration::from_secs(600));
@@ -253,6 +289,7 @@ mod tests {
 		assert_eq!(config.fetch_min_rate, 2 << 20);
 		assert_eq!(config.fetch_rate_grace, Duration::from_secs(15));
 		assert_eq!(config.allow_private_endpoints, None);
+		assert!(!config.standalone);
 	}
 
 	#[test]

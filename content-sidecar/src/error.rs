@@ -47,6 +47,9 @@ pub enum ApiError {
 		/// The header advertising the versions spoken, and its value.
 		supported: (HeaderName, &'static str),
 	},
+	/// 410: the content was removed from the network.
+	#[error("{0}")]
+	Gone(String),
 	/// 413: more bytes than allowed.
 	#[error("{0}")]
 	TooLarge(String),
@@ -65,6 +68,9 @@ pub enum ApiError {
 	/// 460 (tus checksum extension): the body does not match its `Upload-Checksum`.
 	#[error("{0}")]
 	ChecksumMismatch(String),
+	/// 507: storing this would pass the sidecar's bounds on disk use.
+	#[error("{0}")]
+	InsufficientStorage(String),
 	/// 500: the sidecar failed (disk, database); details are logged.
 	#[error("internal error: {0}")]
 	Internal(String),
@@ -86,6 +92,7 @@ impl ApiError {
 			Self::Forbidden(_) => StatusCode::FORBIDDEN,
 			Self::NotFound(_) => StatusCode::NOT_FOUND,
 			Self::Conflict(_) => StatusCode::CONFLICT,
+			Self::Gone(_) => StatusCode::GONE,
 			Self::UnsupportedVersion { .. } => StatusCode::PRECONDITION_FAILED,
 			Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
 			Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -94,6 +101,7 @@ impl ApiError {
 			Self::ChecksumMismatch(_) => {
 				StatusCode::from_u16(CHECKSUM_MISMATCH).expect("460 is a valid status code")
 			}
+			Self::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
 			Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
 			Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
 		}

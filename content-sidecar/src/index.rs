@@ -40,6 +40,14 @@ pub enum ItemState {
 	},
 	/// Found on disk by [`reindex`] with no record; the chain client settles its state.
 	Recovered,
+	/// No longer assigned here by the chain: not served, and deleted once `--withdrawn-grace`
+	/// has passed since `at_ms` (Unix milliseconds).
+	Withdrawn {
+		/// When the chain client saw it go.
+		at_ms: u64,
+		/// Whether its owner removed it from the chain (else its replica moved elsewhere).
+		removed: bool,
+	},
 }
 
 /// Content type of items whose type nobody told us.

@@ -13,13 +13,15 @@
 //! - [`receipts`]: upload receipts, signed by the proof key, that registering an upload on
 //!   chain needs, and the seam to the key that signs them.
 //! - [`streaming`]: `GET`/`HEAD /content/{id}` with ranges.
-//! - [`grants`]: the seam to the chain's access grants for priced content.
+//! - [`ledger`]: the seam to the chain for the HTTP side and the collector: access grants for
+//!   priced content, registrations, deposits.
 //! - [`chain`]: the subxt client that answers challenges, replicates and confirms content,
 //!   and reads grants: typed queries, a chain view, and a follower that plans each block's
 //!   actions from a snapshot (pure, tested without a node) and then applies them.
 //! - [`ops`]: `/health` and `/metrics`.
 //! - [`metrics`]: the Prometheus metrics, and the middleware counting requests.
-//! - [`gc`]: deleting uploads not registered in time.
+//! - [`gc`]: deleting uploads not registered in time and content withdrawn from here, never
+//!   what the chain may still need.
 //! - [`error`]: the HTTP layer's one error type.
 //! - [`hashing`]: the content commitment with native SHA-256, whole chunks hashed side by side.
 //! - [`blob_store`]: finished content as immutable files named by id, written crash-safely,
@@ -36,9 +38,9 @@ pub mod chain;
 pub mod config;
 pub mod error;
 pub mod gc;
-pub mod grants;
 pub mod hashing;
 pub mod index;
+pub mod ledger;
 pub mod metrics;
 pub mod ops;
 pub mod receipts;

@@ -3,9 +3,11 @@
 use axum::serve::ListenerExt;
 use clap::Parser;
 use pop_sidecar::{
-	chain::{self, ChainGrants, Connection, ProofKey},
+	chain::{self, ChainLedger, Connection, ProofKey},
 	config::{Cli, Command, Config, LogFormat},
-	gc, index, state, unix_time_ms, AppState,
+	gc, index,
+	ledger::{Ledger, MemoryLedger},
+	state, unix_time_ms, AppState,
 };
 use std::{error::Error, io::IsTerminal, path::Path, process::ExitCode, sync::Arc, time::Duration};
 use tracing_subscriber::EnvFilter;
@@ -49,25 +51,26 @@ async fn run(config: Config) -> Result<(), Box<dyn Error>> {
 	init_logs(config.log_format);
 	let proof_key = Arc::new(ProofKey::from_uri(&config.proof_key)?);
 	let connection = Connection::default();
-	let grants = Arc::new(ChainGrants(connection.clone()));
-	let state = AppState::open(config.clone(), grants, proof_key.clone())?;
+	let ledger: Arc<dyn Ledger> = match config.standalone {
+		true => Arc::new(MemoryLedger::default()),
+		false => Arc::new(ChainLedger(connection.clone())),
+	};
+	let state = AppState::open(config.clone(), ledger, proof_key.clone())?;
 	let listener = tokio::net::TcpListener::bind(config.listen).await?;
 	tracing::info!(
 		listen = %listener.local_addr()?,
 		data_dir = %config.data_dir.display(),
 		public_url = config.public_url,
 		node_url = config.node_url,
+		standalone = config.standalone,
 		"pop-sidecar serving"
 	);
 	let collector = tokio::spawn(gc::run_periodically(state.clone(), config.gc_interval));
 	let fetcher = chain::Fetcher::new(&config)?;
-	let follower = tokio::spawn(chain::run(
-		state.clone(),
-		connection,
-		config.node_url.clone(),
-		proof_key,
-		fetcher,
-	));
+	let follower = (!config.standalone).then(|| {
+		let url = config.node_url.clone();
+		tokio::spawn(chain::run(state.clone(), connection, url, proof_key, fetcher))
+	});
 
 	let (signalled, on_signal) = tokio::sync::oneshot::channel();
 	let listener = listener.tap_io(|stream| {
@@ -90,7 +93,9 @@ async fn run(config: Config) -> Result<(), Box<dyn Error>> {
 		},
 	}
 	collector.abort();
-	follower.abort();
+	if let Some(follower) = follower {
+		follower.abort();
+	}
 	state.index.flush()?;
 	tracing::info!("stopped");
 	Ok(())

@@ -30,6 +30,13 @@ pub struct FetchFailureLabels {
 	pub reason: &'static str,
 }
 
+/// Labels of refused uploads.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RefusalLabels {
+	/// Why: `quota`, `unregistered_limit`, `disk_reserve`, `deposit`, `chain_unavailable`.
+	pub reason: &'static str,
+}
+
 /// Every metric of the sidecar, all named `pop_sidecar_*`.
 pub struct Metrics {
 	registry: Registry,
@@ -56,8 +63,20 @@ pub struct Metrics {
 	pub replica_fetch_failures: Family<FetchFailureLabels, Counter>,
 	/// Replicas assigned to this sidecar and not yet stored (chain client).
 	pub replication_queue: Gauge,
+	/// Confirmed replicas missing from disk that no other holder has (chain client).
+	pub replicas_lost: Counter,
+	/// Content withdrawn because the chain no longer assigns it here (chain client).
+	pub replicas_withdrawn: Counter,
+	/// Withdrawn content deleted after the grace period.
+	pub replicas_deleted: Counter,
+	/// Upload creations refused, by reason.
+	pub uploads_refused: Family<RefusalLabels, Counter>,
+	/// Collections of unregistered uploads put off because the chain could not be asked.
+	pub collections_postponed: Counter,
 	/// Bytes of content stored, set when scraped.
 	pub disk_bytes: Gauge,
+	/// Bytes free on the data dir's file system for this process, set when scraped.
+	pub disk_free_bytes: Gauge,
 }
 
 impl Default for Metrics {
@@ -75,7 +94,13 @@ impl Default for Metrics {
 			foreign_registrations: Counter::default(),
 			replica_fetch_failures: Family::default(),
 			replication_queue: Gauge::default(),
+			replicas_lost: Counter::default(),
+			replicas_withdrawn: Counter::default(),
+			replicas_deleted: Counter::default(),
+			uploads_refused: Family::default(),
+			collections_postponed: Counter::default(),
 			disk_bytes: Gauge::default(),
+			disk_free_bytes: Gauge::default(),
 		};
 		// The registry holds clones, which share their values with the fields.
 		let registry = &mut metrics.registry;
@@ -134,7 +159,37 @@ impl Default for Metrics {
 			"Replicas assigned and not yet stored",
 			metrics.replication_queue.clone(),
 		);
+		registry.register(
+			"replicas_lost",
+			"Confirmed replicas missing from disk that no other holder has",
+			metrics.replicas_lost.clone(),
+		);
+		registry.register(
+			"replicas_withdrawn",
+			"Content no longer assigned here, withdrawn from serving",
+			metrics.replicas_withdrawn.clone(),
+		);
+		registry.register(
+			"replicas_deleted",
+			"Withdrawn content deleted after the grace period",
+			metrics.replicas_deleted.clone(),
+		);
+		registry.register(
+			"uploads_refused",
+			"Upload creations refused, by reason",
+			metrics.uploads_refused.clone(),
+		);
+		registry.register(
+			"collections_postponed",
+			"Collections of unregistered uploads put off because the chain could not be asked",
+			metrics.collections_postponed.clone(),
+		);
 		registry.register("disk_bytes", "Bytes of content stored", metrics.disk_bytes.clone());
+		registry.register(
+			"disk_free_bytes",
+			"Bytes free on the data directory's file system",
+			metrics.disk_free_bytes.clone(),
+		);
 		metrics
 	}
 }

@@ -4,8 +4,8 @@ use crate::{
 	auth::TokenPolicy,
 	blob_store::{BlobStore, StoreError},
 	config::Config,
-	grants::GrantSource,
 	index::{IndexError, MetadataIndex, SledIndex},
+	ledger::Ledger,
 	metrics::Metrics,
 	receipts::{ReceiptSigner, Receipts},
 	uploads::{UploadError, UploadLimits, Uploads},
@@ -33,7 +33,7 @@ pub enum OpenError {
 ///
 /// The chain client gets a clone: it marks items registered (`index.put_item` with
 /// [`crate::index::ItemState::Registered`]), stores replicas (`store.writer()`, `write`,
-/// `commit(Some(&id))`, then `index.put_item`), builds proofs (`store.prove`), answers [`GrantSource`] and counts proofs and the
+/// `commit(Some(&id))`, then `index.put_item`), builds proofs (`store.prove`), answers the [`Ledger`]'s questions and counts proofs and the
 /// replication queue in `metrics`.
 #[derive(Clone)]
 pub struct AppState {
@@ -45,8 +45,8 @@ pub struct AppState {
 	pub index: Arc<dyn MetadataIndex>,
 	/// Uploads in progress.
 	pub uploads: Arc<Uploads>,
-	/// Who may stream priced content.
-	pub grants: Arc<dyn GrantSource>,
+	/// The chain, as the HTTP side and the collector ask it.
+	pub ledger: Arc<dyn Ledger>,
 	/// Counters and gauges for `/metrics`.
 	pub metrics: Arc<Metrics>,
 }
@@ -57,7 +57,7 @@ impl AppState {
 	/// `proof_key`, the masternode's proof key.
 	pub fn open(
 		config: Config,
-		grants: Arc<dyn GrantSource>,
+		ledger: Arc<dyn Ledger>,
 		proof_key: Arc<dyn ReceiptSigner>,
 	) -> Result<Self, OpenError> {
 		let (store, index) = open_data(&config.data_dir)?;
@@ -65,6 +65,8 @@ impl AppState {
 		let limits = UploadLimits {
 			max_size: config.max_upload_size,
 			quota_per_account: config.quota_per_account,
+			unregistered_limit: config.unregistered_limit,
+			disk_reserve: config.disk_reserve,
 		};
 		let receipts = Receipts::new(proof_key, config.receipt_validity);
 		let uploads = Uploads::open(
@@ -80,7 +82,7 @@ impl AppState {
 			store,
 			index,
 			uploads: Arc::new(uploads),
-			grants,
+			ledger,
 			metrics,
 		})
 	}
@@ -89,6 +91,12 @@ impl AppState {
 impl FromRef<AppState> for Arc<Uploads> {
 	fn from_ref(state: &AppState) -> Self {
 		state.uploads.clone()
+	}
+}
+
+impl FromRef<AppState> for Arc<dyn Ledger> {
+	fn from_ref(state: &AppState) -> Self {
+		state.ledger.clone()
 	}
 }
 

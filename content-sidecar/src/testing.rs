@@ -5,9 +5,9 @@ use crate::{
 	auth::{sign_token, Scope},
 	blob_store::id_hex,
 	config::Config,
-	grants::MemoryGrants,
 	hashing::{NativeSha256, TreeBuilder},
 	index::{ItemRecord, ItemState},
+	ledger::MemoryLedger,
 	AppState,
 };
 use axum::{
@@ -70,8 +70,8 @@ pub struct Sidecar {
 	pub dir: tempfile::TempDir,
 	/// Its state.
 	pub state: AppState,
-	/// The grants it checks.
-	pub grants: Arc<MemoryGrants>,
+	/// The chain it asks.
+	pub ledger: Arc<MemoryLedger>,
 }
 
 impl Sidecar {
@@ -81,23 +81,25 @@ impl Sidecar {
 		Self::with(|_| {})
 	}
 
-	/// A sidecar with the dev defaults changed by `adjust`.
+	/// A sidecar with the dev defaults changed by `adjust`; it keeps no disk reserve unless
+	/// `adjust` sets one, so tests do not depend on the machine's free space.
 	pub fn with(adjust: impl FnOnce(&mut Config)) -> Self {
 		let dir = tempfile::tempdir().unwrap();
 		let mut config = Config::with_data_dir(dir.path().to_owned());
+		config.disk_reserve = 0;
 		adjust(&mut config);
-		let grants = Arc::new(MemoryGrants::default());
-		let state = AppState::open(config, grants.clone(), Arc::new(dev_proof_key())).unwrap();
-		Self { dir, state, grants }
+		let ledger = Arc::new(MemoryLedger::default());
+		let state = AppState::open(config, ledger.clone(), Arc::new(dev_proof_key())).unwrap();
+		Self { dir, state, ledger }
 	}
 
 	/// The same data dir opened afresh, as after a restart.
 	pub fn restart(self) -> Self {
-		let Self { dir, state, grants } = self;
+		let Self { dir, state, ledger } = self;
 		let config = (*state.config).clone();
 		drop(state);
-		let state = AppState::open(config, grants.clone(), Arc::new(dev_proof_key())).unwrap();
-		Self { dir, state, grants }
+		let state = AppState::open(config, ledger.clone(), Arc::new(dev_proof_key())).unwrap();
+		Self { dir, state, ledger }
 	}
 
 	/// A `scope` token of a dev account for this sidecar, valid for ten minutes.

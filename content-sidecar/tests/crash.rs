@@ -29,7 +29,7 @@ impl Daemon {
 			.open(dir.with_extension("log"))
 			.unwrap();
 		let child = Command::new(env!("CARGO_BIN_EXE_pop-sidecar"))
-			.arg("run")
+			.args(["run", "--standalone"])
 			.arg("--data-dir")
 			.arg(dir)
 			.args(["--listen", &address.to_string(), "--public-url", &format!("http://{address}")])

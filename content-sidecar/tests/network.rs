@@ -7,7 +7,7 @@ use hyper::{Method, StatusCode};
 use pop_sidecar::{
 	auth::Scope,
 	config::Config,
-	grants::MemoryGrants,
+	ledger::MemoryLedger,
 	testing::{authorization, content, dev_proof_key, hex_id, id_of},
 	AppState,
 };
@@ -20,8 +20,8 @@ async fn serve() -> (AppState, std::net::SocketAddr, tempfile::TempDir) {
 	let address = listener.local_addr().unwrap();
 	let mut config = Config::with_data_dir(dir.path().to_owned());
 	config.public_url = format!("http://{address}");
-	let grants = Arc::new(MemoryGrants::default());
-	let state = AppState::open(config, grants, Arc::new(dev_proof_key())).unwrap();
+	let ledger = Arc::new(MemoryLedger::default());
+	let state = AppState::open(config, ledger, Arc::new(dev_proof_key())).unwrap();
 	let app = pop_sidecar::app(state.clone());
 	tokio::spawn(async move { axum::serve(listener, app).await });
 	(state, address, dir)

@@ -125,6 +125,13 @@ impl BlobStore {
 		self.content.join(format!("{}{CHUNKS_SUFFIX}", id_hex(id)))
 	}
 
+	/// Bytes this process may still write on the store's file system (`statvfs`'s blocks
+	/// available to unprivileged users).
+	pub fn free_space(&self) -> Result<u64, StoreError> {
+		let stats = rustix::fs::statvfs(&self.content).map_err(std::io::Error::from)?;
+		Ok(stats.f_bavail.saturating_mul(stats.f_frsize))
+	}
+
 	/// Whether the item is stored.
 	pub fn contains(&self, id: &ContentId) -> bool {
 		self.path(id).is_file()

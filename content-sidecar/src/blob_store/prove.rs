@@ -7,7 +7,8 @@ use std::io::{Read, Seek, SeekFrom};
 
 impl BlobStore {
 	/// Builds the proof of leaf `leaf` of stored `content` from its chunk roots and the one
-	/// chunk the leaf is in.
+	/// chunk the leaf is in, and checks it: bytes that changed on disk are `Corrupt`, never a
+	/// proof the chain would take for a fault.
 	pub fn prove(&self, content: &ContentId, leaf: u64) -> Result<LeafProof, StoreError> {
 		let tree = self.chunk_tree(content)?;
 		let (mut file, size) = self.open_blob(content)?;
@@ -17,6 +18,9 @@ impl BlobStore {
 		let mut chunk = vec![0; len as usize];
 		file.seek(SeekFrom::Start(start))?;
 		file.read_exact(&mut chunk)?;
-		tree.prove::<NativeSha256>(leaf, &chunk).map_err(|_| StoreError::Corrupt(id_hex(content)))
+		let corrupt = |_| StoreError::Corrupt(id_hex(content));
+		let proof = tree.prove::<NativeSha256>(leaf, &chunk).map_err(corrupt)?;
+		proof.verify::<NativeSha256>(content, size).map_err(corrupt)?;
+		Ok(proof)
 	}
 }

@@ -20,15 +20,24 @@
 //!   too slowly or too much, redirects, or whose endpoint is not a public address on a
 //!   production chain, is skipped for the next. A confirmed replica that is missing here is
 //!   not fetched again: its owner is told in the logs, and the chain's challenges find it.
-//! - **Grants.** [`ChainGrants`] answers the streaming routes from `PopToken::Grants`, and
-//!   lets other holders' proof keys fetch content assigned to them.
+//! - **Questions of the HTTP side** ([`ChainLedger`]): grants for priced content
+//!   (`PopToken::Grants`, and other holders' proof keys fetching content assigned to them),
+//!   whether uploads are registered (before anything unregistered is deleted), and whether an
+//!   uploader can pay the deposit of what it uploads.
+//!
+//! A node that restarts, drops transactions or stops answering must not wedge the client:
+//! every connection starts with the proof key's nonce read from the chain and every answer due
+//! again; a connection that yields no best block for [`BLOCK_SILENCE`] is dropped and made
+//! again; and a nonce counted here that the chain's does not catch up with is given up (the
+//! follower's `plan`).
 //!
 //! One concern per file:
 //! - `queries`: the pallets, storage entries and calls this client uses, and the types it
 //!   reads and writes them as.
 //! - `view`: the chain at one block as the follower sees it (`ChainView`), and its subxt
 //!   implementation.
-//! - `grants`: [`ChainGrants`], and which masternode a proof key signs for.
+//! - `ledger`: [`ChainLedger`], the HTTP side's and the collector's questions to the chain
+//!   (grants, registrations, deposits), and which masternode a proof key signs for.
 //! - `fetch`: fetching replicas from the holders that confirmed them, bounded against hostile
 //!   ones ([`Fetcher`]), and which addresses may be fetched from.
 //! - `follower`: each block's work, read into a plain snapshot, decided by a pure `plan`, and
@@ -37,12 +46,12 @@
 
 mod fetch;
 mod follower;
-mod grants;
+mod ledger;
 mod queries;
 mod view;
 
 pub use fetch::Fetcher;
-pub use grants::ChainGrants;
+pub use ledger::ChainLedger;
 
 use crate::{
 	auth::Account, blob_store::StoreError, receipts::ReceiptSigner, state::AppState,
@@ -64,9 +73,9 @@ type AtBlock = OnlineClientAtBlock<SubstrateConfig>;
 /// Why a step of the chain client failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ChainError {
-	/// Talking to the node failed.
+	/// Talking to the node failed (boxed: subxt's error is large).
 	#[error("node: {0}")]
-	Node(#[from] subxt::Error),
+	Node(Box<subxt::Error>),
 	/// The local store failed.
 	#[error(transparent)]
 	Store(#[from] StoreError),
@@ -76,6 +85,12 @@ pub enum ChainError {
 	/// Reading the upload sessions failed.
 	#[error(transparent)]
 	Uploads(#[from] UploadError),
+}
+
+impl From<subxt::Error> for ChainError {
+	fn from(error: subxt::Error) -> Self {
+		Self::Node(Box::new(error))
+	}
 }
 
 /// The masternode's signing keys: the proof key signs transactions, fetch tokens and upload
@@ -111,15 +126,31 @@ impl ReceiptSigner for ProofKey {
 	}
 }
 
-/// Lazily connected client shared by the follower and [`ChainGrants`].
+/// A connection to the node: the client, and the RPC client under it for the calls subxt does
+/// not make itself.
+#[derive(Clone)]
+struct Link {
+	client: Client,
+	rpc: RpcClient,
+}
+
+/// The connection to the node while there is one, shared by the follower and
+/// [`ChainLedger`].
 #[derive(Clone, Default)]
-pub struct Connection(Arc<RwLock<Option<Client>>>);
+pub struct Connection(Arc<RwLock<Option<Link>>>);
 
 impl Connection {
-	async fn get(&self) -> Option<Client> {
+	async fn get(&self) -> Option<Link> {
 		self.0.read().await.clone()
 	}
 }
+
+/// How long connecting to the node (and reading its metadata) may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a connection may go without a new best block before it is taken for wedged and
+/// made again: ten of the chain's six-second slots.
+pub(crate) const BLOCK_SILENCE: Duration = Duration::from_secs(60);
 
 /// Follows the chain at `url` forever, reconnecting after failures, and fetches replicas with
 /// `fetcher`.
@@ -132,8 +163,9 @@ pub async fn run(
 ) {
 	let mut follower = follower::Follower::new(fetcher.clone());
 	loop {
-		match connect(&url).await {
-			Ok((client, chain_type)) => {
+		let connected = tokio::time::timeout(CONNECT_TIMEOUT, connect(&url)).await;
+		match connected {
+			Ok(Ok((link, chain_type))) => {
 				let private_endpoints = fetcher.learn_chain(chain_type.as_deref());
 				tracing::info!(
 					%url,
@@ -142,13 +174,17 @@ pub async fn run(
 					private_endpoints,
 					"connected to the node"
 				);
-				*connection.0.write().await = Some(client.clone());
-				if let Err(error) = follower.follow(&state, &client, &key).await {
+				*connection.0.write().await = Some(link.clone());
+				follower.reconnected();
+				if let Err(error) = follower.follow(&state, &link.client, &key).await {
 					tracing::warn!(%error, "lost the node; reconnecting");
 				}
 				*connection.0.write().await = None;
 			}
-			Err(error) => tracing::debug!(%url, %error, "node not reachable; retrying"),
+			Ok(Err(error)) => tracing::debug!(%url, %error, "node not reachable; retrying"),
+			Err(_) => {
+				tracing::warn!(%url, "the node did not answer in {CONNECT_TIMEOUT:?}; retrying")
+			}
 		}
 		tokio::time::sleep(Duration::from_secs(2)).await;
 	}
@@ -157,7 +193,7 @@ pub async fn run(
 /// Connects to the node at `url`, and reads the type of its chain (`system_chainType`:
 /// `Development`, `Local`, `Live`), which decides whether replicas are fetched from non-public
 /// addresses; `None` if it is custom or cannot be read.
-async fn connect(url: &str) -> Result<(Client, Option<String>), OnlineClientError> {
+async fn connect(url: &str) -> Result<(Link, Option<String>), OnlineClientError> {
 	let rpc = RpcClient::from_insecure_url(url).await?;
 	let chain_type = match rpc.request::<serde_json::Value>("system_chainType", rpc_params![]).await
 	{
@@ -167,5 +203,6 @@ async fn connect(url: &str) -> Result<(Client, Option<String>), OnlineClientErro
 			None
 		}
 	};
-	Ok((OnlineClient::from_rpc_client(rpc).await?, chain_type))
+	let client = OnlineClient::from_rpc_client(rpc.clone()).await?;
+	Ok((Link { client, rpc }, chain_type))
 }

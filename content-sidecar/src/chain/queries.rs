@@ -85,6 +85,34 @@ pub(super) struct MasternodeInfo {
 	pub endpoint: Vec<u8>,
 }
 
+/// What this client reads of `System::Account` values.
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub(super) struct AccountInfo {
+	/// The account's balances.
+	pub data: AccountData,
+}
+
+/// What this client reads of `pallet_balances::AccountData`.
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub(super) struct AccountData {
+	/// Balance neither held nor reserved.
+	pub free: u128,
+	/// Balance held (deposits among it) or reserved.
+	pub reserved: u128,
+	/// The part of the balance that may not be spent; holds count towards it.
+	pub frozen: u128,
+}
+
+impl AccountData {
+	/// What the account can spend on a new hold: its free balance less what the freezes keep
+	/// of it beyond the holds.
+	pub fn spendable(&self) -> u128 {
+		self.free.saturating_sub(self.frozen.saturating_sub(self.reserved))
+	}
+}
+
 /// `LeafProof` as `submit_proof` takes it.
 #[derive(Debug, EncodeAsType)]
 #[encode_as_type(crate_path = "subxt::ext::scale_encode")]
@@ -92,6 +120,16 @@ pub(super) struct ProofArg {
 	index: u64,
 	leaf: Vec<u8>,
 	path: Vec<[u8; 32]>,
+}
+
+/// `System::Account`: account → its nonce and balances.
+pub(super) fn accounts() -> DynamicAddress<(Account,), AccountInfo> {
+	dynamic::storage("System", "Account")
+}
+
+/// A balance constant of the content pallet (`DepositBase`, `DepositPerMiB`).
+pub(super) fn content_constant(name: &str) -> subxt::constants::DynamicAddress<u128> {
+	dynamic::constant("Content", name)
 }
 
 /// `PopToken::Grants`: (account, content) → last block of the grant.

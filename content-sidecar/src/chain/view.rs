@@ -1,7 +1,7 @@
 //! The chain at one block as the follower sees it: [`ChainView`], implemented on subxt's
 //! client at a block, and by an in-memory chain in the follower's tests.
 
-use super::{grants, queries, AtBlock, ProofKey};
+use super::{ledger, queries, AtBlock, ProofKey};
 use crate::auth::Account;
 use pop_primitives::commitment::{ContentId, LeafProof};
 use std::{collections::BTreeSet, future::Future};
@@ -35,6 +35,70 @@ pub(super) enum Call {
 		/// The content stored.
 		content: ContentId,
 	},
+}
+
+/// Why the node's transaction pool refused a transaction: its JSON-RPC error, which names the
+/// transaction's fault (as opposed to the node's or the connection's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Refusal {
+	/// The error's code: 1010 invalid, 1012 temporarily banned, 1013 already imported, 1014
+	/// priority too low (another transaction holds the nonce), and so on to 1020.
+	pub code: i32,
+	/// Its message and data, e.g. `Invalid Transaction: Custom error: 5`.
+	pub reason: String,
+}
+
+impl Refusal {
+	/// `error` as the pool's refusal, if it is one.
+	pub fn of(error: &subxt::Error) -> Option<Self> {
+		use subxt::{
+			error::{BackendError, ExtrinsicError, RpcError},
+			rpcs::Error as RpcClientError,
+		};
+		let subxt::Error::ExtrinsicError(ExtrinsicError::ErrorSubmittingTransaction(
+			BackendError::Rpc(RpcError::ClientError(RpcClientError::User(error))),
+		)) = error
+		else {
+			return None;
+		};
+		Self::from_rpc(error.code, &error.message, error.data.as_deref().map(|data| data.get()))
+	}
+
+	/// A refusal from a pool error's code, message and JSON data, if the code is the pool's.
+	pub fn from_rpc(code: i32, message: &str, data: Option<&str>) -> Option<Self> {
+		if !(1010..=1020).contains(&code) {
+			return None;
+		}
+		let data = data.map(|data| serde_json::from_str::<String>(data).unwrap_or(data.into()));
+		let reason = match data {
+			Some(data) => format!("{message}: {data}"),
+			None => message.to_owned(),
+		};
+		Some(Self { code, reason })
+	}
+
+	/// The code of an `InvalidTransaction::Custom` refusal (the content pallet's
+	/// `InvalidContentTransaction`).
+	pub fn custom(&self) -> Option<u8> {
+		let (_, code) = self.reason.split_once("Custom error: ")?;
+		code.trim().parse().ok()
+	}
+
+	/// Whether the transaction's nonce was used on chain already (`Transaction is outdated`).
+	pub fn stale(&self) -> bool {
+		self.code == 1010 && self.reason.contains("outdated")
+	}
+
+	/// Whether the pool holds a transaction at this nonce already: this one, or another.
+	pub fn nonce_in_pool(&self) -> bool {
+		matches!(self.code, 1013 | 1014)
+	}
+}
+
+impl std::fmt::Display for Refusal {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		write!(f, "{} ({})", self.reason, self.code)
+	}
 }
 
 /// What the follower reads of the chain at one block, and how it sends transactions.
@@ -91,7 +155,7 @@ impl ChainView for AtBlock {
 	}
 
 	async fn operator_of(&self, proof_key: Account) -> Result<Option<Account>, subxt::Error> {
-		grants::operator_of(self, proof_key).await
+		ledger::operator_of(self, proof_key).await
 	}
 
 	async fn challenges(&self, operator: Account) -> Result<Vec<Challenge>, subxt::Error> {

@@ -37,8 +37,8 @@ use crate::{
 	auth::{self, Viewer},
 	blob_store::{id_hex, parse_id, StoreError},
 	error::ApiError,
-	grants::GrantSource,
 	index::ItemState,
+	ledger::Ledger,
 	state::AppState,
 };
 use axum::{
@@ -71,9 +71,18 @@ async fn serve(
 	let not_here =
 		|| ApiError::NotFound(format!("content 0x{} is not available here", id_hex(&id)));
 	let item = state.index.item(&id)?.ok_or_else(not_here)?;
-	let ItemState::Registered { price } = item.state else { return Err(not_here()) };
+	let price = match item.state {
+		ItemState::Registered { price } => price,
+		ItemState::Withdrawn { removed: true, .. } => {
+			return Err(ApiError::Gone(format!(
+				"content 0x{} was removed from the network by its owner",
+				id_hex(&id)
+			)))
+		}
+		_ => return Err(not_here()),
+	};
 	if price > 0 {
-		check_grant(&*state.grants, signed, id).await?;
+		check_grant(&*state.ledger, signed, id).await?;
 	}
 
 	let store = state.store.clone();
@@ -119,7 +128,7 @@ async fn serve(
 
 /// Lets through only requests `signed` by an account holding a grant for `id`.
 async fn check_grant(
-	grants: &dyn GrantSource,
+	ledger: &dyn Ledger,
 	signed: Result<Option<Viewer>, ApiError>,
 	id: ContentId,
 ) -> Result<(), ApiError> {
@@ -132,7 +141,7 @@ async fn check_grant(
 			auth::QUERY_PARAMETER
 		))
 	})?;
-	let granted = grants
+	let granted = ledger
 		.has_grant(account, id)
 		.await
 		.map_err(|error| ApiError::Unavailable(error.to_string()))?;

@@ -107,7 +107,7 @@ async fn priced_items_need_a_signed_request_with_a_grant() {
 		send(&sidecar, get(&id).header("authorization", format!("PopSr25519 {expired}"))).await;
 	assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 
-	sidecar.grants.grant(dev_account("Alice"), id);
+	sidecar.ledger.grant(dev_account("Alice"), id);
 	let as_alice = get(&id)
 		.header("authorization", sidecar.authorization("Alice", Scope::Stream))
 		.header("range", "bytes=100-199");
@@ -129,7 +129,7 @@ async fn priced_items_need_a_signed_request_with_a_grant() {
 async fn an_upload_token_never_streams() {
 	let sidecar = Sidecar::new();
 	let id = sidecar.store_registered(&content(SIZE, 5), 5_000, "video/mp4");
-	sidecar.grants.grant(dev_account("Alice"), id);
+	sidecar.ledger.grant(dev_account("Alice"), id);
 	let in_header = get(&id).header("authorization", sidecar.authorization("Alice", Scope::Upload));
 	let in_query = Request::builder().uri(format!(
 		"/content/0x{}?auth={}",
@@ -153,7 +153,7 @@ async fn a_stream_token_valid_for_longer_than_allowed_is_refused() {
 	// The default bound is ten minutes.
 	let sidecar = Sidecar::new();
 	let id = sidecar.store_registered(&content(SIZE, 6), 5_000, "video/mp4");
-	sidecar.grants.grant(dev_account("Alice"), id);
+	sidecar.ledger.grant(dev_account("Alice"), id);
 	let signed = |sidecar: &Sidecar, id: &ContentId, expires| {
 		let audience = &sidecar.state.config.public_url;
 		let token = auth::sign_token(&alice, Scope::Stream, audience, expires);
@@ -168,7 +168,7 @@ async fn a_stream_token_valid_for_longer_than_allowed_is_refused() {
 	// And `--stream-token-validity` sets it.
 	let sidecar = Sidecar::with(|config| config.stream_token_validity = Duration::from_secs(60));
 	let id = sidecar.store_registered(&content(SIZE, 6), 5_000, "video/mp4");
-	sidecar.grants.grant(dev_account("Alice"), id);
+	sidecar.ledger.grant(dev_account("Alice"), id);
 	let response = send(&sidecar, signed(&sidecar, &id, now + 120)).await;
 	assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 	assert_eq!(header(&response, "www-authenticate"), Some("PopSr25519"));

@@ -2,7 +2,7 @@
 //! an [`ApiError`](crate::error::ApiError).
 
 use super::protocol::OFFSET_OCTET_STREAM;
-use crate::{blob_store::StoreError, index::IndexError};
+use crate::{blob_store::StoreError, index::IndexError, ledger::LedgerError};
 use std::io;
 
 /// Why an upload request failed. Whatever failed changed nothing but what the message says.
@@ -51,6 +51,55 @@ pub enum UploadError {
 		/// `--quota-per-account`.
 		quota: u64,
 	},
+	/// All accounts' unregistered uploads would pass the sidecar's limit.
+	#[error(
+		"this sidecar holds as many uploads not yet registered on chain as it takes \
+		 (--unregistered-limit {limit} bytes); {length} more do not fit now, try later or \
+		 another masternode"
+	)]
+	UnregisteredLimit {
+		/// Bytes asked for.
+		length: u64,
+		/// `--unregistered-limit`.
+		limit: u64,
+	},
+	/// The upload would eat into the free space the sidecar keeps.
+	#[error(
+		"not enough disk space: {length} bytes would leave less than the {reserve} bytes this \
+		 sidecar keeps free ({free} are free for uploads now); nothing was stored"
+	)]
+	DiskReserve {
+		/// Bytes asked for.
+		length: u64,
+		/// Bytes free, less what other sessions are still to write.
+		free: u64,
+		/// `--disk-reserve`.
+		reserve: u64,
+	},
+	/// The account could not pay the deposit of registering what it would hold here.
+	#[error(
+		"{owner} has {free} planck free, but registering its uploads here with {length} more \
+		 bytes needs a deposit of {deposit}: fund the account first"
+	)]
+	DepositUncovered {
+		/// The account (SS58).
+		owner: String,
+		/// Bytes asked for.
+		length: u64,
+		/// Its spendable balance.
+		free: u128,
+		/// The deposit all its unregistered uploads here would need.
+		deposit: u128,
+	},
+	/// The upload's item is registered on chain, so it is not this session's to delete.
+	#[error(
+		"content {0} is registered on chain: holders rely on these bytes; remove it on chain \
+		 (Content::remove_content) and the sidecars delete it"
+	)]
+	Registered(String),
+	/// The chain could not be asked what the request depends on; nothing changed.
+	#[error(transparent)]
+	Chain(#[from] LedgerError),
 	/// A PATCH at another offset than the upload's.
 	#[error(
 		"Upload-Offset is {given} but the upload is at {offset}; ask with HEAD where to resume"
@@ -129,4 +178,18 @@ pub enum UploadError {
 	/// A worker task failed.
 	#[error("a worker task failed: {0}")]
 	Task(#[from] tokio::task::JoinError),
+}
+
+impl UploadError {
+	/// The label of a refused upload creation in `pop_sidecar_uploads_refused_total`.
+	pub fn reason(&self) -> &'static str {
+		match self {
+			Self::QuotaExceeded { .. } => "quota",
+			Self::UnregisteredLimit { .. } => "unregistered_limit",
+			Self::DiskReserve { .. } => "disk_reserve",
+			Self::DepositUncovered { .. } => "deposit",
+			Self::Chain(_) => "chain_unavailable",
+			_ => "other",
+		}
+	}
 }

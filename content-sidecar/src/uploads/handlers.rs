@@ -15,6 +15,7 @@ use crate::{
 	blob_store::id_hex,
 	error::ApiError,
 	index::UploadRecord,
+	ledger::Ledger,
 };
 use axum::{
 	body::Body,
@@ -28,11 +29,14 @@ use std::sync::Arc;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The tus routes, every response marked `Tus-Resumable: 1.0.0`. Their state gives the upload
-/// sessions and the [`TokenPolicy`]; every request but `OPTIONS` needs an upload token.
+/// sessions, the [`Ledger`] (an uploader's deposit room, and whether an upload is registered
+/// before it is deleted) and the [`TokenPolicy`]; every request but `OPTIONS` needs an upload
+/// token.
 pub fn routes<S>() -> Router<S>
 where
 	S: Clone + Send + Sync + 'static,
 	Arc<Uploads>: FromRef<S>,
+	Arc<dyn Ledger>: FromRef<S>,
 	TokenPolicy: FromRef<S>,
 {
 	Router::new()
@@ -59,10 +63,16 @@ impl From<UploadError> for ApiError {
 				Self::TooLarge(reason)
 			}
 			UploadError::NotFound(_) => Self::NotFound(reason),
-			UploadError::NotOwner { .. } | UploadError::QuotaExceeded { .. } => {
-				Self::Forbidden(reason)
+			UploadError::NotOwner { .. }
+			| UploadError::QuotaExceeded { .. }
+			| UploadError::DepositUncovered { .. } => Self::Forbidden(reason),
+			UploadError::UnregisteredLimit { .. } | UploadError::DiskReserve { .. } => {
+				Self::InsufficientStorage(reason)
 			}
-			UploadError::OffsetMismatch { .. } => Self::Conflict(reason),
+			UploadError::Chain(_) => Self::Unavailable(reason),
+			UploadError::OffsetMismatch { .. } | UploadError::Registered(_) => {
+				Self::Conflict(reason)
+			}
 			UploadError::Busy => Self::Locked(reason),
 			UploadError::ChecksumMismatch { .. } => Self::ChecksumMismatch(reason),
 			UploadError::Empty
@@ -127,10 +137,12 @@ async fn create(
 	_: Tus,
 	Uploader(owner): Uploader,
 	State(uploads): State<Arc<Uploads>>,
+	State(ledger): State<Arc<dyn Ledger>>,
 	headers: HeaderMap,
 ) -> Result<Response, ApiError> {
 	let creation = Creation::parse(&headers, uploads.limits().max_size)?;
-	let id = tokio::task::spawn_blocking(move || uploads.create(owner, creation)).await??;
+	let room = ledger.deposit_room(owner).await;
+	let id = tokio::task::spawn_blocking(move || uploads.create(owner, creation, room)).await??;
 	Ok((StatusCode::CREATED, [(header::LOCATION, format!("/uploads/{}", hex::encode(id)))])
 		.into_response())
 }
@@ -169,8 +181,9 @@ async fn terminate(
 	_: Tus,
 	Uploader(caller): Uploader,
 	State(uploads): State<Arc<Uploads>>,
+	State(ledger): State<Arc<dyn Ledger>>,
 	UrlPath(id): UrlPath<String>,
 ) -> Result<StatusCode, ApiError> {
-	uploads.terminate(&caller, parse_upload_id(&id)?).await?;
+	uploads.terminate(&caller, parse_upload_id(&id)?, &*ledger).await?;
 	Ok(StatusCode::NO_CONTENT)
 }

@@ -3,21 +3,31 @@
 use super::{lock, UploadError, Uploads};
 use crate::{
 	auth::Account,
-	blob_store::StoreError,
+	blob_store::{id_hex, StoreError},
 	index::{ItemRecord, ItemState, UploadId},
+	ledger::Ledger,
 };
 use pop_primitives::commitment::ContentId;
 use std::{fs, io, sync::Arc};
 
 impl Uploads {
 	/// Ends `caller`'s session `id` and deletes its bytes, and its item while that is
-	/// unregistered; a request working on the session is asked to let go first.
+	/// unregistered; a request working on the session is asked to let go first. A finished
+	/// upload whose item is registered on chain, even if this sidecar has not seen it yet, is
+	/// refused, and so is any finished upload while the chain cannot be asked: its holders
+	/// would fault for want of the bytes.
 	pub(super) async fn terminate(
 		self: Arc<Self>,
 		caller: &Account,
 		id: UploadId,
+		ledger: &dyn Ledger,
 	) -> Result<(), UploadError> {
-		self.owned(&id, caller)?;
+		let record = self.owned(&id, caller)?;
+		if let Some(content) = record.content_id {
+			if !ledger.registered(vec![content]).await?.is_empty() {
+				return Err(UploadError::Registered(format!("0x{}", id_hex(&content))));
+			}
+		}
 		let held = self.leases.acquire(&id).await?;
 		tokio::task::spawn_blocking(move || -> Result<(), UploadError> {
 			let record = self.record(&id)?;
@@ -88,14 +98,26 @@ impl Uploads {
 		Ok(expired)
 	}
 
-	/// Deletes items uploaded before `cutoff_ms` and still not registered on chain; returns how
-	/// many.
-	pub fn expire_items(&self, cutoff_ms: u64) -> Result<usize, UploadError> {
+	/// Items uploaded before `cutoff_ms` and still not registered here: the candidates for
+	/// expiry, which the chain must be asked about first.
+	pub fn expired_items(&self, cutoff_ms: u64) -> Result<Vec<ContentId>, UploadError> {
+		Ok(self
+			.index
+			.items()?
+			.into_iter()
+			.filter(|(_, item)| {
+				matches!(item.state, ItemState::Uploaded { .. }) && item.stored_at_ms < cutoff_ms
+			})
+			.map(|(id, _)| id)
+			.collect())
+	}
+
+	/// Deletes those of `ids` still unregistered uploads stored before `cutoff_ms`, once the
+	/// chain said none of them is registered; returns how many.
+	pub fn delete_expired(&self, ids: &[ContentId], cutoff_ms: u64) -> Result<usize, UploadError> {
 		let mut expired = 0;
-		for (id, item) in self.index.items()? {
-			if matches!(item.state, ItemState::Uploaded { .. })
-				&& self.delete_unregistered(&id, |_, item| item.stored_at_ms < cutoff_ms)?
-			{
+		for id in ids {
+			if self.delete_unregistered(id, |_, item| item.stored_at_ms < cutoff_ms)? {
 				expired += 1;
 			}
 		}

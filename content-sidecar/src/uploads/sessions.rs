@@ -13,7 +13,8 @@ use crate::{
 	blob_store::{id_hex, BlobStore},
 	hashing::{hash_reader, NativeSha256, TreeHasher},
 	index::{ItemRecord, ItemState, MetadataIndex, UploadId, UploadRecord},
-	metrics::Metrics,
+	ledger::{DepositRoom, LedgerError},
+	metrics::{Metrics, RefusalLabels},
 	receipts::{Receipts, SignedReceipt},
 	unix_time_ms,
 };
@@ -21,7 +22,7 @@ use bytes::Bytes;
 use futures_util::Stream;
 use pop_primitives::commitment::{ChunkedTree, ContentId};
 use std::{
-	collections::BTreeSet,
+	collections::{BTreeMap, BTreeSet},
 	fs::File,
 	io::{self, Read},
 	path::{Path, PathBuf},
@@ -35,6 +36,11 @@ pub struct UploadLimits {
 	pub max_size: u64,
 	/// Bytes an account may hold in uploads not registered on chain (`--quota-per-account`).
 	pub quota_per_account: u64,
+	/// Bytes all accounts may hold in uploads not registered on chain
+	/// (`--unregistered-limit`).
+	pub unregistered_limit: u64,
+	/// Free space uploads leave on the file system (`--disk-reserve`).
+	pub disk_reserve: u64,
 }
 
 /// Upload sessions: their records in the index, their partial files, and the hash state of the
@@ -141,35 +147,65 @@ impl Uploads {
 		Ok(uploaders)
 	}
 
-	/// Bytes `owner` holds in unfinished sessions and in uploaded, unregistered items.
-	fn unregistered_bytes(&self, owner: &Account) -> Result<u64, UploadError> {
-		let in_progress = self
-			.index
-			.uploads()?
-			.into_iter()
-			.filter(|(_, record)| record.owner == *owner && record.content_id.is_none())
-			.map(|(_, record)| record.length);
-		let stored = self
-			.index
-			.items()?
-			.into_iter()
-			.filter(|(_, item)| item.state == ItemState::Uploaded { owner: *owner })
-			.map(|(_, item)| item.size);
-		Ok(in_progress.chain(stored).sum())
+	/// What uploads not registered on chain take: unfinished sessions and uploaded,
+	/// unregistered items.
+	fn unregistered(&self) -> Result<Unregistered, UploadError> {
+		let mut unregistered = Unregistered::default();
+		for (_, record) in self.index.uploads()? {
+			if record.content_id.is_none() {
+				unregistered.add(record.owner, record.length);
+				unregistered.unwritten += record.length - record.offset;
+			}
+		}
+		for (_, item) in self.index.items()? {
+			if let ItemState::Uploaded { owner } = item.state {
+				unregistered.add(owner, item.size);
+			}
+		}
+		Ok(unregistered)
 	}
 
-	/// Opens a session for `owner` if the quota has room for it.
+	/// Opens a session for `owner` of `creation.length` bytes if every bound has room for it:
+	/// the account's quota, the limit on all unregistered uploads, the disk's reserve (with
+	/// the bytes other sessions are still to write), and the account's balance, which must
+	/// cover the deposit of registering all it holds here unregistered (`room`).
 	pub(super) fn create(
 		&self,
 		owner: Account,
 		creation: Creation,
+		room: Result<DepositRoom, LedgerError>,
 	) -> Result<UploadId, UploadError> {
 		let Creation { length, mime, filename } = creation;
 		let _creation = lock(&self.creation);
-		let used = self.unregistered_bytes(&owner)?;
+		let refused = |error: UploadError| {
+			self.metrics
+				.uploads_refused
+				.get_or_create(&RefusalLabels { reason: error.reason() })
+				.inc();
+			error
+		};
+		let unregistered = self.unregistered()?;
+		let mine = unregistered.by_owner.get(&owner).map(Vec::as_slice).unwrap_or_default();
+		let used: u64 = mine.iter().sum();
 		let quota = self.limits.quota_per_account;
 		if used.saturating_add(length) > quota {
-			return Err(UploadError::QuotaExceeded { owner: ss58(&owner), used, length, quota });
+			let owner = ss58(&owner);
+			return Err(refused(UploadError::QuotaExceeded { owner, used, length, quota }));
+		}
+		let (all, limit) = (unregistered.bytes, self.limits.unregistered_limit);
+		if all.saturating_add(length) > limit {
+			return Err(refused(UploadError::UnregisteredLimit { length, limit }));
+		}
+		let free = self.store.free_space()?.saturating_sub(unregistered.unwritten);
+		let reserve = self.limits.disk_reserve;
+		if free < reserve.saturating_add(length) {
+			return Err(refused(UploadError::DiskReserve { length, free, reserve }));
+		}
+		let room = room.map_err(|error| refused(error.into()))?;
+		let deposit = room.deposit_for(mine.iter().copied().chain([length]));
+		if deposit > room.free {
+			let (owner, free) = (ss58(&owner), room.free);
+			return Err(refused(UploadError::DepositUncovered { owner, length, free, deposit }));
 		}
 		let mut id = UploadId::default();
 		getrandom::fill(&mut id).map_err(UploadError::Random)?;
@@ -228,6 +264,12 @@ impl Uploads {
 		}
 		if record.content_id.is_some() {
 			return Ok(record);
+		}
+		// The room was counted when the session was made, but replicas fetched since may have
+		// taken it: no byte is written into the reserve.
+		let (free, reserve) = (self.store.free_space()?, self.limits.disk_reserve);
+		if free < reserve.saturating_add(remaining) {
+			return Err(UploadError::DiskReserve { length: remaining, free, reserve });
 		}
 
 		// From here on the hash state is only put back once the new bytes are recorded: any
@@ -369,6 +411,24 @@ impl Uploads {
 		self.index.put_item(&id, &item)?;
 		self.index.flush()?;
 		Ok(())
+	}
+}
+
+/// What uploads not registered on chain take, as [`Uploads::create`] bounds it.
+#[derive(Default)]
+struct Unregistered {
+	/// Their sizes, by account.
+	by_owner: BTreeMap<Account, Vec<u64>>,
+	/// Their bytes in all.
+	bytes: u64,
+	/// Bytes unfinished sessions are still to write.
+	unwritten: u64,
+}
+
+impl Unregistered {
+	fn add(&mut self, owner: Account, size: u64) {
+		self.by_owner.entry(owner).or_default().push(size);
+		self.bytes = self.bytes.saturating_add(size);
 	}
 }
 

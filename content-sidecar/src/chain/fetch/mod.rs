@@ -193,8 +193,31 @@ impl Fetcher {
 		self.in_flight.lock().unwrap_or_else(PoisonError::into_inner).insert(content);
 		let (fetcher, state, key) = (self.clone(), state.clone(), key.clone());
 		tokio::spawn(async move {
-			if fetcher.fetch_from_any(&state, &key, &content, size, &sources).await.is_some() {
-				stored(&state);
+			let room = state
+				.store
+				.free_space()
+				.map(|free| free.saturating_sub(state.config.disk_reserve) >= size);
+			match room {
+				Ok(true) => {
+					if fetcher
+						.fetch_from_any(&state, &key, &content, size, &sources)
+						.await
+						.is_some()
+					{
+						stored(&state);
+					}
+				}
+				Ok(false) => {
+					let labels = FetchFailureLabels { reason: "disk_reserve" };
+					state.metrics.replica_fetch_failures.get_or_create(&labels).inc();
+					tracing::error!(
+						content = %id_hex(&content),
+						size,
+						reserve = state.config.disk_reserve,
+						"not fetching a replica: it would eat into the disk reserve"
+					);
+				}
+				Err(error) => tracing::error!(%error, "reading the free disk space failed"),
 			}
 			fetcher.in_flight.lock().unwrap_or_else(PoisonError::into_inner).remove(&content);
 		});

@@ -257,6 +257,9 @@ async fn endpoints_on_internal_addresses_are_refused_without_a_connection() {
 	assert_eq!(fetch(&sidecar, &fetcher, &bytes, &[honest.source()]).await, None);
 	assert!(fetcher.learn_chain(Some("Development")));
 	let by_name = internal.last().unwrap().clone();
-	assert_eq!(fetch(&sidecar, &fetcher, &bytes, &[by_name.clone()]).await, Some(by_name.endpoint));
+	assert_eq!(
+		fetch(&sidecar, &fetcher, &bytes, std::slice::from_ref(&by_name)).await,
+		Some(by_name.endpoint)
+	);
 	assert_eq!(honest.requests(), 1);
 }

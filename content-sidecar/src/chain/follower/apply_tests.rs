@@ -3,7 +3,7 @@
 
 use super::{
 	plan::{NONCE_STALL, RESEND_AFTER},
-	plan_tests::{challenge, id, info, ME},
+	plan_tests::{challenge, id, info, ME, OTHER},
 	Follower,
 };
 use crate::{
@@ -11,13 +11,14 @@ use crate::{
 	chain::{
 		fetch::Fetcher,
 		queries::ContentInfo,
-		view::{Call, ChainView, Challenge},
+		view::{Call, ChainView, Challenge, Refusal},
 		ProofKey,
 	},
 	config::Config,
-	grants::MemoryGrants,
+	gc,
 	hashing::NativeSha256,
-	index::ItemState,
+	index::{ItemRecord, ItemState},
+	ledger::MemoryLedger,
 	state::AppState,
 	testing::dev_proof_key,
 };
@@ -38,8 +39,12 @@ struct FakeChain {
 	nonce: u64,
 	/// How many of the next submits fail.
 	failing: Mutex<usize>,
+	/// The pool's refusal of every submit, as (code, data), if it refuses.
+	refusing: Mutex<Option<(i32, &'static str)>>,
 	/// Calls submitted: the call, its nonce and whether it reached the pool.
 	sent: Mutex<Vec<(Call, u64, bool)>>,
+	/// Contents registered on chain and assigned elsewhere: read, never assigned here.
+	moved: BTreeMap<ContentId, ContentInfo>,
 	/// Contents whose chain records were read.
 	read: Mutex<Vec<ContentId>>,
 }
@@ -69,7 +74,7 @@ impl ChainView for FakeChain {
 
 	async fn content(&self, content: ContentId) -> Result<Option<ContentInfo>, subxt::Error> {
 		self.read.lock().unwrap().push(content);
-		Ok(self.contents.get(&content).cloned())
+		Ok(self.contents.get(&content).or(self.moved.get(&content)).cloned())
 	}
 
 	async fn endpoint(&self, _: Account) -> Result<Option<String>, subxt::Error> {
@@ -81,6 +86,10 @@ impl ChainView for FakeChain {
 	}
 
 	async fn submit(&self, _: &ProofKey, call: Call, nonce: u64) -> Result<(), subxt::Error> {
+		if let Some((code, data)) = *self.refusing.lock().unwrap() {
+			self.sent.lock().unwrap().push((call, nonce, false));
+			return Err(pool_refusal(code, data));
+		}
 		let mut failing = self.failing.lock().unwrap();
 		let reached_pool = *failing == 0;
 		*failing = failing.saturating_sub(1);
@@ -92,12 +101,26 @@ impl ChainView for FakeChain {
 	}
 }
 
+/// The error subxt gives when the node's pool refuses a transaction with JSON-RPC error
+/// `code` and `data`.
+fn pool_refusal(code: i32, data: &str) -> subxt::Error {
+	use subxt::{
+		error::{BackendError, ExtrinsicError, RpcError},
+		rpcs::{Error, UserError},
+	};
+	let data = serde_json::value::RawValue::from_string(serde_json::to_string(data).unwrap());
+	let message = "Invalid Transaction".to_owned();
+	let refused = UserError { code, message, data: Some(data.unwrap()) };
+	let rpc = RpcError::ClientError(Error::User(refused));
+	ExtrinsicError::ErrorSubmittingTransaction(BackendError::Rpc(rpc)).into()
+}
+
 /// A sidecar's state on a temp dir, and the dev proof key.
 fn sidecar() -> (tempfile::TempDir, AppState, Arc<ProofKey>) {
 	let dir = tempfile::tempdir().unwrap();
 	let config = Config::with_data_dir(dir.path().to_owned());
-	let grants = Arc::new(MemoryGrants::default());
-	let state = AppState::open(config, grants, Arc::new(dev_proof_key())).unwrap();
+	let ledger = Arc::new(MemoryLedger::default());
+	let state = AppState::open(config, ledger, Arc::new(dev_proof_key())).unwrap();
 	(dir, state, Arc::new(ProofKey::from_uri("//Alice").unwrap()))
 }
 
@@ -289,4 +312,100 @@ async fn an_answer_a_reorg_dropped_is_sent_again_and_the_nonce_is_not_wedged() {
 	};
 	assert_eq!(proof.index, 3);
 	assert_eq!(proof.verify::<NativeSha256>(&content, 5 * 1024), Ok(()));
+}
+
+#[test]
+fn pool_refusals_are_told_from_other_failures() {
+	let refusal = Refusal::of(&pool_refusal(1010, "Custom error: 5")).unwrap();
+	assert_eq!(refusal.reason, "Invalid Transaction: Custom error: 5");
+	assert_eq!(
+		(refusal.custom(), refusal.stale(), refusal.nonce_in_pool()),
+		(Some(5), false, false)
+	);
+	let stale = Refusal::of(&pool_refusal(1010, "Transaction is outdated")).unwrap();
+	assert_eq!((stale.custom(), stale.stale()), (None, true));
+	assert!(Refusal::of(&pool_refusal(1014, "Priority is too low")).unwrap().nonce_in_pool());
+	// Not the pool's: another JSON-RPC error, or no RPC error at all.
+	assert_eq!(Refusal::of(&pool_refusal(-32601, "Method not found")), None);
+	assert_eq!(Refusal::of(&subxt::Error::other_str("connection reset")), None);
+}
+
+#[tokio::test]
+async fn a_refused_confirmation_does_not_stop_the_block_and_keeps_its_nonce() {
+	let (_dir, state, key) = sidecar();
+	let (first, second) = (store(&state, 100), store(&state, 200));
+	let contents = [first, second].map(|content| {
+		let size = state.store.open_blob(&content).unwrap().1;
+		(content, ContentInfo { size, ..info(&[(ME, false)]) })
+	});
+	let chain =
+		FakeChain { block: 10, contents: contents.into(), nonce: 3, ..FakeChain::default() };
+	// Confirmed already (a confirmation sent before a reconnection landed): code 5.
+	*chain.refusing.lock().unwrap() = Some((1010, "Custom error: 5"));
+	let mut follower = follower(&state);
+	follower.on_finalized_block(&chain, &state, &key).await.unwrap();
+	let nonces: Vec<u64> = chain.take_sent().iter().map(|&(_, nonce, _)| nonce).collect();
+	// Both were tried, at the same nonce: the refused one did not use it.
+	assert_eq!(nonces, [3, 3]);
+	assert_eq!(follower.memory.next_nonce(), Some(3));
+}
+
+#[tokio::test]
+async fn content_removed_on_chain_is_withdrawn_then_deleted_after_the_grace_period() {
+	let (_dir, state, key) = sidecar();
+	let removed = store(&state, 300);
+	let moved = store(&state, 400);
+	let kept = store(&state, 500);
+	for (content, size) in [(removed, 300), (moved, 400), (kept, 500)] {
+		let record = ItemRecord {
+			size,
+			state: ItemState::Registered { price: 0 },
+			stored_at_ms: 1,
+			mime: "video/mp4".into(),
+		};
+		state.index.put_item(&content, &record).unwrap();
+	}
+	let chain = FakeChain {
+		block: 10,
+		contents: [(kept, ContentInfo { size: 500, ..info(&[(ME, true)]) })].into(),
+		moved: [(moved, ContentInfo { size: 400, ..info(&[(OTHER, true)]) })].into(),
+		..FakeChain::default()
+	};
+	follower(&state).on_finalized_block(&chain, &state, &key).await.unwrap();
+	let state_of = |content| state.index.item(&content).unwrap().map(|record| record.state);
+	assert!(matches!(state_of(removed), Some(ItemState::Withdrawn { removed: true, .. })));
+	assert!(matches!(state_of(moved), Some(ItemState::Withdrawn { removed: false, .. })));
+	assert_eq!(state_of(kept), Some(ItemState::Registered { price: 5 }));
+	assert_eq!(state.metrics.replicas_withdrawn.get(), 2);
+
+	// Within the grace period the bytes stay; past it they go, and only they.
+	let now = crate::unix_time_ms();
+	assert_eq!(gc::gc(&state, now).await.unwrap().withdrawn, 0);
+	assert!(state.store.contains(&removed) && state.store.contains(&moved));
+	let grace = state.config.withdrawn_grace.as_millis() as u64;
+	assert_eq!(gc::gc(&state, now + grace + 1).await.unwrap().withdrawn, 2);
+	for gone in [removed, moved] {
+		assert!(!state.store.contains(&gone));
+		assert_eq!(state_of(gone), None);
+	}
+	assert!(state.store.contains(&kept));
+}
+
+#[tokio::test]
+async fn a_replica_whose_bytes_changed_is_not_proved_but_dropped_to_be_fetched_again() {
+	let (_dir, state, key) = sidecar();
+	let content = store(&state, 5 * 1024);
+	let path = state.store.path(&content);
+	let mut bytes = std::fs::read(&path).unwrap();
+	bytes[2 * 1024] ^= 1;
+	std::fs::write(&path, bytes).unwrap();
+	let chain = FakeChain {
+		block: 10,
+		challenges: vec![Challenge { id: 1, content, leaf: 2, deadline: 20 }],
+		..FakeChain::default()
+	};
+	follower(&state).on_best_block(&chain, &state, &key).await.unwrap();
+	assert_eq!(chain.take_sent(), []);
+	assert_eq!(state.metrics.proofs_failed.get(), 1);
+	assert!(!state.store.contains(&content));
 }

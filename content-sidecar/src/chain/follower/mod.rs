@@ -19,8 +19,8 @@ mod plan_tests;
 use super::{
 	fetch::Fetcher,
 	queries::ContentInfo,
-	view::{Call, ChainView},
-	ChainError, Client, ProofKey,
+	view::{Call, ChainView, Refusal},
+	ChainError, Client, ProofKey, BLOCK_SILENCE,
 };
 use crate::{
 	auth::{ss58, Account},
@@ -29,7 +29,7 @@ use crate::{
 	state::AppState,
 };
 use futures_util::FutureExt as _;
-use plan::{plan, registered_record, Action, Memory, Replicas, Snapshot, Standing};
+use plan::{plan, registered_record, Action, Memory, Replicas, Sent, Snapshot, Standing};
 use pop_primitives::commitment::ContentId;
 use std::{
 	collections::{BTreeMap, BTreeSet},
@@ -40,6 +40,11 @@ use subxt::{
 	error::BlocksError,
 	SubstrateConfig,
 };
+use tokio::time::{timeout, Instant};
+
+/// The content pallet's refusal of a confirmation whose replica is confirmed already
+/// (`InvalidContentTransaction::AlreadyConfirmed`): what was to be done is done.
+const ALREADY_CONFIRMED: u8 = 5;
 
 /// What a stream of blocks yields.
 type BlockItem = Result<Block<SubstrateConfig>, BlocksError>;
@@ -67,8 +72,14 @@ impl Follower {
 		Self { memory: Memory::default(), fetcher }
 	}
 
+	/// Starts afresh with a new connection to the node (see [`Memory::reconnected`]).
+	pub fn reconnected(&mut self) {
+		self.memory.reconnected();
+	}
+
 	/// Answers challenges at every best block of `client` and reconciles replicas at every
-	/// finalized one, until the node is lost.
+	/// finalized one, until the node is lost, or wedged: no best block for
+	/// [`BLOCK_SILENCE`], or a block's work not done within it.
 	pub async fn follow(
 		&mut self,
 		state: &AppState,
@@ -77,6 +88,10 @@ impl Follower {
 	) -> Result<(), subxt::Error> {
 		let mut best = client.stream_best_blocks().await?;
 		let mut finalized = client.stream_blocks().await?;
+		let mut last_best = Instant::now();
+		let wedged = |what: &str| {
+			subxt::Error::other_str(format!("the node is wedged: {what} for {BLOCK_SILENCE:?}"))
+		};
 		loop {
 			tokio::select! {
 				// Challenges first: they have deadlines.
@@ -84,14 +99,21 @@ impl Follower {
 				block = best.next() => {
 					let Some(mut block) = block else { return Ok(()) };
 					skip_to_newest(&mut block, &mut best);
-					let at = block?.at().await?;
-					self.on_best_block(&at, state, key).await?;
+					last_best = Instant::now();
+					let work = async { self.on_best_block(&block?.at().await?, state, key).await };
+					timeout(BLOCK_SILENCE, work).await.map_err(|_| wedged("a best block's work"))??;
 				}
 				block = finalized.next() => {
 					let Some(mut block) = block else { return Ok(()) };
 					skip_to_newest(&mut block, &mut finalized);
-					let at = block?.at().await?;
-					self.on_finalized_block(&at, state, key).await?;
+					let work =
+						async { self.on_finalized_block(&block?.at().await?, state, key).await };
+					timeout(BLOCK_SILENCE, work)
+						.await
+						.map_err(|_| wedged("a finalized block's work"))??;
+				}
+				() = tokio::time::sleep_until(last_best + BLOCK_SILENCE) => {
+					return Err(wedged("no best block"));
 				}
 			}
 		}
@@ -172,6 +194,13 @@ impl Follower {
 		let stored: BTreeSet<ContentId> =
 			assigned.iter().filter(|content| state.store.contains(content)).copied().collect();
 		self.memory.forget_unassigned(&assigned, &stored);
+		let mut unassigned = BTreeMap::new();
+		for (content, record) in state.index.items()? {
+			let held = matches!(record.state, ItemState::Registered { .. } | ItemState::Recovered);
+			if held && !assigned.contains(&content) {
+				unassigned.insert(content, view.content(content).await?);
+			}
+		}
 		let (mut contents, mut records, mut endpoints, mut uploaders) =
 			(BTreeMap::new(), BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
 		for content in self.memory.unsettled(&assigned) {
@@ -185,8 +214,7 @@ impl Follower {
 						records.insert(content, record);
 					}
 				}
-				Standing::Lost => {}
-				Standing::Missing => {
+				Standing::Lost | Standing::Missing => {
 					for holder in info.holders_besides(operator) {
 						if endpoints.contains_key(&holder) {
 							continue;
@@ -207,10 +235,12 @@ impl Follower {
 			fetching: self.fetcher.in_flight(),
 			uploaders,
 			now_ms: crate::unix_time_ms(),
+			unassigned,
 		})
 	}
 
-	/// Takes `actions` in order, remembering each one taken; stops at the first that fails.
+	/// Takes `actions` in order, remembering each one taken; stops at the first that fails (a
+	/// transaction the pool refuses is not a failure: it is logged, and the next one goes).
 	async fn apply(
 		&mut self,
 		view: &impl ChainView,
@@ -226,8 +256,20 @@ impl Follower {
 				}
 				Action::Register { content, record } => write_registered(state, content, record)?,
 				Action::Confirm(content) => {
-					self.submit(view, key, Call::ConfirmReplica { content: *content }).await?;
-					tracing::info!(content = %id_hex(content), "replica confirmation sent");
+					let call = Call::ConfirmReplica { content: *content };
+					match self.submit(view, key, call).await? {
+						None => {
+							tracing::info!(content = %id_hex(content), "replica confirmation sent")
+						}
+						Some(refusal) if refusal.custom() == Some(ALREADY_CONFIRMED) => {
+							tracing::debug!(content = %id_hex(content), "replica confirmed already")
+						}
+						Some(refusal) => tracing::warn!(
+							content = %id_hex(content),
+							%refusal,
+							"the node's pool refused a replica confirmation"
+						),
+					}
 				}
 				Action::Settle(_) => {}
 				Action::Fetch { content, info, sources } => {
@@ -240,8 +282,13 @@ impl Follower {
 					});
 				}
 				Action::ReportLost(content) => {
-					tracing::error!(content = %id_hex(content), "a confirmed replica is missing from disk")
+					state.metrics.replicas_lost.inc();
+					tracing::error!(
+						content = %id_hex(content),
+						"a confirmed replica is missing from disk and no other holder has it"
+					)
 				}
+				Action::Withdraw { content, removed } => withdraw(state, content, *removed)?,
 				Action::RefuseForeign { content, owner } => {
 					state.metrics.foreign_registrations.inc();
 					tracing::warn!(
@@ -280,11 +327,27 @@ impl Follower {
 			Ok(proof) => proof,
 			Err(error) => {
 				state.metrics.proofs_failed.inc();
-				tracing::error!(challenge, content = %id_hex(&content), %error, "cannot prove a challenged leaf");
+				tracing::error!(
+					challenge,
+					content = %id_hex(&content),
+					%error,
+					"cannot prove a challenged leaf; fetching the replica again"
+				);
+				if matches!(error, StoreError::Corrupt(_)) {
+					// Bytes that no longer match their id are worth nothing: the replica is
+					// fetched again, as a missing one is.
+					state.store.remove(&content)?;
+				}
+				self.memory.unsettle(&content);
 				return Ok(());
 			}
 		};
-		self.submit(view, key, Call::SubmitProof { challenge, proof }).await?;
+		if let Some(refusal) =
+			self.submit(view, key, Call::SubmitProof { challenge, proof }).await?
+		{
+			tracing::warn!(challenge, %refusal, "the node's pool refused a proof");
+			return Ok(());
+		}
 		state.metrics.proofs_sent.inc();
 		tracing::info!(
 			challenge,
@@ -296,20 +359,38 @@ impl Follower {
 		Ok(())
 	}
 
-	/// Signs `call` with the proof key and hands it to the node's pool.
+	/// Signs `call` with the proof key and hands it to the node's pool; returns the pool's
+	/// refusal if it refused it.
 	async fn submit(
 		&mut self,
 		view: &impl ChainView,
 		key: &ProofKey,
 		call: Call,
-	) -> Result<(), subxt::Error> {
+	) -> Result<Option<Refusal>, subxt::Error> {
 		let nonce = match self.memory.next_nonce() {
 			Some(nonce) => nonce,
 			None => view.nonce(key).await?,
 		};
-		let submitted = view.submit(key, call, nonce).await;
-		self.memory.submitted(nonce, submitted.is_ok());
-		submitted
+		let error = match view.submit(key, call, nonce).await {
+			Ok(()) => {
+				self.memory.submitted(nonce, Sent::Pooled);
+				return Ok(None);
+			}
+			Err(error) => error,
+		};
+		let Some(refusal) = Refusal::of(&error) else {
+			self.memory.submitted(nonce, Sent::Failed);
+			return Err(error);
+		};
+		let sent = if refusal.nonce_in_pool() {
+			Sent::NonceInPool
+		} else if refusal.stale() {
+			Sent::Stale
+		} else {
+			Sent::Refused
+		};
+		self.memory.submitted(nonce, sent);
+		Ok(Some(refusal))
 	}
 }
 
@@ -333,6 +414,22 @@ fn register_fetched(
 		Some(record) => write_registered(state, content, &record),
 		None => Ok(()),
 	}
+}
+
+/// Stops serving `content`, which the chain no longer assigns here: it was `removed` by its
+/// owner, or moved to other holders. The collector deletes it after `--withdrawn-grace`.
+fn withdraw(state: &AppState, content: &ContentId, removed: bool) -> Result<(), ChainError> {
+	let Some(mut record) = state.index.item(content)? else { return Ok(()) };
+	record.state = ItemState::Withdrawn { at_ms: crate::unix_time_ms(), removed };
+	state.index.put_item(content, &record)?;
+	state.index.flush()?;
+	state.metrics.replicas_withdrawn.inc();
+	tracing::info!(
+		content = %id_hex(content),
+		removed,
+		"no longer assigned here: withdrawn, to be deleted after the grace period"
+	);
+	Ok(())
 }
 
 /// Writes the record of content registered on chain.

@@ -20,6 +20,15 @@
 //! transaction leaves the ones after it waiting behind its nonce: when the chain's nonce has
 //! not moved for [`NONCE_STALL`] best blocks while transactions counted here are pending, the
 //! count starts again from the chain's, and what was sent is due again.
+//!
+//! # Replicas that go missing, and replicas no longer held here
+//!
+//! A confirmed replica missing from disk (deleted, or found corrupt when a challenge could not
+//! be proved) is fetched again from the other confirmed holders, as a replica never stored
+//! is; only when no other holder has it is it reported lost. Content stored here and
+//! registered that the chain no longer assigns here (its owner removed it, or its replica
+//! moved to another masternode) is withdrawn: no longer served, and deleted after a grace
+//! period by the collector ([`crate::gc`]).
 
 use crate::{
 	auth::Account,
@@ -71,6 +80,9 @@ pub(super) struct Replicas {
 	pub uploaders: BTreeMap<ContentId, BTreeSet<Account>>,
 	/// Unix time in milliseconds, the storage time of an item recorded for the first time.
 	pub now_ms: u64,
+	/// Content stored here and recorded as registered (or recovered) that the chain does not
+	/// assign here, with the chain's record of it (`None`: not registered any more).
+	pub unassigned: BTreeMap<ContentId, Option<ContentInfo>>,
 }
 
 /// Where a replica assigned here stands.
@@ -127,8 +139,16 @@ pub(super) enum Action {
 		/// Its confirmed holders besides this one, in the chain's order.
 		sources: Vec<Source>,
 	},
-	/// Tell the operator that a confirmed replica is missing from disk.
+	/// Tell the operator that a confirmed replica is missing from disk and no other holder has
+	/// it.
 	ReportLost(ContentId),
+	/// Stop serving content the chain no longer assigns here; the collector deletes it later.
+	Withdraw {
+		/// The content.
+		content: ContentId,
+		/// Whether its owner removed it from the chain (else it moved to other holders).
+		removed: bool,
+	},
 	/// Leave unconfirmed (and unregistered here) an upload that the chain says an account
 	/// registered that did not upload it here (a front-runner): log it and count it.
 	RefuseForeign {
@@ -146,7 +166,8 @@ pub(super) enum Action {
 pub(super) struct Plan {
 	/// Answers to challenges.
 	pub answers: Vec<Action>,
-	/// Registering, confirming, settling and fetching replicas, then the queue gauge.
+	/// Registering, confirming, settling, fetching and withdrawing replicas, then the queue
+	/// gauge.
 	pub replicas: Vec<Action>,
 }
 
@@ -227,6 +248,21 @@ impl Memory {
 		true
 	}
 
+	/// Forgets what the node was told before a new connection: the count of nonces, and what
+	/// was sent (a node that restarted lost its pool), so every answer and confirmation is due
+	/// again, signed from the chain's nonce.
+	pub fn reconnected(&mut self) {
+		self.next_nonce = None;
+		self.chain_nonce = None;
+		self.answered.clear();
+		self.confirming.clear();
+	}
+
+	/// Reads `content` again at the next finalized block: its replica could not prove a leaf.
+	pub fn unsettle(&mut self, content: &ContentId) {
+		self.settled.remove(content);
+	}
+
 	/// Forgets what is no longer assigned, and settled replicas no longer stored.
 	pub fn forget_unassigned(
 		&mut self,
@@ -256,6 +292,7 @@ impl Memory {
 			}
 			Action::Settle(content) => {
 				self.confirming.remove(content);
+				self.reported_lost.remove(content);
 				self.settled.insert(*content);
 			}
 			Action::ReportLost(content) => {
@@ -264,7 +301,10 @@ impl Memory {
 			Action::RefuseForeign { content, .. } => {
 				self.refused.insert(*content);
 			}
-			Action::Register { .. } | Action::Fetch { .. } | Action::ReplicationQueue(_) => {}
+			Action::Register { .. }
+			| Action::Fetch { .. }
+			| Action::Withdraw { .. }
+			| Action::ReplicationQueue(_) => {}
 		}
 	}
 
@@ -273,16 +313,37 @@ impl Memory {
 		self.next_nonce
 	}
 
-	/// Counts `nonce` as used if the transaction reached the pool; after a failure the next
-	/// nonce is read from the chain again.
-	pub fn submitted(&mut self, nonce: u64, reached_pool: bool) {
-		self.next_nonce = reached_pool.then_some(nonce + 1);
+	/// Counts `nonce` as used if the transaction signed with it reached the pool, or the pool
+	/// holds one at that nonce already; keeps it for the next transaction if the pool refused
+	/// this one for its own fault; reads the next nonce from the chain again if it was used
+	/// there already, or the node could not be told.
+	pub fn submitted(&mut self, nonce: u64, outcome: Sent) {
+		self.next_nonce = match outcome {
+			Sent::Pooled | Sent::NonceInPool => Some(nonce + 1),
+			Sent::Refused => Some(nonce),
+			Sent::Stale | Sent::Failed => None,
+		};
 	}
 
 	/// Whether something sent at `sent` (if ever) is due again at block `now`.
 	fn due(sent: Option<&u64>, now: u64) -> bool {
 		sent.is_none_or(|sent| now >= sent + RESEND_AFTER)
 	}
+}
+
+/// What became of a transaction handed to the node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Sent {
+	/// The pool took it.
+	Pooled,
+	/// The pool holds a transaction at its nonce already.
+	NonceInPool,
+	/// The pool refused it for its own fault; its nonce is free.
+	Refused,
+	/// Its nonce was used on chain already.
+	Stale,
+	/// The node could not be told.
+	Failed,
 }
 
 /// Decides what to do at `snapshot.block`.
@@ -334,12 +395,7 @@ fn plan_replicas(replicas: &Replicas, operator: Account, memory: &Memory, now: u
 					actions.push(Action::Confirm(*content));
 				}
 			}
-			Standing::Lost => {
-				if !memory.reported_lost.contains(content) {
-					actions.push(Action::ReportLost(*content));
-				}
-			}
-			Standing::Missing => {
+			standing @ (Standing::Lost | Standing::Missing) => {
 				waiting += 1;
 				let sources: Vec<Source> = info
 					.holders_besides(operator)
@@ -348,10 +404,24 @@ fn plan_replicas(replicas: &Replicas, operator: Account, memory: &Memory, now: u
 						Some(Source { holder, endpoint })
 					})
 					.collect();
-				if !sources.is_empty() && !replicas.fetching.contains(content) {
+				if sources.is_empty() {
+					if standing == Standing::Lost && !memory.reported_lost.contains(content) {
+						actions.push(Action::ReportLost(*content));
+					}
+				} else if !replicas.fetching.contains(content) {
 					actions.push(Action::Fetch { content: *content, info: info.clone(), sources });
 				}
 			}
+		}
+	}
+	for (content, info) in &replicas.unassigned {
+		let held_here =
+			info.as_ref().map(|info| info.replicas.iter().any(|r| r.holder == operator));
+		match held_here {
+			None => actions.push(Action::Withdraw { content: *content, removed: true }),
+			Some(false) => actions.push(Action::Withdraw { content: *content, removed: false }),
+			// Assigned by its record but not (yet) by `Assignments`: left for the next block.
+			Some(true) => {}
 		}
 	}
 	actions.push(Action::ReplicationQueue(waiting));

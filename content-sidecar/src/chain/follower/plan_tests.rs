@@ -1,7 +1,8 @@
 //! The follower's decisions, planned from hand-made snapshots: no node, no disk.
 
 use super::plan::{
-	plan, registered_record, Action, Memory, Plan, Replicas, Snapshot, NONCE_STALL, RESEND_AFTER,
+	plan, registered_record, Action, Memory, Plan, Replicas, Sent, Snapshot, NONCE_STALL,
+	RESEND_AFTER,
 };
 use crate::{
 	auth::Account,
@@ -125,7 +126,7 @@ fn a_nonce_the_chain_never_reaches_is_given_up_and_everything_sent_again() {
 
 	let open = [challenge(7, id(1), 100)];
 	assert_eq!(answers_at(&mut memory, 10, &open), [answer(7, id(1))]);
-	memory.submitted(5, true);
+	memory.submitted(5, Sent::Pooled);
 	// A re-org dropped nonce 5: the chain stays there.
 	for block in 11..11 + NONCE_STALL {
 		assert!(!memory.observe_nonce(5), "block {block}");
@@ -140,8 +141,8 @@ fn a_nonce_the_chain_never_reaches_is_given_up_and_everything_sent_again() {
 #[test]
 fn a_nonce_that_moves_is_not_given_up_and_one_ahead_is_taken() {
 	let mut memory = Memory::default();
-	memory.submitted(5, true);
-	memory.submitted(6, true);
+	memory.submitted(5, Sent::Pooled);
+	memory.submitted(6, Sent::Pooled);
 	for _ in 0..NONCE_STALL {
 		assert!(!memory.observe_nonce(5));
 	}
@@ -278,23 +279,96 @@ fn never_fetches_from_itself_or_unconfirmed_holders() {
 }
 
 #[test]
-fn reports_a_confirmed_replica_missing_from_disk_once() {
+fn fetches_a_lost_replica_again_and_reports_it_only_when_nobody_else_has_it() {
 	let mut memory = Memory::default();
-	let lost = [(id(1), info(&[(ME, true), (OTHER, true)]))];
+	let held = info(&[(ME, true), (OTHER, true)]);
+	let lost = [(id(1), held.clone())];
+	let fetch = Action::Fetch {
+		content: id(1),
+		info: held.clone(),
+		sources: vec![Source { holder: OTHER, endpoint: "http://other".into() }],
+	};
+	// Confirmed here, gone from disk, held by another: fetched again, not reported.
+	for block in [10, 11] {
+		assert_eq!(
+			replica_actions(&mut memory, block, replicas(&lost, &[])),
+			[fetch.clone(), Action::ReplicationQueue(1)]
+		);
+	}
+	// Healed: settled again.
 	assert_eq!(
-		replica_actions(&mut memory, 10, replicas(&lost, &[])),
-		[Action::ReportLost(id(1)), Action::ReplicationQueue(0)]
+		replica_actions(&mut memory, 12, replicas(&lost, &[id(1)])),
+		[
+			Action::Register {
+				content: id(1),
+				record: registered_record(None, &held, 1_000).unwrap()
+			},
+			Action::Settle(id(1)),
+			Action::ReplicationQueue(0)
+		]
+	);
+	// The only holder: reported once.
+	let alone = [(id(2), info(&[(ME, true), (OTHER, false)]))];
+	assert_eq!(
+		replica_actions(&mut memory, 13, replicas(&alone, &[])),
+		[Action::ReportLost(id(2)), Action::ReplicationQueue(1)]
 	);
 	assert_eq!(
-		replica_actions(&mut memory, 11, replicas(&lost, &[])),
-		[Action::ReplicationQueue(0)]
+		replica_actions(&mut memory, 14, replicas(&alone, &[])),
+		[Action::ReplicationQueue(1)]
 	);
 	// Assigned again after it was taken away: reported again.
 	memory.forget_unassigned(&BTreeSet::new(), &BTreeSet::new());
 	assert_eq!(
-		replica_actions(&mut memory, 12, replicas(&lost, &[]))[0],
-		Action::ReportLost(id(1))
+		replica_actions(&mut memory, 15, replicas(&alone, &[]))[0],
+		Action::ReportLost(id(2))
 	);
+}
+
+#[test]
+fn content_the_chain_no_longer_assigns_here_is_withdrawn() {
+	let mut memory = Memory::default();
+	let unassigned = [
+		// Removed by its owner.
+		(id(1), None),
+		// Moved to other holders.
+		(id(2), Some(info(&[(OTHER, true), (THIRD, false)]))),
+		// Its record still names this masternode: the assignment is read again next block.
+		(id(3), Some(info(&[(ME, true)]))),
+	];
+	let replicas = Replicas { unassigned: unassigned.into_iter().collect(), ..replicas(&[], &[]) };
+	assert_eq!(
+		replica_actions(&mut memory, 10, replicas),
+		[
+			Action::Withdraw { content: id(1), removed: true },
+			Action::Withdraw { content: id(2), removed: false },
+			Action::ReplicationQueue(0)
+		]
+	);
+}
+
+#[test]
+fn a_new_connection_reads_the_nonce_again_and_sends_everything_again() {
+	let mut memory = Memory::default();
+	let open = [challenge(1, id(1), 20)];
+	assert_eq!(answers_at(&mut memory, 10, &open).len(), 1);
+	memory.submitted(7, Sent::Pooled);
+	assert_eq!(answers_at(&mut memory, 11, &open), []);
+	// The node restarted: its pool is gone, and the count here with it.
+	memory.reconnected();
+	assert_eq!(memory.next_nonce(), None);
+	assert_eq!(answers_at(&mut memory, 12, &open).len(), 1);
+}
+
+#[test]
+fn a_refused_transaction_keeps_its_nonce_unless_the_nonce_is_taken() {
+	let mut memory = Memory::default();
+	memory.submitted(5, Sent::Refused);
+	assert_eq!(memory.next_nonce(), Some(5));
+	memory.submitted(5, Sent::NonceInPool);
+	assert_eq!(memory.next_nonce(), Some(6));
+	memory.submitted(6, Sent::Stale);
+	assert_eq!(memory.next_nonce(), None);
 }
 
 #[test]
@@ -306,8 +380,9 @@ fn the_replication_queue_counts_replicas_not_stored_yet() {
 		(id(3), info(&[(ME, true)])),
 		(id(4), info(&[(ME, true)])),
 	];
+	// Lost (3, confirmed here and gone) counts as much as never stored (1 and 2).
 	let actions = replica_actions(&mut memory, 10, replicas(&contents, &[id(4)]));
-	assert_eq!(actions.last(), Some(&Action::ReplicationQueue(2)));
+	assert_eq!(actions.last(), Some(&Action::ReplicationQueue(3)));
 	// Assignments that could not be read set no gauge.
 	let unread = Snapshot { replicas: None, ..snapshot(11, Vec::new(), Replicas::default()) };
 	assert_eq!(plan(&unread, &memory), Plan::default());
@@ -334,8 +409,8 @@ fn a_registered_record_keeps_its_storage_time_and_defaults_a_bad_type() {
 fn the_nonce_is_counted_after_a_submit_and_read_again_after_a_failure() {
 	let mut memory = Memory::default();
 	assert_eq!(memory.next_nonce(), None);
-	memory.submitted(5, true);
+	memory.submitted(5, Sent::Pooled);
 	assert_eq!(memory.next_nonce(), Some(6));
-	memory.submitted(6, false);
+	memory.submitted(6, Sent::Failed);
 	assert_eq!(memory.next_nonce(), None);
 }

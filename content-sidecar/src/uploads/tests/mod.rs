@@ -1,5 +1,6 @@
 //! The tus routes driven through the app, by topic; what the topics share is here.
 
+mod bounds;
 mod pipeline;
 mod protocol;
 mod receipts;
