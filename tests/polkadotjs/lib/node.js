@@ -16,44 +16,59 @@ export function startDevNode() {
 
 /**
  * Starts `pop-node` with `chainArgs` (e.g. `['--chain', spec, '--alice']`) and a fresh base
- * path, and returns a connected ApiPromise, its p2p address `bootnode` and `stop`. The node
- * binds loopback ports of its own choosing: a port found free here may be taken by another test
- * file's process before the node binds it, and pop-node then serves RPC on another port or
- * starts with no p2p listener.
+ * path, and returns a connected ApiPromise, its p2p address `bootnode`, `stop`, `kill`
+ * (SIGKILL, as a crash; the database stays) and `restart` (the same node on the same database;
+ * `api` and `rpcUrl` then name the new connection). The node binds loopback ports of its own
+ * choosing: a port found free here may be taken by another test file's process before the
+ * node binds it, and pop-node then serves RPC on another port or starts with no p2p listener.
  */
 export async function startNode(chainArgs) {
   const dir = mkdtempSync(join(tmpdir(), 'pop-pjs-'));
-  const node = startProcess(nodeBinary(), [
+  const args = [
     ...chainArgs, '--base-path', join(dir, 'db'),
     '--rpc-port', '0',
     '--no-prometheus', '--no-telemetry', '--no-mdns',
     '--listen-addr', '/ip4/127.0.0.1/tcp/0',
     // Throw-away authorities may invent a network key (real validators keep one).
     '--unsafe-force-node-key-generation',
-  ], join(dir, 'node.log'));
-  let rpcPort;
-  try {
-    // The RPC server logs the port it bound. Nodes of other test files starting at the same
-    // time (compiling the runtime) slow a start.
-    rpcPort = await node.ready((output) => output.match(/Running JSON-RPC server: addr=127\.0\.0\.1:(\d+)/)?.[1], 120, 250);
-  } catch (error) {
-    await node.stop();
-    rmSync(dir, { recursive: true, force: true });
-    throw error;
-  }
-  const rpcUrl = `ws://127.0.0.1:${rpcPort}`;
-  const api = await ApiPromise.create({ provider: new WsProvider(rpcUrl), noInitWarn: true, throwOnConnect: true });
-  const [bootnode] = (await api.rpc.system.localListenAddresses()).map(String);
-  assert.ok(bootnode, `pop-node has no p2p address:\n${node.logTail()}`);
+  ];
+  let child;
+  const handle = {
+    logTail: () => child.logTail(30),
+    // A JSON-RPC call that bypasses @polkadot/api's own encoding and checks.
+    rawRpc: (method, params) => handle.api._rpcCore.provider.send(method, params),
+    async stop() {
+      await handle.api?.disconnect().catch(() => {});
+      await child.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    async kill() {
+      await handle.api.disconnect().catch(() => {});
+      await child.stop('SIGKILL');
+    },
+    restart: launch,
+  };
 
-  async function stop() {
-    await api.disconnect().catch(() => {});
-    await node.stop();
-    rmSync(dir, { recursive: true, force: true });
+  async function launch() {
+    child = startProcess(nodeBinary(), args, join(dir, 'node.log'));
+    let rpcPort;
+    try {
+      // The RPC server logs the port it bound. Nodes of other test files starting at the
+      // same time (compiling the runtime) slow a start.
+      rpcPort = await child.ready((output) => output.match(/Running JSON-RPC server: addr=127\.0\.0\.1:(\d+)/)?.[1], 120, 250);
+    } catch (error) {
+      await child.stop();
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
+    handle.rpcUrl = `ws://127.0.0.1:${rpcPort}`;
+    handle.api = await ApiPromise.create({ provider: new WsProvider(handle.rpcUrl), noInitWarn: true, throwOnConnect: true });
+    [handle.bootnode] = (await handle.api.rpc.system.localListenAddresses()).map(String);
+    assert.ok(handle.bootnode, `pop-node has no p2p address:\n${child.logTail()}`);
   }
-  // A JSON-RPC call that bypasses @polkadot/api's own encoding and checks.
-  const rawRpc = (method, params) => api._rpcCore.provider.send(method, params);
-  return { api, stop, logTail: () => node.logTail(30), rawRpc, bootnode, rpcUrl };
+
+  await launch();
+  return handle;
 }
 
 /**

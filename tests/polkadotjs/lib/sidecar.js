@@ -24,19 +24,18 @@ export function authHeader(pair, audience, { scope = 'stream', signer = pair, wr
   return `PopSr25519 ${scope}.${pair.address}.${expires}.${u8aToHex(signature)}`;
 }
 
-// A port no node listens on: test processes are only given ports from the ephemeral range.
-const NO_NODE_URL = 'ws://127.0.0.1:1';
 // What content-sidecar/src/main.rs logs once its listener is bound.
 const SERVING = 'pop-sidecar serving';
 
 /**
- * Starts pop-sidecar on a free port with a fresh data dir. `nodeUrl` defaults to a port where
- * no node listens (the sidecar serves anyway); `proofKey` is the masternode's proof key URI;
- * `publicUrl` is where clients reach it (default: its own address), the audience of tokens.
- * Returns its URL, public URL, data dir, `stop` (SIGTERM, then cleans up), `kill` (SIGKILL,
- * keeps the data) and `restart` (same port and data).
+ * Starts pop-sidecar on a free port with a fresh data dir. Without `nodeUrl` it runs
+ * `--standalone` (no chain client; uploads bounded locally only); `proofKey` is the
+ * masternode's proof key URI; `publicUrl` is where clients reach it (default: its own
+ * address), the audience of tokens; `options` are more command-line options. Returns its URL,
+ * public URL, data dir, `stop` (SIGTERM, then cleans up), `kill` (SIGKILL, keeps the data) and
+ * `restart` (same port and data).
  */
-export async function startSidecar({ nodeUrl = NO_NODE_URL, proofKey, publicUrl } = {}) {
+export async function startSidecar({ nodeUrl, proofKey, publicUrl, options = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'pop-sidecar-'));
   const dataDir = join(dir, 'data');
   const logPath = join(dir, 'sidecar.log');
@@ -56,8 +55,9 @@ export async function startSidecar({ nodeUrl = NO_NODE_URL, proofKey, publicUrl 
     args = [
       'run', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`,
       '--public-url', publicUrl ?? url,
-      '--node-url', nodeUrl,
+      ...(nodeUrl ? ['--node-url', nodeUrl] : ['--standalone']),
       ...(proofKey ? ['--proof-key', proofKey] : []),
+      ...options,
     ];
     await launch();
   });

@@ -4,9 +4,11 @@
 // upload receipt the sidecar handed out; Bob's
 // sidecar replicates it, is killed with SIGKILL while the proxy holds the transfer half way,
 // is restarted and fetches it again; both confirm; both answer the chain's challenges and earn
-// proof points; `curl` range reads return the exact bytes from either; then the file is deleted
-// from Bob's disk, his challenges fail, and the chain records the faults, slashes and jails
-// him, and moves his replica to Charlie's masternode.
+// proof points; `curl` range reads return the exact bytes from either; the file deleted from
+// Bob's disk is fetched again from Alice's sidecar before a challenge misses; Bob's sidecar
+// stopped, his challenges fail, and the chain records the faults, slashes and jails him, and
+// moves his replica to Charlie's masternode; and once Dave removes the item on chain, Alice's
+// sidecar stops serving it at once (410) and deletes it after its grace period.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -89,7 +91,12 @@ describe('content network: node, two sidecars, upload, replication, proofs, faul
     api = node.api;
     contentEvents = await collectEvents(api, ['content', 'masternodes']);
     proxy = await startHoldingProxy();
-    sidecarA = await startSidecar({ nodeUrl: node.rpcUrl, proofKey: '//Alice//stash', publicUrl: proxy.url });
+    sidecarA = await startSidecar({
+      nodeUrl: node.rpcUrl,
+      proofKey: '//Alice//stash',
+      publicUrl: proxy.url,
+      options: ['--withdrawn-grace', '5s', '--gc-interval', '1s'],
+    });
     proxy.target = sidecarA.url;
     sidecarB = await startSidecar({ nodeUrl: node.rpcUrl, proofKey: '//Bob//stash' });
     // Alice's genesis masternode now serves from sidecar A; Bob registers one served by B.
@@ -199,15 +206,27 @@ describe('content network: node, two sidecars, upload, replication, proofs, faul
     assert.match(metrics, /pop_sidecar_proofs_sent_total [1-9]/);
   });
 
-  it('a file deleted from Bob\'s disk fails its challenges: faults, slash, jail, and the replica moves', { timeout: 8 * 60_000 }, async () => {
+  it('a file deleted from Bob\'s disk is fetched again from Alice\'s sidecar, and no challenge misses', { timeout: 4 * 60_000 }, async () => {
+    const path = join(sidecarB.dataDir, 'content', hex);
+    rmSync(path);
+    const provedBefore = named('ProofAccepted', bob).length;
+    await until('the replica back on Bob\'s disk', () => existsSync(path) && readFileSync(path).equals(bytes), 60);
+    await until('two more accepted proofs of Bob\'s', () => named('ProofAccepted', bob).length >= provedBefore + 2);
+    assert.equal(named('ChallengeMissed', bob).length, 0);
+    assert.equal(named('FaultRecorded', bob).length, 0);
+    assert.match(sidecarB.logText(), /fetching replica/);
+    const lost = (await (await fetch(`${sidecarB.url}/metrics`)).text()).match(/pop_sidecar_replicas_lost_total (\d+)/);
+    assert.equal(lost?.[1], '0', 'never reported lost: another holder had it');
+  });
+
+  it('Bob\'s sidecar stopped fails its challenges: faults, slash, jail, and the replica moves', { timeout: 8 * 60_000 }, async () => {
     await sendOk(
       api.tx.masternodes.register(2_000n * POP, 'http://127.0.0.1:9', keyring.addFromUri('//Charlie//stash').address, 1n << 30n, 0),
       charlie,
     );
     await until('Charlie in the active set', () => isActive(charlie));
     const bondBefore = (await api.query.masternodes.masternodes(bob.address)).unwrap().toJSON().bond;
-    rmSync(join(sidecarB.dataDir, 'content', hex));
-    assert.ok(!existsSync(join(sidecarB.dataDir, 'content', hex)));
+    await sidecarB.kill();
     await until('Bob punished', () => named('MasternodePunished', bob).length > 0, 120);
     assert.ok(named('ChallengeMissed', bob).length >= 1);
     assert.ok(named('FaultRecorded', bob).length >= 3);
@@ -223,6 +242,22 @@ describe('content network: node, two sidecars, upload, replication, proofs, faul
     assert.deepEqual(holders.sort(), [alice.address, charlie.address].sort());
     // Alice never missed.
     assert.equal(named('ChallengeMissed', alice).length, 0);
+  });
+
+  it('removed on chain: Alice\'s sidecar stops serving it at once and deletes it after the grace period', { timeout: 3 * 60_000 }, async () => {
+    const target = `${sidecarA.url}/content/${hex}`;
+    assert.equal((await fetch(target, { headers: { Range: 'bytes=0-9' } })).status, 206);
+    await sendOk(api.tx.content.removeContent(id), dave);
+    // Withdrawn at the block's finality: 410 Gone, and no byte of it.
+    await until('Alice\'s sidecar answering 410', async () => (await fetch(target)).status === 410, 60);
+    const response = await fetch(target);
+    assert.match((await response.json()).error, /removed from the network/);
+    const path = join(sidecarA.dataDir, 'content', hex);
+    await until('the file deleted', () => !existsSync(path), 30);
+    assert.equal((await fetch(target)).status, 404);
+    const metrics = await (await fetch(`${sidecarA.url}/metrics`)).text();
+    assert.match(metrics, /pop_sidecar_replicas_withdrawn_total 1\n/);
+    assert.match(metrics, /pop_sidecar_replicas_deleted_total 1\n/);
   });
 
   it('every pallet\'s try_state holds on the chain after eras, content, faults, a slash and a reassignment', { timeout: 3 * 60_000 }, async () => {
