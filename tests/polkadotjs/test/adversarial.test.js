@@ -23,8 +23,9 @@ import { refusedByPool, sendAndFinalize, sendOk, startDevNode } from '../lib/nod
 import { contentId, leafProof } from '../lib/commitment.js';
 import { registerContent, signReceipt } from '../lib/receipt.js';
 import { startSidecar, upload } from '../lib/sidecar.js';
+import { registerMasternode, serveFrom } from '../lib/masternodes.js';
 import {
-  activeSet, balances, collectEvents, decoded, devKeys, findEvent, free, held, POP, waitFor,
+  activeSet, balances, collectEvents, decoded, devKeys, findEvent, free, held, waitFor,
 } from '../lib/util.js';
 
 describe('a hostile account against the chain\'s defences, on real processes', { timeout: 10 * 60_000 }, () => {
@@ -66,14 +67,8 @@ describe('a hostile account against the chain\'s defences, on real processes', {
     sidecarA = await startSidecar({ nodeUrl: node.rpcUrl, proofKey: '//Alice//stash' });
     sidecarB = await startSidecar({ nodeUrl: node.rpcUrl, proofKey: '//Bob//stash' });
     // Alice's genesis masternode now serves from sidecar A; Bob registers one served by B.
-    await sendOk(
-      api.tx.masternodes.update({ endpoint: sidecarA.url, proofKey: null, capacity: null, commission: null }),
-      alice,
-    );
-    await sendOk(
-      api.tx.masternodes.register(2_000n * POP, sidecarB.url, keyring.addFromUri('//Bob//stash').address, 1n << 30n, 50_000_000),
-      bob,
-    );
+    await serveFrom(api, alice, sidecarA.url);
+    await registerMasternode(api, bob, sidecarB.url, keyring.addFromUri('//Bob//stash'));
   }, { timeout: 4 * 60_000 });
 
   after(async () => {
@@ -157,10 +152,7 @@ describe('a hostile account against the chain\'s defences, on real processes', {
 
   it('attack 5: a minimum delegation does not keep Charlie\'s masternode from leaving; it unbonds in the closed pool', { timeout: 3 * 60_000 }, async () => {
     const minimum = api.consts.delegation.minDelegation.toBigInt();
-    await sendOk(
-      api.tx.masternodes.register(2_000n * POP, 'http://127.0.0.1:9', keyring.addFromUri('//Charlie//stash').address, 1n << 30n, 0),
-      charlie,
-    );
+    await registerMasternode(api, charlie, 'http://127.0.0.1:9', keyring.addFromUri('//Charlie//stash'), { commission: 0 });
     const eveHeld = await held(api, eve);
     await sendOk(api.tx.delegation.delegate(charlie.address, minimum), eve);
     assert.equal(await held(api, eve) - eveHeld, minimum);
@@ -221,10 +213,7 @@ describe('a hostile account against the chain\'s defences, on real processes', {
   it('attack 7: the pool refuses Eve\'s proofs and confirmations, and she pays no fee', { timeout: 3 * 60_000 }, async () => {
     // Eve as a plain account, and as the proof key of a masternode of her own (which holds
     // nothing: Dave's holders were drawn before it existed).
-    await sendOk(
-      api.tx.masternodes.register(2_000n * POP, 'http://127.0.0.1:9', eveProofKey.address, 1n << 30n, 0),
-      eve,
-    );
+    await registerMasternode(api, eve, 'http://127.0.0.1:9', eveProofKey, { commission: 0 });
     const open = await until('an open challenge of Alice\'s', async () =>
       (await api.query.content.challenges.entries(alice.address))[0], 60);
     const challenge = open[0].args[1].toNumber();

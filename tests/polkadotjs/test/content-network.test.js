@@ -23,7 +23,8 @@ import { authHeader, startSidecar } from '../lib/sidecar.js';
 import { contentId } from '../lib/commitment.js';
 import { receiptFromHeaders, registerContent, verifyReceipt } from '../lib/receipt.js';
 import { checkTryState } from '../lib/try-state.js';
-import { activeSet, collectEvents, devKeys, findEvent, POP, waitFor } from '../lib/util.js';
+import { activeSet, collectEvents, devKeys, findEvent, waitFor } from '../lib/util.js';
+import { registerMasternode, serveFrom } from '../lib/masternodes.js';
 
 const run = promisify(execFile);
 
@@ -100,14 +101,8 @@ describe('content network: node, two sidecars, upload, replication, proofs, faul
     proxy.target = sidecarA.url;
     sidecarB = await startSidecar({ nodeUrl: node.rpcUrl, proofKey: '//Bob//stash' });
     // Alice's genesis masternode now serves from sidecar A; Bob registers one served by B.
-    await sendOk(
-      api.tx.masternodes.update({ endpoint: sidecarA.publicUrl, proofKey: null, capacity: null, commission: null }),
-      alice,
-    );
-    await sendOk(
-      api.tx.masternodes.register(2_000n * POP, sidecarB.url, keyring.addFromUri('//Bob//stash').address, 1n << 30n, 50_000_000),
-      bob,
-    );
+    await serveFrom(api, alice, sidecarA.publicUrl);
+    await registerMasternode(api, bob, sidecarB.url, keyring.addFromUri('//Bob//stash'));
   }, { timeout: 4 * 60_000 });
 
   after(async () => {
@@ -220,10 +215,7 @@ describe('content network: node, two sidecars, upload, replication, proofs, faul
   });
 
   it('Bob\'s sidecar stopped fails its challenges: faults, slash, jail, and the replica moves', { timeout: 8 * 60_000 }, async () => {
-    await sendOk(
-      api.tx.masternodes.register(2_000n * POP, 'http://127.0.0.1:9', keyring.addFromUri('//Charlie//stash').address, 1n << 30n, 0),
-      charlie,
-    );
+    await registerMasternode(api, charlie, 'http://127.0.0.1:9', keyring.addFromUri('//Charlie//stash'), { commission: 0 });
     await until('Charlie in the active set', () => isActive(charlie));
     const bondBefore = (await api.query.masternodes.masternodes(bob.address)).unwrap().toJSON().bond;
     await sidecarB.kill();

@@ -12,6 +12,7 @@ import { contentId } from '../lib/commitment.js';
 import { registerContent } from '../lib/receipt.js';
 import { startSidecar, upload } from '../lib/sidecar.js';
 import { bestNumber, collectEvents, devKeys, finalizedNumber, waitFor } from '../lib/util.js';
+import { serveFrom } from '../lib/masternodes.js';
 
 const spec = join(fileURLToPath(import.meta.url), '../../../../chain-specs/local.raw.json');
 const STALLED_BLOCKS = 20;
@@ -34,7 +35,7 @@ describe('challenges while finality is stalled', { timeout: 12 * 60_000 }, () =>
     }
     events = await collectEvents(first.api, ['content']);
     sidecar = await startSidecar({ nodeUrl: first.rpcUrl, proofKey: '//Alice//stash' });
-    await sendOk(first.api.tx.masternodes.update({ endpoint: sidecar.url, proofKey: null, capacity: null, commission: null }), alice);
+    await serveFrom(first.api, alice, sidecar.url);
   }, { timeout: 5 * 60_000 });
 
   after(async () => {

@@ -20,6 +20,7 @@ import { contentId } from '../lib/commitment.js';
 import { registerContent } from '../lib/receipt.js';
 import { authHeader, startSidecar, upload } from '../lib/sidecar.js';
 import { activeSet, collectEvents, devKeys, findEvent, free, POP, waitFor } from '../lib/util.js';
+import { registerMasternode, serveFrom } from '../lib/masternodes.js';
 
 describe('priced content: grants, and replication through the chain\'s grant lookup', { timeout: 10 * 60_000 }, () => {
   let node; let api;
@@ -85,11 +86,8 @@ describe('priced content: grants, and replication through the chain\'s grant loo
     sidecarA = await startSidecar({ nodeUrl: node.rpcUrl, proofKey: '//Alice//stash' });
     sidecarB = await startSidecar({ nodeUrl: node.rpcUrl, proofKey: '//Bob//stash' });
     // Alice's genesis masternode now serves from sidecar A; Bob registers one served by B.
-    await sendOk(
-      api.tx.masternodes.update({ endpoint: sidecarA.url, proofKey: null, capacity: null, commission: null }),
-      alice,
-    );
-    await sendOk(api.tx.masternodes.register(2_000n * POP, sidecarB.url, bobProofKey.address, 1n << 30n, 50_000_000), bob);
+    await serveFrom(api, alice, sidecarA.url);
+    await registerMasternode(api, bob, sidecarB.url, bobProofKey);
   }, { timeout: 4 * 60_000 });
 
   after(async () => {
@@ -146,7 +144,7 @@ describe('priced content: grants, and replication through the chain\'s grant loo
 
   it('Bob leaves: Charlie\'s sidecar fetches the priced replica from Alice\'s, confirms it and serves it', { timeout: 5 * 60_000 }, async () => {
     sidecarC = await startSidecar({ nodeUrl: node.rpcUrl, proofKey: '//Charlie//stash' });
-    await sendOk(api.tx.masternodes.register(2_000n * POP, sidecarC.url, charlieProofKey.address, 1n << 30n, 0), charlie);
+    await registerMasternode(api, charlie, sidecarC.url, charlieProofKey, { commission: 0 });
     await until('Charlie in the active set', () => isActive(charlie));
     await sendOk(api.tx.masternodes.deregister(), bob);
     await until('the replica moved to Charlie', async () =>
