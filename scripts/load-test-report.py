@@ -119,7 +119,11 @@ def main():
         f"exactly the bytes asked for; {int(load['verified']):,} bodies (every 50th request) "
         "were also compared byte for byte with the item. Connecting took "
         f"{ms(load['connect_p50_us'])} ms at the median and {ms(load['connect_max_us'])} ms at "
-        f"most ({int(load['connections']):,} connections).",
+        f"most ({int(load['connections']):,} connections). With a request always outstanding "
+        "per viewer, the mean time a request takes is the number of viewers over the request "
+        f"rate (Little's law): {1000 * viewers / (requests / seconds):,.0f} ms here, against "
+        f"{ms(load['total_mean_us'])} ms measured; a request's time is mostly its wait for "
+        "the cores, which the sidecar shares with the viewers and whatever else runs.",
         "",
     ]
 
@@ -166,21 +170,29 @@ def main():
     half = rss[-1][0] / 2 if rss else 0
     first = max((kb for t, kb in rss if t <= half), default=0)
     second = max((kb for t, kb in rss if t > half), default=0)
-    flat = second <= first * (1 + FLAT)
+    growth = second / first - 1 if first else 0
+    # One sample about every ten seconds, to show the course.
+    course, next_t = [], 0.0
+    for t, kb in rss:
+        if t >= next_t:
+            course.append(f"{mib(kb):,.0f}")
+            next_t = t + 10
+    per_viewer = (float(facts["hwm_kb"]) - float(facts["rss_before_kb"])) / viewers
     threads = max((s["threads"] for s in samples if "threads" in s), default=0)
     fds = max((s["fds"] for s in samples if "fds" in s), default=0)
     lines += [
         f"Memory of the sidecar (resident set): {mib(facts['rss_before_kb']):,.0f} MiB before "
         f"the viewers came, a peak of {mib(facts['hwm_kb']):,.0f} MiB during the run (VmHWM, "
-        f"reset after the uploads), {mib(facts['rss_end_kb']):,.0f} MiB at its end and "
-        f"{mib(facts['rss_idle_kb']):,.0f} MiB 5 s after the viewers left. "
+        f"reset after the uploads), that is {per_viewer:,.0f} KiB per viewer above the start; "
+        f"{mib(facts['rss_end_kb']):,.0f} MiB at the end of the run and "
+        f"{mib(facts['rss_idle_kb']):,.0f} MiB 5 s after the viewers left. Every ten seconds "
+        f"or so: {', '.join(course)} MiB. The highest sample of the second half of the run "
+        f"was {mib(second):,.0f} MiB, {100 * growth:+.0f}% on the first half's "
+        f"{mib(first):,.0f} MiB"
         + (
-            f"It did not grow with time: the highest of the per-second samples was "
-            f"{mib(first):,.0f} MiB in the first half of the run and {mib(second):,.0f} MiB in "
-            "the second."
-            if flat
-            else f"It grew through the run: the highest per-second sample was "
-            f"{mib(first):,.0f} MiB in the first half and {mib(second):,.0f} MiB in the second."
+            ": it levelled off."
+            if growth <= FLAT
+            else f": it was still growing by more than {100 * FLAT:.0f}%."
         )
         + f" Threads: {int(facts['threads_before'])} before, up to {int(threads)} during the run "
         f"(tokio's blocking pool reads the files), {int(facts['threads_idle'])} after; open "
