@@ -16,6 +16,7 @@
 #   scripts/load-test.sh                      # 1,000 viewers for 60 s, about 3 min in all
 #   QUICK=1 scripts/load-test.sh              # 100 viewers for 10 s: prints the section only
 #   VIEWERS=2000 DURATION=120 scripts/load-test.sh
+#   QUICK=1 VIEWERS=1000 DURATION=30 SIDECAR_FD_LIMIT=1024 scripts/load-test.sh   # the usual limit
 #
 # Binaries: $POP_NODE_BIN and $POP_SIDECAR_BIN when set, else the release build (built first if
 # missing). The machine should be otherwise idle: the load average at the start, and the CPU
@@ -109,7 +110,9 @@ record "commit $(git -C "$REPO_ROOT" rev-parse --short HEAD)"
 # Changes not committed to what is measured here, or to how.
 record "dirty $(git -C "$REPO_ROOT" status --porcelain -- content-sidecar Cargo.lock \
 	scripts/load-test.sh scripts/load-test-report.py tests/polkadotjs/tools | wc -l)"
-record "fd_limit $(ulimit -Sn)"
+# What bounds the memory of a response in flight (content-sidecar/src/streaming/body.rs).
+record "read_chunk $(($(sed -n 's/^const READ_CHUNK: usize = \(.*\);/\1/p' \
+	"$REPO_ROOT/content-sidecar/src/streaming/body.rs")))"
 record "node_version $("$POP_NODE_BIN" --version | cut -d' ' -f2)"
 record "sidecar_version $("$POP_SIDECAR_BIN" --version | cut -d' ' -f2)"
 record "load_start $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -133,9 +136,14 @@ node_http="http://127.0.0.1:$rpc_port" node_ws="ws://127.0.0.1:$rpc_port"
 log "starting pop-sidecar beside it"
 sidecar_port="$(free_port)"
 sidecar_url="http://127.0.0.1:$sidecar_port"
-RUST_LOG="$sidecar_log" "$POP_SIDECAR_BIN" run --listen "127.0.0.1:$sidecar_port" \
-	--data-dir "$work/sidecar" --public-url "$sidecar_url" --node-url "$node_ws" \
-	--proof-key //Alice//stash >"$work/sidecar.log" 2>&1 &
+# SIDECAR_FD_LIMIT gives the sidecar another soft limit of open files than this script's (say
+# 1024, the usual default, to see what it bounds).
+(
+	ulimit -Sn "${SIDECAR_FD_LIMIT:-$(ulimit -Sn)}"
+	RUST_LOG="$sidecar_log" exec "$POP_SIDECAR_BIN" run --listen "127.0.0.1:$sidecar_port" \
+		--data-dir "$work/sidecar" --public-url "$sidecar_url" --node-url "$node_ws" \
+		--proof-key //Alice//stash
+) >"$work/sidecar.log" 2>&1 &
 sidecar_pid=$!
 for _ in $(seq 100); do
 	curl -sf -o /dev/null "$sidecar_url/health" && break
@@ -162,6 +170,7 @@ while read -r file url; do
 done <"$work/located"
 ((${#targets[@]} == items)) || die "only ${#targets[@]} of $items items were located"
 
+record "fd_limit $(awk '/^Max open files/ { print $4 }' "/proc/$sidecar_pid/limits")"
 # The run's peak memory alone: the peak so far (the uploads') is reset (Linux ≥ 4.0).
 echo 5 >"/proc/$sidecar_pid/clear_refs"
 record "rss_before_kb $(status_of "$sidecar_pid" VmRSS)"
