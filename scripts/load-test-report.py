@@ -3,7 +3,7 @@
 scripts/load-test.sh.
 
 The results file has one measurement or fact per line: `key value...`, where `load`,
-`machine` and `sample` lines carry `name=value` pairs (a value may be empty when the node did not
+`machine`, `challenges` and `sample` lines carry `name=value` pairs (a value may be empty when the node did not
 answer a sample). The text between the section's markers in the output file is replaced (other
 text stays); with `--out -` the section is printed instead.
 """
@@ -24,7 +24,7 @@ def read(path):
                 samples.append(pairs_of(rest))
             elif key == "error_line":
                 error_lines.append(rest)
-            elif key in ("load", "machine"):
+            elif key in ("load", "machine", "challenges"):
                 facts[key] = pairs_of(rest)
             else:
                 facts[key] = rest
@@ -221,6 +221,23 @@ def main():
         )
         if after > before
         else f"The node finalized nothing during the run (#{before} before and after).",
+        "",
+    ]
+
+    # Challenges.
+    c = {k: int(v) for k, v in facts["challenges"].items()}
+    failed = c["missed"] + c["rejected"]
+    lines += [
+        f"The sidecar's masternode kept its duties: from the end of the uploads until "
+        f"{facts['challenge_deadline']} blocks (a challenge's deadline) after the viewers left, "
+        f"{c['blocks']} blocks in all, the chain issued it {c['issued']} storage challenges; "
+        f"{c['accepted']} proofs were accepted, {c['rejected']} rejected, {c['missed']} "
+        f"challenges missed, {c['faults']} faults recorded ({c['excused']} excused): "
+        + (
+            "the sidecar answered every challenge in time."
+            if failed == 0 and c["faults"] == 0
+            else f"**the sidecar failed {failed} challenges under this load.**"
+        ),
         END,
     ]
     section = "\n".join(lines)

@@ -10,8 +10,9 @@
 # 3. runs VIEWERS concurrent viewers for DURATION seconds (the `viewer_load` example in
 #    content-sidecar/examples): each on its own keep-alive connection GETs random 64 KiB–2 MiB
 #    ranges of random items, one after the other without a pause, checking every response;
-# 4. samples the sidecar's memory and the node's finalized block every second meanwhile, and
-#    writes what it measured into docs/benchmarks.md.
+# 4. samples the sidecar's memory and the node's finalized block every second meanwhile, counts
+#    the chain's storage challenges to the sidecar and its answers (until the deadline of the
+#    last challenge issued during the run), and writes what it measured into docs/benchmarks.md.
 #
 #   scripts/load-test.sh                      # 1,000 viewers for 60 s, about 3 min in all
 #   QUICK=1 scripts/load-test.sh              # 100 viewers for 10 s: prints the section only
@@ -57,10 +58,10 @@ polkadotjs="$REPO_ROOT/tests/polkadotjs"
 	(cd "$polkadotjs" && npm ci --no-audit --no-fund --loglevel=error)
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/pop-load.XXXXXX")"
-node_pid="" sidecar_pid="" sampler_pid=""
+node_pid="" sidecar_pid="" sampler_pid="" watcher_pid=""
 cleanup() {
 	trap - EXIT INT TERM
-	for pid in $sampler_pid $sidecar_pid $node_pid; do
+	for pid in $watcher_pid $sampler_pid $sidecar_pid $node_pid; do
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
@@ -171,6 +172,10 @@ done <"$work/located"
 ((${#targets[@]} == items)) || die "only ${#targets[@]} of $items items were located"
 
 record "fd_limit $(awk '/^Max open files/ { print $4 }' "/proc/$sidecar_pid/limits")"
+# The chain's challenges to the sidecar's masternode, and its answers, from now until every
+# challenge issued during the run has been answered or missed.
+node "$polkadotjs/tools/watch-content.js" "$node_ws" >"$work/challenges" 2>"$work/watch.log" &
+watcher_pid=$!
 # The run's peak memory alone: the peak so far (the uploads') is reset (Linux ≥ 4.0).
 echo 5 >"/proc/$sidecar_pid/clear_refs"
 record "rss_before_kb $(status_of "$sidecar_pid" VmRSS)"
@@ -217,6 +222,18 @@ head -n 5 "$work/load.err" | sed 's/^/error_line /' >>"$results"
 sleep 5
 record "rss_idle_kb $(status_of "$sidecar_pid" VmRSS)"
 record "threads_idle $(status_of "$sidecar_pid" Threads)"
+deadline="$(sed -n 's/^deadline //p' "$work/challenges")"
+[[ -n "$deadline" ]] || die "watch-content.js did not start: $(tail -n 20 "$work/watch.log")"
+record "challenge_deadline $deadline"
+log "waiting $deadline blocks for the last challenges' deadlines"
+until_block=$(($(best_number) + deadline + 1))
+while (($(best_number || echo 0) < until_block)); do
+	sleep 1
+done
+kill "$watcher_pid" && wait "$watcher_pid" || die "watch-content.js failed: $(tail -n 20 "$work/watch.log")"
+watcher_pid=""
+challenges="$(grep '^challenges ' "$work/challenges")" || die "watch-content.js printed no counts"
+record "$challenges"
 log "$result"
 
 out="$REPO_ROOT/docs/benchmarks.md"
