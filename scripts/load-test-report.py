@@ -228,7 +228,7 @@ def main():
     c = {k: int(v) for k, v in facts["challenges"].items()}
     failed = c["missed"] + c["rejected"]
     lines += [
-        f"The sidecar's masternode kept its duties: from the end of the uploads until "
+        f"Storage challenges: from the end of the uploads until "
         f"{facts['challenge_deadline']} blocks (a challenge's deadline) after the viewers left, "
         f"{c['blocks']} blocks in all, the chain issued it {c['issued']} storage challenges; "
         f"{c['accepted']} proofs were accepted, {c['rejected']} rejected, {c['missed']} "
