@@ -27,6 +27,7 @@ use http_body_util::{BodyExt, Empty};
 use hyper::{client::conn::http1::SendRequest, header, Request, StatusCode, Uri};
 use hyper_util::rt::TokioIo;
 use std::{
+	collections::BTreeMap,
 	error::Error,
 	fs::File,
 	os::unix::fs::FileExt,
@@ -51,10 +52,20 @@ struct Cli {
 	#[arg(long, env = "POP_LOAD_VIEWERS", default_value_t = 1000)]
 	viewers: usize,
 	/// How long viewers start new requests.
-	#[arg(long, env = "POP_LOAD_DURATION", default_value = "60s", value_parser = humantime::parse_duration)]
+	#[arg(
+		long,
+		env = "POP_LOAD_DURATION",
+		default_value = "60s",
+		value_parser = humantime::parse_duration
+	)]
 	duration: Duration,
 	/// Viewers start evenly spread over this time, as an audience arrives.
-	#[arg(long, env = "POP_LOAD_RAMP", default_value = "2s", value_parser = humantime::parse_duration)]
+	#[arg(
+		long,
+		env = "POP_LOAD_RAMP",
+		default_value = "2s",
+		value_parser = humantime::parse_duration
+	)]
 	ramp: Duration,
 	/// Shortest range read, in bytes.
 	#[arg(long, env = "POP_LOAD_MIN_RANGE", default_value_t = 64 << 10)]
@@ -66,7 +77,12 @@ struct Cli {
 	#[arg(long, env = "POP_LOAD_VERIFY_EVERY", default_value_t = 50)]
 	verify_every: u64,
 	/// Longest a request may take, connecting included, before it counts as an error.
-	#[arg(long, env = "POP_LOAD_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+	#[arg(
+		long,
+		env = "POP_LOAD_TIMEOUT",
+		default_value = "30s",
+		value_parser = humantime::parse_duration
+	)]
 	timeout: Duration,
 	/// The items: `<content URL>=<path of a local copy of its bytes>`.
 	#[arg(required = true, value_parser = parse_item)]
@@ -76,10 +92,13 @@ struct Cli {
 /// An item to read, and its bytes for checking.
 #[derive(Clone, Debug)]
 struct Item {
+	/// Where the sidecar serves it.
 	uri: Uri,
+	/// A file with the same bytes.
 	copy: PathBuf,
 }
 
+/// Parses `<content URL>=<local copy>`.
 fn parse_item(text: &str) -> Result<Item, String> {
 	let (uri, copy) = text.split_once('=').ok_or("expected <content URL>=<local copy>")?;
 	let uri: Uri = uri.parse().map_err(|error| format!("{uri}: {error}"))?;
@@ -91,45 +110,56 @@ fn parse_item(text: &str) -> Result<Item, String> {
 
 /// An item as viewers use it.
 struct Target {
+	/// Where the sidecar serves it.
 	uri: Uri,
 	/// `host:port`, to connect to.
 	address: String,
+	/// The same bytes, to compare bodies with.
 	copy: File,
+	/// Its size in bytes.
 	size: u64,
 }
 
 /// What went wrong with one request.
 #[derive(Debug, thiserror::Error)]
 enum Failure {
+	/// No connection.
 	#[error("connecting: {0}")]
 	Connect(std::io::Error),
+	/// The connection or the HTTP exchange failed (a body the server cut short is one).
 	#[error("HTTP: {0}")]
 	Http(#[from] hyper::Error),
+	/// Another status than `206`.
 	#[error("status {0}")]
 	Status(StatusCode),
+	/// Another range than the one asked for.
 	#[error("Content-Range {got:?} where `{expected}` was asked for")]
 	ContentRange { got: Option<String>, expected: String },
+	/// Fewer or more body bytes than asked for.
 	#[error("{got} body bytes of {expected}")]
 	Short { got: u64, expected: u64 },
+	/// Other bytes than the item's.
 	#[error("the body differs from the item's bytes")]
 	Content,
+	/// No whole response within `--timeout`.
 	#[error("no answer within the timeout")]
 	Timeout,
+	/// The local copy could not be read to compare.
 	#[error("reading the local copy: {0}")]
 	Copy(std::io::Error),
 }
 
 impl Failure {
-	/// The counter this failure is reported under.
+	/// The counter this failure is reported under (`errors_<kind>`).
 	fn kind(&self) -> &'static str {
 		match self {
-			Failure::Connect(_) => "errors_connect",
-			Failure::Http(_) => "errors_http",
-			Failure::Status(_) => "errors_status",
-			Failure::ContentRange { .. } => "errors_range",
-			Failure::Short { .. } => "errors_short",
-			Failure::Content | Failure::Copy(_) => "errors_content",
-			Failure::Timeout => "errors_timeout",
+			Failure::Connect(_) => "connect",
+			Failure::Http(_) => "http",
+			Failure::Status(_) => "status",
+			Failure::ContentRange { .. } => "range",
+			Failure::Short { .. } => "short",
+			Failure::Content | Failure::Copy(_) => "content",
+			Failure::Timeout => "timeout",
 		}
 	}
 }
@@ -143,26 +173,37 @@ struct Tally {
 	total_us: Vec<u32>,
 	/// Time to connect, µs, for each connection made.
 	connect_us: Vec<u32>,
+	/// Body bytes of successful requests.
 	bytes: u64,
+	/// Bodies compared with the local copy.
 	verified: u64,
-	errors: Vec<&'static str>,
+	/// Failed requests by kind.
+	errors: BTreeMap<&'static str, u64>,
 	/// When its last request ended.
 	finished: Option<Instant>,
 }
 
 /// A successful response.
 struct Read {
+	/// Until the response head and the first body bytes.
 	ttfb: Duration,
+	/// Until the last body byte.
 	total: Duration,
+	/// Whether the body was compared with the local copy.
 	verified: bool,
 }
 
 /// What all viewers share.
 struct Run {
+	/// The items.
 	targets: Vec<Target>,
+	/// `--min-range`.
 	min_range: u64,
+	/// `--max-range`.
 	max_range: u64,
+	/// `--verify-every`.
 	verify_every: u64,
+	/// `--timeout`.
 	timeout: Duration,
 	/// Requests started by all viewers, to pick which are verified.
 	started: AtomicU64,
@@ -170,6 +211,7 @@ struct Run {
 	errors: AtomicU64,
 }
 
+/// Parses the command line and runs the viewers on a multi-threaded tokio runtime.
 fn main() -> ExitCode {
 	let cli = Cli::parse();
 	let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build();
@@ -182,10 +224,12 @@ fn main() -> ExitCode {
 	}
 }
 
+/// Runs the viewers and prints what they measured.
 async fn load(cli: Cli) -> Result<(), Box<dyn Error>> {
 	let mut targets = Vec::new();
 	for item in &cli.items {
-		let copy = File::open(&item.copy).map_err(|error| format!("{}: {error}", item.copy.display()))?;
+		let copy =
+			File::open(&item.copy).map_err(|error| format!("{}: {error}", item.copy.display()))?;
 		let size = copy.metadata()?.len();
 		let authority = item.uri.authority().expect("checked when parsed");
 		let address = format!("{}:{}", authority.host(), authority.port_u16().unwrap_or(80));
@@ -223,7 +267,9 @@ async fn load(cli: Cli) -> Result<(), Box<dyn Error>> {
 		all.connect_us.extend(tally.connect_us);
 		all.bytes += tally.bytes;
 		all.verified += tally.verified;
-		all.errors.extend(tally.errors);
+		for (kind, count) in tally.errors {
+			*all.errors.entry(kind).or_default() += count;
+		}
 		all.finished = all.finished.max(tally.finished);
 	}
 	let seconds = (all.finished.unwrap_or(end) - begun).as_secs_f64();
@@ -239,14 +285,15 @@ async fn watch(run: Arc<Run>, viewer: u64, start: Instant, end: Instant) -> Tall
 	let mut connection: Option<SendRequest<Empty<Bytes>>> = None;
 	while Instant::now() < end {
 		let target = &run.targets[random.usize(..run.targets.len())];
-		// Log-uniform: as many short segments as long ones per doubling of the length.
+		// Log-uniform: as many ranges within each doubling of the length.
 		let ratio = run.max_range as f64 / run.min_range as f64;
 		let length = ((run.min_range as f64 * ratio.powf(random.f64())) as u64)
 			.clamp(run.min_range, run.max_range);
 		let first = random.u64(0..=target.size - length);
 		let verify = run.verify_every > 0
-			&& run.started.fetch_add(1, Ordering::Relaxed) % run.verify_every == 0;
-		let attempt = read_range(&mut connection, &mut tally, target, first..first + length, verify);
+			&& run.started.fetch_add(1, Ordering::Relaxed).is_multiple_of(run.verify_every);
+		let attempt =
+			read_range(&mut connection, &mut tally, target, first..first + length, verify);
 		let outcome = match tokio::time::timeout(run.timeout, attempt).await {
 			Ok(outcome) => outcome,
 			Err(_) => Err(Failure::Timeout),
@@ -262,7 +309,7 @@ async fn watch(run: Arc<Run>, viewer: u64, start: Instant, end: Instant) -> Tall
 				if run.errors.fetch_add(1, Ordering::Relaxed) < ERRORS_SHOWN {
 					eprintln!("viewer {viewer}: {} bytes {first}+{length}: {failure}", target.uri);
 				}
-				tally.errors.push(failure.kind());
+				*tally.errors.entry(failure.kind()).or_default() += 1;
 				// Whatever state the connection is in, the next request starts afresh.
 				connection = None;
 			}
@@ -336,6 +383,7 @@ async fn read_range(
 	Ok(Read { ttfb, total, verified: verify })
 }
 
+/// `time` in whole microseconds (saturating at about 71 minutes).
 fn micros(time: Duration) -> u32 {
 	time.as_micros().try_into().unwrap_or(u32::MAX)
 }
@@ -351,29 +399,31 @@ fn quantile(values: &[u32], q: f64) -> u32 {
 /// Prints the `result` line.
 fn report(cli: &Cli, mut all: Tally, seconds: f64) {
 	let mut line = format!(
-		"result viewers={} items={} min_range={} max_range={} ramp_s={} duration_s={} seconds={seconds:.3} \
+		"result viewers={} items={} min_range={} max_range={} verify_every={} ramp_s={} \
+		 duration_s={} seconds={seconds:.3} \
 		 requests={} bytes={} verified={} errors={} connections={}",
 		cli.viewers,
 		cli.items.len(),
 		cli.min_range,
 		cli.max_range,
+		cli.verify_every,
 		cli.ramp.as_secs_f64(),
 		cli.duration.as_secs_f64(),
 		all.ttfb_us.len(),
 		all.bytes,
 		all.verified,
-		all.errors.len(),
+		all.errors.values().sum::<u64>(),
 		all.connect_us.len(),
 	);
-	for kind in ["errors_connect", "errors_http", "errors_status", "errors_range", "errors_short", "errors_content", "errors_timeout"] {
-		let count = all.errors.iter().filter(|seen| **seen == kind).count();
-		line += &format!(" {kind}={count}");
+	for (kind, count) in &all.errors {
+		line += &format!(" errors_{kind}={count}");
 	}
 	for (name, values) in
 		[("ttfb", &mut all.ttfb_us), ("total", &mut all.total_us), ("connect", &mut all.connect_us)]
 	{
 		values.sort_unstable();
-		let mean = values.iter().map(|&value| f64::from(value)).sum::<f64>() / values.len().max(1) as f64;
+		let mean =
+			values.iter().map(|&value| f64::from(value)).sum::<f64>() / values.len().max(1) as f64;
 		line += &format!(" {name}_mean_us={mean:.0}");
 		for (label, q) in [("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("max", 1.0)] {
 			line += &format!(" {name}_{label}_us={}", quantile(values, q));
