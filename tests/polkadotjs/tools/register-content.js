@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { contentId } from '../lib/commitment.js';
+import { serveFrom } from '../lib/masternodes.js';
 import { sendOk } from '../lib/node.js';
 import { registerContent } from '../lib/receipt.js';
 import { upload } from '../lib/sidecar.js';
@@ -21,7 +22,7 @@ if (!nodeUrl || !sidecarUrl || files.length === 0) {
 const { alice, dave } = await devKeys();
 const api = await ApiPromise.create({ provider: new WsProvider(nodeUrl), noInitWarn: true, throwOnConnect: true });
 try {
-  await sendOk(api.tx.masternodes.update({ endpoint: sidecarUrl, proofKey: null, capacity: null, commission: null }), alice);
+  await serveFrom(api, alice, sidecarUrl);
   const items = [];
   for (const [index, file] of files.entries()) {
     const bytes = readFileSync(file);
