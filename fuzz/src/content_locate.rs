@@ -170,7 +170,7 @@ fn hostile(u: &mut Unstructured) -> Result<String> {
 	Ok(if u.arbitrary()? {
 		json_value(u, 3)?.to_string()
 	} else {
-		String::from_utf8_lossy(u.take_rest()).into_owned()
+		String::from_utf8_lossy(u.bytes(u.len())?).into_owned()
 	})
 }
 
@@ -183,7 +183,7 @@ fn json_value(u: &mut Unstructured, depth: u32) -> Result<Value> {
 		2 => json!(u.arbitrary::<i64>()?),
 		3 => json!(u.arbitrary::<String>()?),
 		4 => {
-			let digits = u.int_in_range(0..=66)?;
+			let digits: usize = u.int_in_range(0..=66)?;
 			let bytes: Vec<u8> = (0..digits.div_ceil(2)).map(|_| u.arbitrary()).collect::<Result<_>>()?;
 			json!(format!("0x{}", &hex::encode(bytes)[..digits]))
 		},

@@ -3,8 +3,8 @@
 //!
 //! - Any bytes: decoding never panics; a proof decoded from all of them encodes back to them;
 //!   checking it against any id and size never panics; a proof that verifies stops verifying
-//!   when any bit of its leaf changes.
-//! - Real proofs: content made from the input (up to 64 chunks, one of them with real bytes, the
+//!   when a bit of its leaf or of a path hash changes.
+//! - Real proofs: content made from the input (up to 16 chunks, one of them with real bytes, the
 //!   others named by their roots), a tree over it, and a proof of one of its leaves built by
 //!   `ChunkedTree::prove`: the proof verifies, fits `MAX_ENCODED_LEN`, and survives SCALE. Then
 //!   it is damaged (index, leaf, path, size or id changed): if it still verifies, the leaf it
@@ -19,7 +19,7 @@ use pop_primitives::commitment::{
 use pop_sidecar::hashing::NativeSha256 as Sha;
 
 /// Most chunks of the made-up content.
-const MAX_CHUNKS: u64 = 64;
+const MAX_CHUNKS: u64 = 16;
 
 /// The fuzz target.
 pub fn check(data: &[u8]) {
@@ -30,38 +30,49 @@ pub fn check(data: &[u8]) {
 fn decoded(u: &mut Unstructured) -> Result<()> {
 	let id = ContentId(u.arbitrary()?);
 	let size: u64 = u.arbitrary()?;
-	let bytes = u.take_rest();
+	let bytes = u.bytes(u.len())?;
 	let Ok(proof) = LeafProof::decode_all(&mut &bytes[..]) else { return Ok(()) };
 	assert_eq!(proof.encode(), bytes, "SCALE has one encoding of each proof");
 	if proof.verify::<Sha>(&id, size).is_ok() {
-		for bit in 0..proof.leaf.len() * 8 {
+		// Some bits of the leaf, spread over it, and one bit of each path hash.
+		let bits = proof.leaf.len() * 8;
+		for bit in (0..8).map(|i| i * bits / 8 + i) {
 			let mut flipped = proof.clone();
 			flipped.leaf[bit / 8] ^= 1 << (bit % 8);
-			assert!(flipped.verify::<Sha>(&id, size).is_err(), "bit {bit} of {proof:?}");
+			assert!(flipped.verify::<Sha>(&id, size).is_err(), "leaf bit {bit} of {proof:?}");
+		}
+		for at in 0..proof.path.len() {
+			let mut flipped = proof.clone();
+			flipped.path[at][at % 32] ^= 1;
+			assert!(flipped.verify::<Sha>(&id, size).is_err(), "path hash {at} of {proof:?}");
 		}
 	}
 	Ok(())
 }
 
-/// Byte `at` of the content: any function of the position would do, seeded so content differs
-/// between inputs.
-fn content_byte(seed: u64, at: u64) -> u8 {
-	(at.wrapping_mul(0x9e37_79b9_7f4a_7c15).wrapping_add(seed) >> 56) as u8
+/// The content's bytes from `start` to `end`: any function of the position would do, seeded so
+/// content differs between inputs; eight bytes at a time, which keeps whole chunks cheap.
+fn content(seed: u64, start: u64, end: u64) -> Vec<u8> {
+	let mut bytes = vec![0; (end - start) as usize];
+	for (word, at) in bytes.chunks_mut(8).zip((start..).step_by(8)) {
+		let value = (at ^ seed).wrapping_mul(0x9e37_79b9_7f4a_7c15).to_le_bytes();
+		word.copy_from_slice(&value[..word.len()]);
+	}
+	bytes
 }
 
 fn real_proof(u: &mut Unstructured) -> Result<()> {
 	let seed: u64 = u.arbitrary()?;
 	let chunks = u.int_in_range(1..=MAX_CHUNKS)?;
-	// The last chunk is short; small ones keep most runs fast.
-	let last_leaves = 1u64 << u.int_in_range(0..=8)?;
+	// The last chunk may be short: mostly at most 8 leaves, as hashing is what takes the time
+	// (`ratio` is true when the input has run out, so that is the cheap side).
+	let last_leaves = 1u64 << if u.ratio(15, 16)? { u.int_in_range(0..=3)? } else { u.int_in_range(0..=8)? };
 	let last_len = u.int_in_range((last_leaves - 1) * LEAF_SIZE as u64 + 1..=last_leaves * LEAF_SIZE as u64)?;
 	let size = (chunks - 1) * CHUNK_SIZE as u64 + last_len.min(CHUNK_SIZE as u64);
-	// The chunk with real bytes: mostly the last, as hashing a whole chunk is slow.
-	let real = if u.ratio(1, 8)? { u.int_in_range(0..=chunks - 1)? } else { chunks - 1 };
+	// The chunk with real bytes: mostly the last, for the same reason.
+	let real = if u.ratio(255, 256)? { chunks - 1 } else { u.int_in_range(0..=chunks - 1)? };
 	let start = real * CHUNK_SIZE as u64;
-	let chunk: Vec<u8> = (start..size.min(start + CHUNK_SIZE as u64))
-		.map(|at| content_byte(seed, at))
-		.collect();
+	let chunk = content(seed, start, size.min(start + CHUNK_SIZE as u64));
 	let leaves: Vec<Hash> = chunk.chunks(LEAF_SIZE).map(pop_primitives::commitment::leaf_hash::<Sha>).collect();
 	let mut chunk_roots = Vec::with_capacity(chunks as usize);
 	for index in 0..chunks {
