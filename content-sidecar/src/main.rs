@@ -17,9 +17,10 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 fn main() -> ExitCode {
 	keep_freed_memory();
+	let open_files = raise_open_file_limit();
 	let cli = Cli::parse();
 	let result = match cli.command.unwrap_or_else(|| Command::Run(Box::new(cli.run))) {
-		Command::Run(config) => run(*config),
+		Command::Run(config) => run(*config, open_files),
 		Command::Reindex(args) => reindex(&args.data_dir),
 	};
 	match result {
@@ -28,6 +29,20 @@ fn main() -> ExitCode {
 			eprintln!("pop-sidecar: {error}");
 			ExitCode::FAILURE
 		}
+	}
+}
+
+/// Raises the soft limit of open files to the hard one, as pop-node does, and returns it: every
+/// viewer holds a socket and, while a response is sent, the item's file, and the proofs the
+/// chain asks for open the same files, so the usual soft limit of 1,024 would fail requests
+/// (and could fail proofs) under a few hundred viewers.
+fn raise_open_file_limit() -> Option<u64> {
+	use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+	let limit = getrlimit(Resource::Nofile);
+	let raised = Rlimit { current: limit.maximum, ..limit };
+	match setrlimit(Resource::Nofile, raised) {
+		Ok(()) => limit.maximum,
+		Err(_) => limit.current,
 	}
 }
 
@@ -47,7 +62,7 @@ fn keep_freed_memory() {
 }
 
 #[tokio::main]
-async fn run(config: Config) -> Result<(), Box<dyn Error>> {
+async fn run(config: Config, open_files: Option<u64>) -> Result<(), Box<dyn Error>> {
 	init_logs(config.log_format);
 	let proof_key = Arc::new(ProofKey::from_uri(&config.proof_key)?);
 	let connection = Connection::default();
@@ -63,6 +78,7 @@ async fn run(config: Config) -> Result<(), Box<dyn Error>> {
 		public_url = config.public_url,
 		node_url = config.node_url,
 		standalone = config.standalone,
+		open_files,
 		"pop-sidecar serving"
 	);
 	let collector = tokio::spawn(gc::run_periodically(state.clone(), config.gc_interval));

@@ -52,7 +52,8 @@
 //!
 //! # Layout
 //!
-//! - `protocol`: the tus headers and their parsers, no I/O.
+//! - [`protocol`]: the tus headers and their parsers, no I/O (public for the fuzz targets in
+//!   `fuzz/`).
 //! - `handlers`: the HTTP handlers and [`routes`]; the only part that knows axum, turning an
 //!   [`UploadError`] into an [`ApiError`](crate::error::ApiError).
 //! - `sessions`: [`Uploads`], the sessions and their records, the quota, creating and appending.
@@ -66,7 +67,7 @@ mod error;
 mod handlers;
 mod lease;
 mod pipeline;
-mod protocol;
+pub mod protocol;
 mod recovery;
 mod removal;
 mod sessions;

@@ -36,7 +36,7 @@ const UPLOAD_CHECKSUM: HeaderName = HeaderName::from_static("upload-checksum");
 pub(super) const OFFSET_OCTET_STREAM: &str = "application/offset+octet-stream";
 
 /// Refuses a request whose `Tus-Resumable` is not the version spoken.
-pub(super) fn check_tus_resumable(headers: &HeaderMap) -> Result<(), UploadError> {
+pub fn check_tus_resumable(headers: &HeaderMap) -> Result<(), UploadError> {
 	match headers.get(TUS_RESUMABLE) {
 		Some(version) if version == TUS_VERSION => Ok(()),
 		Some(version) => Err(UploadError::UnsupportedVersion(format!(
@@ -61,7 +61,7 @@ fn number_header(headers: &HeaderMap, name: &HeaderName) -> Result<Option<u64>, 
 }
 
 /// The upload id of a URL, in hex.
-pub(super) fn parse_upload_id(text: &str) -> Result<UploadId, UploadError> {
+pub fn parse_upload_id(text: &str) -> Result<UploadId, UploadError> {
 	hex::decode(text)
 		.ok()
 		.and_then(|bytes| bytes.try_into().ok())
@@ -69,7 +69,7 @@ pub(super) fn parse_upload_id(text: &str) -> Result<UploadId, UploadError> {
 }
 
 /// What a `POST` asks for.
-pub(super) struct Creation {
+pub struct Creation {
 	/// `Upload-Length`.
 	pub length: u64,
 	/// The item's `Content-Type`, from the metadata's `filetype`.
@@ -104,7 +104,7 @@ impl Creation {
 }
 
 /// What a `PATCH` brings.
-pub(super) struct Patch {
+pub struct Patch {
 	/// `Upload-Offset`: where the body goes.
 	pub offset: u64,
 	/// `Content-Length`, when the body's length is declared.
@@ -131,8 +131,10 @@ impl Patch {
 
 /// A checksum algorithm of the tus checksum extension.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(super) enum Algorithm {
+pub enum Algorithm {
+	/// `sha256`.
 	Sha256,
+	/// `sha1`.
 	Sha1,
 }
 
@@ -163,7 +165,7 @@ impl Algorithm {
 }
 
 /// An `Upload-Checksum`.
-pub(super) struct Checksum {
+pub struct Checksum {
 	/// The algorithm.
 	pub algorithm: Algorithm,
 	/// The digest the body must have.
@@ -197,7 +199,7 @@ fn parse_checksum(headers: &HeaderMap) -> Result<Option<Checksum>, UploadError> 
 }
 
 /// The `Upload-Metadata` pairs: `key base64-value`, comma-separated, the value optional.
-fn parse_metadata(value: &HeaderValue) -> Result<HashMap<String, Vec<u8>>, UploadError> {
+pub fn parse_metadata(value: &HeaderValue) -> Result<HashMap<String, Vec<u8>>, UploadError> {
 	let bad = |why: &str| UploadError::Malformed(format!("Upload-Metadata {why}"));
 	let text = value.to_str().map_err(|_| bad("must be ASCII"))?;
 	let mut pairs = HashMap::new();
