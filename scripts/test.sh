@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs prerequisites, builds the workspace in release mode and every test
 # binary, then runs the suites side by side (the end-to-end ones mostly wait for blocks):
+# - the fuzz targets' corpus replayed (before the suites: it builds);
 # - Rust: unit tests, pallet integration tests and end-to-end tests on real pop-node and
 #   pop-sidecar processes, under cargo-nextest (each test a process with a deadline);
 # - checks: the pallet benchmarks, run once each as tests, and pop-try-state's own tests;
@@ -37,6 +38,9 @@ export SKIP_WASM_BUILD=1
 cargo build --release --locked "${checks[@]}"
 unset SKIP_WASM_BUILD
 export POP_TRY_STATE_BIN="$CARGO_TARGET_DIR/release/pop-try-state"
+# The short fuzzing pass: every committed corpus entry through its target's checks, without the
+# fuzzer (seconds to run; scripts/fuzz.sh fuzzes).
+"$REPO_ROOT/scripts/fuzz-replay.sh"
 wait "$npm_ci" || { cat "$CARGO_TARGET_DIR/npm-ci.log"; log "npm ci failed"; exit 1; }
 
 logs="$(mktemp -d)"
