@@ -30,7 +30,8 @@ mapfile -t all < <(sed -n 's/^name = "\(.*\)"$/\1/p' "$manifest" | grep -vx pop-
 targets=("$@")
 ((${#targets[@]})) || targets=("${all[@]}")
 for target in "${targets[@]}"; do
-	printf '%s\n' "${all[@]}" | grep -qx "$target" || { log "no fuzz target $target (${all[*]})"; exit 1; }
+	printf '%s\n' "${all[@]}" | grep -qx "$target" ||
+		{ log "no fuzz target $target (${all[*]})"; exit 1; }
 done
 
 # libFuzzer's C++ sources are compiled by libfuzzer-sys's build script.
@@ -63,10 +64,11 @@ record "cpu $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs || uname
 record "cores $(nproc)"
 record "date $(date -u +%Y-%m-%d)"
 record "commit $(git -C "$REPO_ROOT" rev-parse --short HEAD)"
-record "dirty $(git -C "$REPO_ROOT" status --porcelain -- fuzz content-sidecar pallets runtime node/src/rpc \
-	scripts/fuzz.sh scripts/fuzz-report.py | grep -v '^?? fuzz/corpus/' | wc -l)"
+record "dirty $(git -C "$REPO_ROOT" status --porcelain -- fuzz content-sidecar pallets runtime \
+	node/src/rpc scripts/fuzz.sh scripts/fuzz-report.py | grep -v '^?? fuzz/corpus/' | wc -l)"
 record "rustc $(rustc -V | cut -d' ' -f2)"
-record "libfuzzer_sys $(sed -n '/^name = "libfuzzer-sys"$/{n;s/^version = "\(.*\)"$/\1/p}' "$REPO_ROOT/fuzz/Cargo.lock")"
+record "libfuzzer_sys $(sed -n '/^name = "libfuzzer-sys"$/{n;s/^version = "\(.*\)"$/\1/p}' \
+	"$REPO_ROOT/fuzz/Cargo.lock")"
 record "build_seconds $build_seconds"
 record "build_crates $build_crates"
 record "load_start $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -101,7 +103,11 @@ for target in "${targets[@]}"; do
 	if [[ "$merge" == 1 ]] && ((new > 0)); then
 		"$bin_dir/$target" -merge=1 -timeout=30 -rss_limit_mb=4096 "$corpus" "$found" \
 			>"$fuzz_target_dir/$target-merge.log" 2>&1 ||
-			{ log "$target: merging the new inputs failed"; tail -n 20 "$fuzz_target_dir/$target-merge.log" >&2; exit 1; }
+			{
+				log "$target: merging the new inputs failed"
+				tail -n 20 "$fuzz_target_dir/$target-merge.log" >&2
+				exit 1
+			}
 	fi
 	rm -rf "$found"
 	after="$(count "$corpus")"
