@@ -30,7 +30,8 @@ mapfile -t all < <(sed -n 's/^name = "\(.*\)"$/\1/p' "$manifest" | grep -vx pop-
 targets=("$@")
 ((${#targets[@]})) || targets=("${all[@]}")
 for target in "${targets[@]}"; do
-	printf '%s\n' "${all[@]}" | grep -qx "$target" || { log "no fuzz target $target (${all[*]})"; exit 1; }
+	printf '%s\n' "${all[@]}" | grep -qx "$target" ||
+		{ log "no fuzz target $target (${all[*]})"; exit 1; }
 done
 
 # libFuzzer's C++ sources are compiled by libfuzzer-sys's build script.
@@ -38,6 +39,7 @@ command -v c++ >/dev/null 2>&1 || apt_install g++
 
 host="$(rustc -vV | sed -n 's/^host: //p')"
 log "building the fuzz targets (release, instrumented) into $fuzz_target_dir"
+mkdir -p "$fuzz_target_dir"
 started=$EPOCHREALTIME
 # With --target, RUSTFLAGS reach only the target's crates, not build scripts or proc macros,
 # which must not be instrumented (nothing would link libFuzzer into them).
@@ -46,8 +48,10 @@ RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions -Coverflow-checks" \
 	SKIP_WASM_BUILD=1 cargo build --release --locked --manifest-path "$manifest" \
 	--target-dir "$fuzz_target_dir" --target "$host" --features libfuzzer \
-	$(printf -- '--bin %s ' "${targets[@]}")
+	$(printf -- '--bin %s ' "${targets[@]}") 2>&1 | tee "$fuzz_target_dir/build.log" >&2
 build_seconds="$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')"
+# How much was built: every crate from cold (about 550), only the fuzz crate after a change to it.
+build_crates="$(grep -c '^ *Compiling ' "$fuzz_target_dir/build.log" || true)"
 bin_dir="$fuzz_target_dir/$host/release"
 
 artifacts="$fuzz_target_dir/artifacts"
@@ -60,11 +64,13 @@ record "cpu $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs || uname
 record "cores $(nproc)"
 record "date $(date -u +%Y-%m-%d)"
 record "commit $(git -C "$REPO_ROOT" rev-parse --short HEAD)"
-record "dirty $(git -C "$REPO_ROOT" status --porcelain -- fuzz content-sidecar pallets runtime node/src/rpc \
-	scripts/fuzz.sh scripts/fuzz-report.py | grep -v '^?? fuzz/corpus/' | wc -l)"
+record "dirty $(git -C "$REPO_ROOT" status --porcelain -- fuzz content-sidecar pallets runtime \
+	node/src/rpc scripts/fuzz.sh scripts/fuzz-report.py | grep -v '^?? fuzz/corpus/' | wc -l)"
 record "rustc $(rustc -V | cut -d' ' -f2)"
-record "libfuzzer_sys $(sed -n '/^name = "libfuzzer-sys"$/{n;s/^version = "\(.*\)"$/\1/p}' "$REPO_ROOT/fuzz/Cargo.lock")"
+record "libfuzzer_sys $(sed -n '/^name = "libfuzzer-sys"$/{n;s/^version = "\(.*\)"$/\1/p}' \
+	"$REPO_ROOT/fuzz/Cargo.lock")"
 record "build_seconds $build_seconds"
+record "build_crates $build_crates"
 record "load_start $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Entries in corpus folder $1.
@@ -97,7 +103,11 @@ for target in "${targets[@]}"; do
 	if [[ "$merge" == 1 ]] && ((new > 0)); then
 		"$bin_dir/$target" -merge=1 -timeout=30 -rss_limit_mb=4096 "$corpus" "$found" \
 			>"$fuzz_target_dir/$target-merge.log" 2>&1 ||
-			{ log "$target: merging the new inputs failed"; tail -n 20 "$fuzz_target_dir/$target-merge.log" >&2; exit 1; }
+			{
+				log "$target: merging the new inputs failed"
+				tail -n 20 "$fuzz_target_dir/$target-merge.log" >&2
+				exit 1
+			}
 	fi
 	rm -rf "$found"
 	after="$(count "$corpus")"

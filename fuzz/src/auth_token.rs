@@ -28,7 +28,11 @@ const AUDIENCE: &str = "https://sidecar.example:8090";
 const EXPIRES: u64 = 1_700_000_000;
 
 fn policy() -> TokenPolicy {
-	TokenPolicy { audience: AUDIENCE.into(), stream_validity_secs: 600, upload_validity_secs: 86_400 }
+	TokenPolicy {
+		audience: AUDIENCE.into(),
+		stream_validity_secs: 600,
+		upload_validity_secs: 86_400,
+	}
 }
 
 /// A token signed by Alice and what it means.
@@ -47,7 +51,11 @@ fn signed() -> &'static (Account, Vec<Signed>) {
 		let mut tokens = Vec::new();
 		for scope in [Scope::Stream, Scope::Upload] {
 			for expires in [0, 1, EXPIRES, EXPIRES + 600, u64::MAX] {
-				tokens.push(Signed { token: sign_token(&alice, scope, AUDIENCE, expires), scope, expires });
+				tokens.push(Signed {
+					token: sign_token(&alice, scope, AUDIENCE, expires),
+					scope,
+					expires,
+				});
 				let wrapped = format!("<Bytes>{}</Bytes>", token_message(scope, AUDIENCE, expires));
 				let signature = hex::encode(alice.sign(wrapped.as_bytes()).0);
 				let token = format!("{scope}.{}.{expires}.0x{signature}", ss58(&alice.public().0));
@@ -72,7 +80,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
 			if let Ok(account) = verify_token(&token, &policy(), needed, now) {
 				assert_genuine(&token, needed, now, account);
 			}
-		},
+		}
 		1 => signed_token(u, needed)?,
 		_ => extractors(u)?,
 	}
@@ -113,7 +121,12 @@ fn signed_token(u: &mut Unstructured, needed: Scope) -> Result<()> {
 	let expected = if signed.expires <= now {
 		Err(TokenError::Expired { expires: signed.expires, now })
 	} else if signed.expires - now > bound {
-		Err(TokenError::TooLong { scope: signed.scope, expires: signed.expires, now, max_secs: bound })
+		Err(TokenError::TooLong {
+			scope: signed.scope,
+			expires: signed.expires,
+			now,
+			max_secs: bound,
+		})
 	} else if signed.scope != needed {
 		Err(TokenError::WrongScope { given: signed.scope, needed })
 	} else {
@@ -139,7 +152,9 @@ fn extractors(u: &mut Unstructured) -> Result<()> {
 	let (mut parts, ()) = request.uri(uri).body(()).expect("valid parts").into_parts();
 	let has_header = parts.headers.contains_key(header::AUTHORIZATION);
 	let query_token = parts.uri.query().and_then(|query| {
-		form_urlencoded::parse(query.as_bytes()).find(|(name, _)| name == "auth").map(|(_, t)| t.into_owned())
+		form_urlencoded::parse(query.as_bytes())
+			.find(|(name, _)| name == "auth")
+			.map(|(_, t)| t.into_owned())
 	});
 	let has_query = query_token.is_some();
 
@@ -153,14 +168,12 @@ fn extractors(u: &mut Unstructured) -> Result<()> {
 		Ok(Some(Viewer(account))) => {
 			let token = header_token(&parts).or(query_token);
 			assert_genuine(&token.expect("a viewer had a token"), Scope::Stream, now, account);
-		},
+		}
 		Err(_) => assert!(has_header || has_query),
 	}
-	let uploader = futures::executor::block_on(
-		<Uploader as axum::extract::FromRequestParts<TokenPolicy>>::from_request_parts(
-			&mut parts, &policy,
-		),
-	);
+	let uploader = futures::executor::block_on(<Uploader as axum::extract::FromRequestParts<
+		TokenPolicy,
+	>>::from_request_parts(&mut parts, &policy));
 	if let Ok(Uploader(account)) = uploader {
 		let token = header_token(&parts).expect("an upload token comes in the header only");
 		assert_genuine(&token, Scope::Upload, now, account);

@@ -114,8 +114,10 @@ fn run(u: &mut Unstructured) -> Result<()> {
 	let module = ContentRpc::new(Arc::new(Client(api.clone()))).into_rpc();
 
 	let (params, asked) = if u.arbitrary()? { well_formed(u)? } else { (hostile(u)?, None) };
-	let request = format!(r#"{{"jsonrpc":"2.0","id":{ID},"method":"content_locate","params":{params}}}"#);
-	let Ok((response, _)) = futures::executor::block_on(module.raw_json_request(&request, 1)) else {
+	let request =
+		format!(r#"{{"jsonrpc":"2.0","id":{ID},"method":"content_locate","params":{params}}}"#);
+	let Ok((response, _)) = futures::executor::block_on(module.raw_json_request(&request, 1))
+	else {
 		// Not a JSON-RPC request at all: the server answers before any method runs.
 		assert!(asked.is_none(), "{request}");
 		return Ok(());
@@ -184,9 +186,10 @@ fn json_value(u: &mut Unstructured, depth: u32) -> Result<Value> {
 		3 => json!(u.arbitrary::<String>()?),
 		4 => {
 			let digits: usize = u.int_in_range(0..=66)?;
-			let bytes: Vec<u8> = (0..digits.div_ceil(2)).map(|_| u.arbitrary()).collect::<Result<_>>()?;
+			let bytes: Vec<u8> =
+				(0..digits.div_ceil(2)).map(|_| u.arbitrary()).collect::<Result<_>>()?;
 			json!(format!("0x{}", &hex::encode(bytes)[..digits]))
-		},
+		}
 		5 => Value::Array(
 			(0..u.int_in_range(0..=3)?).map(|_| json_value(u, depth - 1)).collect::<Result<_>>()?,
 		),
@@ -201,7 +204,7 @@ fn json_value(u: &mut Unstructured, depth: u32) -> Result<Value> {
 				object.insert(key, json_value(u, depth - 1)?);
 			}
 			Value::Object(object)
-		},
+		}
 	})
 }
 
@@ -230,7 +233,11 @@ fn location(u: &mut Unstructured) -> Result<ContentLocation<AccountId, Balance>>
 }
 
 /// The JSON `result` is `answer`, for `content`.
-fn assert_location(result: &Value, answer: Option<&ContentLocation<AccountId, Balance>>, content: &H256) {
+fn assert_location(
+	result: &Value,
+	answer: Option<&ContentLocation<AccountId, Balance>>,
+	content: &H256,
+) {
 	let Some(answer) = answer else {
 		assert_eq!(*result, Value::Null);
 		return;

@@ -66,14 +66,17 @@ fn real_proof(u: &mut Unstructured) -> Result<()> {
 	let chunks = u.int_in_range(1..=MAX_CHUNKS)?;
 	// The last chunk may be short: mostly at most 8 leaves, as hashing is what takes the time
 	// (`ratio` is true when the input has run out, so that is the cheap side).
-	let last_leaves = 1u64 << if u.ratio(15, 16)? { u.int_in_range(0..=3)? } else { u.int_in_range(0..=8)? };
-	let last_len = u.int_in_range((last_leaves - 1) * LEAF_SIZE as u64 + 1..=last_leaves * LEAF_SIZE as u64)?;
+	let last_leaves =
+		1u64 << if u.ratio(15, 16)? { u.int_in_range(0..=3)? } else { u.int_in_range(0..=8)? };
+	let last_len =
+		u.int_in_range((last_leaves - 1) * LEAF_SIZE as u64 + 1..=last_leaves * LEAF_SIZE as u64)?;
 	let size = (chunks - 1) * CHUNK_SIZE as u64 + last_len.min(CHUNK_SIZE as u64);
 	// The chunk with real bytes: mostly the last, for the same reason.
 	let real = if u.ratio(255, 256)? { chunks - 1 } else { u.int_in_range(0..=chunks - 1)? };
 	let start = real * CHUNK_SIZE as u64;
 	let chunk = content(seed, start, size.min(start + CHUNK_SIZE as u64));
-	let leaves: Vec<Hash> = chunk.chunks(LEAF_SIZE).map(pop_primitives::commitment::leaf_hash::<Sha>).collect();
+	let leaves: Vec<Hash> =
+		chunk.chunks(LEAF_SIZE).map(pop_primitives::commitment::leaf_hash::<Sha>).collect();
 	let mut chunk_roots = Vec::with_capacity(chunks as usize);
 	for index in 0..chunks {
 		chunk_roots.push(if index == real {
@@ -102,12 +105,12 @@ fn real_proof(u: &mut Unstructured) -> Result<()> {
 		2 if !damaged.leaf.is_empty() => {
 			let at = u.choose_index(damaged.leaf.len())?;
 			damaged.leaf[at] ^= u.int_in_range(1..=255)?;
-		},
+		}
 		3 => damaged.leaf.resize(u.int_in_range(0..=LEAF_SIZE + 1)?, u.arbitrary()?),
 		4 if !damaged.path.is_empty() => {
 			let at = u.choose_index(damaged.path.len())?;
 			damaged.path[at] = u.arbitrary()?;
-		},
+		}
 		5 => {
 			let at = u.int_in_range(0..=damaged.path.len())?;
 			if u.arbitrary()? && at < damaged.path.len() {
@@ -115,7 +118,7 @@ fn real_proof(u: &mut Unstructured) -> Result<()> {
 			} else {
 				damaged.path.insert(at, u.arbitrary()?);
 			}
-		},
+		}
 		6 => damaged_size = u.arbitrary()?,
 		_ => damaged_id = ContentId(u.arbitrary()?),
 	}

@@ -43,7 +43,7 @@ impl Spec {
 			Self::FromTo(first, last) if first > last => Some(Selection::Whole),
 			Self::FromTo(first, last) => {
 				(first < size).then(|| Selection::Part(first..last.min(size - 1) + 1))
-			},
+			}
 			Self::From(first) => (first < size).then(|| Selection::Part(first..size)),
 			Self::Suffix(0) => None,
 			Self::Suffix(length) => Some(Selection::Part(size - length.min(size)..size)),
@@ -96,18 +96,18 @@ fn run(u: &mut Unstructured) -> Result<()> {
 		let Some(value) = crate::header_value(u.bytes(u.len())?) else { return Ok(()) };
 		headers.insert(header::RANGE, value);
 		match select(&headers, ETAG, size) {
-			Ok(Selection::Whole) => {},
+			Ok(Selection::Whole) => {}
 			Ok(Selection::Part(part)) => {
 				assert!(current, "a part despite If-Range {if_range:?}");
 				assert!(part.start < part.end && part.end <= size, "{part:?} of {size}");
 				let printed = format!("bytes={}-{}", part.start, part.end - 1);
 				headers.insert(header::RANGE, printed.parse().expect("ASCII"));
 				assert_eq!(select(&headers, ETAG, size).ok(), Some(Selection::Part(part)));
-			},
+			}
 			Err(ApiError::RangeNotSatisfiable { size: told }) => {
 				assert!(current, "not satisfiable despite If-Range {if_range:?}");
 				assert_eq!(told, size);
-			},
+			}
 			Err(other) => panic!("select failed with {other:?}"),
 		}
 	}

@@ -16,7 +16,8 @@ use pop_runtime::{RuntimeCall, UncheckedExtrinsic};
 
 /// The fuzz target.
 pub fn check(data: &[u8]) {
-	if let Ok(call) = RuntimeCall::decode_all_with_depth_limit(MAX_EXTRINSIC_DEPTH, &mut &data[..]) {
+	if let Ok(call) = RuntimeCall::decode_all_with_depth_limit(MAX_EXTRINSIC_DEPTH, &mut &data[..])
+	{
 		assert_round_trip(&call, data);
 		let _ = call.get_dispatch_info();
 	}
@@ -32,7 +33,10 @@ pub fn check(data: &[u8]) {
 }
 
 /// `value`, decoded from all of `data`, encodes to `data` and decodes from it again unchanged.
-fn assert_round_trip<T: DecodeLimit + Encode + PartialEq + core::fmt::Debug>(value: &T, data: &[u8]) {
+fn assert_round_trip<T: DecodeLimit + Encode + PartialEq + core::fmt::Debug>(
+	value: &T,
+	data: &[u8],
+) {
 	let encoded = value.encode();
 	assert_eq!(encoded, data, "{value:?} has another encoding");
 	let again = T::decode_all_with_depth_limit(MAX_EXTRINSIC_DEPTH, &mut &encoded[..]);

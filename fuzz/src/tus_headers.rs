@@ -63,7 +63,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
 				let value = print_metadata(&pairs);
 				metadata.get_or_insert(pairs);
 				value.into_bytes()
-			},
+			}
 			2 => printed_checksum(u)?,
 			3 => u.choose(&[TUS_VERSION, OFFSET_OCTET_STREAM, "video/mp4; x=1"])?.as_bytes().into(),
 			_ => u.arbitrary::<Vec<u8>>()?,
@@ -113,7 +113,7 @@ fn check_creation(headers: &HeaderMap, max_size: u64) {
 			assert_eq!(creation.mime.as_bytes(), filetype);
 			assert!(creation.mime.len() <= 255);
 			assert!(creation.mime.parse::<mime::Mime>().is_ok(), "{}", creation.mime);
-		},
+		}
 		None => assert_eq!(creation.mime, DEFAULT_MIME),
 	}
 	let filename = pairs.get("filename").map(|name| String::from_utf8_lossy(name).into_owned());
@@ -132,7 +132,8 @@ fn check_patch(headers: &HeaderMap) {
 	}
 	match patch.checksum {
 		Some(checksum) => {
-			let printed = format!("{} {}", checksum.algorithm.name(), BASE64.encode(&checksum.expected));
+			let printed =
+				format!("{} {}", checksum.algorithm.name(), BASE64.encode(&checksum.expected));
 			let mut again = HeaderMap::new();
 			again.insert(header::CONTENT_TYPE, OFFSET_OCTET_STREAM.parse().expect("ASCII"));
 			again.insert(UPLOAD_OFFSET, "0".parse().expect("ASCII"));
@@ -142,7 +143,7 @@ fn check_patch(headers: &HeaderMap) {
 			assert_eq!(reparsed.algorithm, checksum.algorithm);
 			assert_eq!(reparsed.expected, checksum.expected);
 			assert!(checksum.mismatch(&checksum.expected).is_none());
-		},
+		}
 		None => assert!(!headers.contains_key(UPLOAD_CHECKSUM)),
 	}
 }
@@ -175,10 +176,11 @@ fn printed_number(u: &mut Unstructured) -> Result<Vec<u8>> {
 
 /// `Upload-Checksum`: a supported algorithm or another name, and a digest.
 fn printed_checksum(u: &mut Unstructured) -> Result<Vec<u8>> {
-	let name = match u.choose(&Algorithm::ALL.map(Some).into_iter().chain([None]).collect::<Vec<_>>())? {
-		Some(algorithm) => algorithm.name().to_owned(),
-		None => u.arbitrary()?,
-	};
+	let name =
+		match u.choose(&Algorithm::ALL.map(Some).into_iter().chain([None]).collect::<Vec<_>>())? {
+			Some(algorithm) => algorithm.name().to_owned(),
+			None => u.arbitrary()?,
+		};
 	let digest: Vec<u8> = u.arbitrary()?;
 	Ok(format!("{name} {}", BASE64.encode(digest)).into_bytes())
 }
@@ -201,7 +203,8 @@ fn metadata_pairs(u: &mut Unstructured) -> Result<HashMap<String, Vec<u8>>> {
 			continue;
 		}
 		let value = if u.arbitrary()? {
-			u.choose(&[&b"video/mp4"[..], b"text/plain; charset=utf-8", b"not a type", b""])?.to_vec()
+			u.choose(&[&b"video/mp4"[..], b"text/plain; charset=utf-8", b"not a type", b""])?
+				.to_vec()
 		} else {
 			u.arbitrary()?
 		};
@@ -215,13 +218,15 @@ fn metadata_pairs(u: &mut Unstructured) -> Result<HashMap<String, Vec<u8>>> {
 fn print_metadata(pairs: &HashMap<String, Vec<u8>>) -> String {
 	pairs
 		.iter()
-		.map(|(key, value)| {
-			if value.is_empty() {
-				key.clone()
-			} else {
-				format!("{key} {}", BASE64.encode(value))
-			}
-		})
+		.map(
+			|(key, value)| {
+				if value.is_empty() {
+					key.clone()
+				} else {
+					format!("{key} {}", BASE64.encode(value))
+				}
+			},
+		)
 		.collect::<Vec<_>>()
 		.join(",")
 }
