@@ -12,7 +12,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 host="$(rustc -vV | sed -n 's/^host: //p')"
-test=(cargo test --release --locked --manifest-path "$REPO_ROOT/fuzz/Cargo.toml" --target "$host")
+test=(cargo test --release --locked --manifest-path "$REPO_ROOT/fuzz/Cargo.toml" --target "$host"
+	--test corpus)
 export SKIP_WASM_BUILD=1
 log "building the fuzz corpus replay into $CARGO_TARGET_DIR/$host"
 "${test[@]}" --no-run
