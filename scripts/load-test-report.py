@@ -228,14 +228,22 @@ def main():
     # Challenges.
     c = {k: int(v) for k, v in facts["challenges"].items()}
     failed = c["missed"] + c["rejected"]
+    still_open = c["issued"] - c["accepted"] - failed
     lines += [
         f"Storage challenges: from the end of the uploads until "
         f"{facts['challenge_deadline']} blocks (a challenge's deadline) after the viewers left, "
-        f"{c['blocks']} blocks in all, the chain issued it {c['issued']} storage challenges; "
-        f"{c['accepted']} proofs were accepted, {c['rejected']} rejected, {c['missed']} "
-        f"challenges missed, {c['faults']} faults recorded ({c['excused']} excused): "
+        f"{c['blocks']} blocks in all, the chain issued the sidecar's masternode "
+        f"{c['issued']} challenges; {c['accepted']} proofs were accepted, {c['rejected']} "
+        f"rejected, {c['missed']} challenges missed, {c['faults']} faults recorded "
+        f"({c['excused']} excused)"
         + (
-            "the sidecar answered every challenge in time."
+            f", and {still_open} were still open, not yet due, when counting stopped"
+            if still_open > 0
+            else ""
+        )
+        + ": "
+        + (
+            "no challenge was missed or failed."
             if failed == 0 and c["faults"] == 0
             else f"**the sidecar failed {failed} challenges under this load.**"
         ),
