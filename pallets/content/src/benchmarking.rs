@@ -75,14 +75,29 @@ fn register_pending<T: Config>(
 ) where
 	T::Currency: Mutate<T::AccountId>,
 {
+	register_typed::<T>(owner, content, size, replication, uploader, b"video/mp4", 1u32.into());
+}
+
+/// Registers `content` as [`register_pending`] does, of type `mime` at `price`.
+fn register_typed<T: Config>(
+	owner: &T::AccountId,
+	content: ContentId,
+	size: u64,
+	replication: u32,
+	uploader: &T::AccountId,
+	mime: &[u8],
+	price: BalanceOf<T>,
+) where
+	T::Currency: Mutate<T::AccountId>,
+{
 	let (expires_ms, signature) = receipt::<T>(owner, content, size, uploader);
 	Pallet::<T>::register_content(
 		RawOrigin::Signed(owner.clone()).into(),
 		content,
 		size,
-		b"video/mp4".to_vec(),
+		mime.to_vec(),
 		alloc::vec![b't'; T::MaxTitleLen::get() as usize],
-		1u32.into(),
+		price,
 		replication,
 		uploader.clone(),
 		expires_ms,
@@ -122,6 +137,42 @@ fn max_depth<T: Config>() -> u32 {
 )]
 mod benchmarks {
 	use super::*;
+
+	/// `r`: renditions, each checked against its registration, plus a poster.
+	#[benchmark]
+	fn describe_video(r: Linear<1, { T::MaxRenditions::get() }>) {
+		let nodes = active_set::<T>(1);
+		let owner = creator::<T>(0);
+		let size = T::MaxContentSize::get();
+		let video = content_id(0);
+		register_pending::<T>(&owner, video, size, 1, &nodes[0]);
+		let mut renditions = BoundedVec::new();
+		for i in 1..=r {
+			register_pending::<T>(&owner, content_id(i), size, 1, &nodes[0]);
+			// Start a new block's registrations when this one's are full.
+			if PendingAssignment::<T>::get().is_full() {
+				Pallet::<T>::assign_pending();
+			}
+			let codecs =
+				BoundedVec::try_from(alloc::vec![b'c'; <MaxCodecsLen as Get<u32>>::get() as usize])
+					.expect("at the bound");
+			renditions
+				.try_push(Rendition {
+					content: content_id(i),
+					width: 1920,
+					height: 1080,
+					bandwidth: 5_000_000,
+					codecs,
+				})
+				.expect("at most MaxRenditions");
+		}
+		let poster = content_id(r + 1);
+		Pallet::<T>::assign_pending();
+		register_typed::<T>(&owner, poster, 1, 1, &nodes[0], b"image/jpeg", 0u32.into());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), video, 60_000, Some(poster), renditions);
+		assert_eq!(VideoOf::<T>::get(poster), Some(video));
+	}
 
 	/// `a`: active masternodes scanned for holders. The upload receipt's signature is
 	/// verified.

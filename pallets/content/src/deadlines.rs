@@ -98,6 +98,7 @@ impl<T: Config> Pallet<T> {
 		DeadlineCursor::<T>::put(block);
 		// The benchmark's base covers one empty block; each further one is a read.
 		T::WeightInfo::handle_deadlines(handled)
+			.saturating_add(Self::unlink_weight().saturating_mul(handled.into()))
 			.saturating_add(T::DbWeight::get().reads(skipped.saturating_sub(1)))
 	}
 

@@ -97,6 +97,20 @@
 //! [`InvalidContentTransaction`] code; so these free calls cannot be spammed. A valid proof
 //! provides the tag `(masternode, challenge)`, so the pool keeps one answer per challenge.
 //!
+//! ## Videos
+//!
+//! A video is a registered source item plus items made from it: renditions (H.264/AAC
+//! fragmented MP4 files of an adaptive-bitrate ladder, transcoded by the uploader's sidecar)
+//! and a poster image. Each is an item of its own, registered with its own receipt,
+//! replicated, challenged and proven like any other. [`Pallet::describe_video`] records which
+//! renditions belong to which video ([`Videos`], with each rendition's size, bit rate and
+//! codecs, and [`VideoOf`] back from each part), so that every holder of a rendition can
+//! serve HLS playlists for it. A creator registers the source, its renditions, its poster and
+//! the description in one `utility.batch_all`, one signature. Renditions cost what the video
+//! costs, and a grant to watch the video covers them; posters are free. Removing a video
+//! removes its parts; a part cannot be removed alone. An item dropped because nobody confirmed
+//! it leaves its video (or, if it is the video, its parts stay as plain items).
+//!
 //! ## Hand-over
 //!
 //! A masternode that is jailed or deregisters loses its replicas: it is listed in
@@ -125,6 +139,9 @@
 //! - [`ContentDeadlines`] holds exactly the items' confirmation deadlines and their replicas'
 //!   fetch deadlines, none before [`DeadlineCursor`].
 //! - [`PendingAssignment`] lists items registered in the current block, each once.
+//! - Every [`Videos`] key and every part it lists is registered, all with one owner; each part
+//!   has a [`VideoOf`] entry naming that video, and every [`VideoOf`] entry is such a part. No
+//!   video is a part.
 //! - [`FinalityHint`] was reported in a block up to this one, for a block before it.
 //!
 //! ## Code layout
@@ -136,6 +153,7 @@
 //! - `challenges`: drawing challenges, checking proofs, expiring deadlines, counting faults.
 //! - `extension`: [`CheckProof`], the transaction pool's check of proofs and confirmations.
 //! - `finality`: the authors' finality reports and the stall they show.
+//! - `videos`: videos, their renditions and posters.
 //! - `impls`: the `pop-primitives` traits implemented for other pallets.
 //! - [`types`]: the stored types; `try_state`: the invariants.
 
@@ -168,6 +186,7 @@ mod tests;
 #[cfg(any(feature = "try-runtime", feature = "std"))]
 mod try_state;
 pub mod types;
+mod videos;
 pub mod weights;
 
 use alloc::vec::Vec;
@@ -341,6 +360,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxReassignmentsPerBlock: Get<u32>;
 
+		/// Most renditions one video can list.
+		#[pallet::constant]
+		type MaxRenditions: Get<u32>;
+
 		/// Weights of the calls and hooks.
 		type WeightInfo: WeightInfo;
 
@@ -382,6 +405,17 @@ pub mod pallet {
 			content: ContentId,
 			/// The creator.
 			owner: T::AccountId,
+		},
+		/// A registered item was described as a video, with the items made from it.
+		VideoDescribed {
+			/// The video's source item.
+			video: ContentId,
+			/// The creator.
+			owner: T::AccountId,
+			/// Its renditions' ids.
+			renditions: Vec<ContentId>,
+			/// Its poster's id.
+			poster: Option<ContentId>,
 		},
 		/// A masternode is to hold a content item: its sidecar fetches and confirms it.
 		ReplicaAssigned {
@@ -534,6 +568,28 @@ pub mod pallet {
 		FinalityAlreadyNoted,
 		/// A finalized block must be below the current one.
 		FinalizedInFuture,
+		/// This item is already described as a video.
+		AlreadyDescribed,
+		/// An item named as a rendition or poster is already part of a video.
+		AlreadyPart,
+		/// An item named as a rendition or poster is itself a video.
+		PartIsVideo,
+		/// An item is named twice, or as part of itself.
+		DuplicatePart,
+		/// A video needs at least one rendition.
+		NoRenditions,
+		/// A rendition's MIME type is not `video/mp4`, or its codecs string is empty or too
+		/// long, or its size is zero.
+		BadRendition,
+		/// The poster's MIME type is not `image/*`.
+		BadPoster,
+		/// A rendition's price differs from the video's: each rendition is a way to watch the
+		/// same video, so each costs the same.
+		PriceMismatch,
+		/// The poster has a price: posters are shown in catalogues to everyone.
+		PricedPoster,
+		/// This item is part of a video: remove the video, which removes its parts.
+		PartOfVideo,
 	}
 
 	/// Registered content by id.
@@ -649,6 +705,16 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type RetryCursor<T: Config> = StorageValue<_, BoundedVec<u8, ConstU32<128>>, OptionQuery>;
 
+	/// Videos by their source item: the renditions and poster made from it.
+	#[pallet::storage]
+	pub type Videos<T: Config> =
+		StorageMap<_, Blake2_128Concat, ContentId, VideoInfo<T>, OptionQuery>;
+
+	/// The video each rendition or poster is part of.
+	#[pallet::storage]
+	pub type VideoOf<T: Config> =
+		StorageMap<_, Blake2_128Concat, ContentId, ContentId, OptionQuery>;
+
 	/// The highest block that block authors reported finalized, and the block that carried the
 	/// last report (one per block).
 	#[pallet::storage]
@@ -718,6 +784,9 @@ pub mod pallet {
 				.saturating_add(T::Slashing::slash_weight().saturating_mul(challenges.into()))
 				.saturating_add(T::WeightInfo::assign_pending(T::MaxRegistrationsPerBlock::get()))
 				.saturating_add(T::WeightInfo::handle_deadlines(T::MaxDeadlinesPerBlock::get()))
+				.saturating_add(
+					Self::unlink_weight().saturating_mul(T::MaxDeadlinesPerBlock::get().into()),
+				)
 				.saturating_add(T::WeightInfo::reassign(T::MaxReassignmentsPerBlock::get()))
 				.saturating_add(T::WeightInfo::issue_challenges());
 			let limits = <T as frame_system::Config>::BlockWeights::get();
@@ -728,10 +797,8 @@ pub mod pallet {
 			// A proof that slashes is charged whole; it must fit an operational transaction.
 			let proof = T::WeightInfo::submit_proof(LeafProof::MAX_PATH)
 				.saturating_add(T::Slashing::slash_weight());
-			let operational = limits
-				.get(DispatchClass::Operational)
-				.max_extrinsic
-				.unwrap_or(limits.max_block);
+			let operational =
+				limits.get(DispatchClass::Operational).max_extrinsic.unwrap_or(limits.max_block);
 			assert!(proof.all_lte(operational), "a slashing proof ({proof:?}) fits no block");
 		}
 
@@ -808,18 +875,18 @@ pub mod pallet {
 		}
 
 		/// Removes one of the caller's content items: its holders are released and the
-		/// deposit is returned.
+		/// deposit is returned. Removing a video removes its renditions and poster with it.
 		///
-		/// Errors: `UnknownContent`, `NotOwner`.
+		/// Errors: `UnknownContent`, `NotOwner`, `PartOfVideo`.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::remove_content(T::MaxReplication::get()))]
+		#[pallet::weight(Pallet::<T>::remove_weight(T::MaxRenditions::get() + 1, T::MaxReplication::get()))]
 		pub fn remove_content(
 			origin: OriginFor<T>,
 			content: ContentId,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let holders = Self::do_remove_content(who, content)?;
-			Ok(Some(T::WeightInfo::remove_content(holders)).into())
+			let weight = Self::do_remove_content(who, content)?;
+			Ok(Some(weight).into())
 		}
 
 		/// Confirms, signed by a masternode's proof key, that the masternode stores a content
@@ -869,12 +936,34 @@ pub mod pallet {
 		/// Errors: `FinalityAlreadyNoted`, `FinalizedInFuture`.
 		#[pallet::call_index(4)]
 		#[pallet::weight((T::DbWeight::get().reads_writes(1, 1), DispatchClass::Mandatory))]
-		pub fn note_finality(
-			origin: OriginFor<T>,
-			finalized: BlockNumberFor<T>,
-		) -> DispatchResult {
+		pub fn note_finality(origin: OriginFor<T>, finalized: BlockNumberFor<T>) -> DispatchResult {
 			ensure_none(origin)?;
 			Self::do_note_finality(finalized)
+		}
+
+		/// Describes the caller's registered item `video` as a video: its playing time, its
+		/// poster image and its renditions (H.264/AAC fragmented MP4 files made from it, an
+		/// adaptive-bitrate ladder), each an item the caller registered too, normally in the
+		/// same `utility.batch_all`. Sidecars serve HLS playlists of the renditions from this
+		/// record; a grant to watch the video covers its renditions. Each rendition must cost
+		/// what the video costs, and the poster nothing.
+		///
+		/// Errors: `UnknownContent`, `NotOwner`, `AlreadyDescribed`, `AlreadyPart`,
+		/// `PartIsVideo`, `DuplicatePart`, `NoRenditions`, `BadRendition`,
+		/// `BadPoster`, `PriceMismatch`, `PricedPoster`, `PartOfVideo`.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::describe_video(T::MaxRenditions::get()))]
+		pub fn describe_video(
+			origin: OriginFor<T>,
+			video: ContentId,
+			duration_ms: u64,
+			poster: Option<ContentId>,
+			renditions: BoundedVec<Rendition, T::MaxRenditions>,
+		) -> DispatchResultWithPostInfo {
+			let owner = ensure_signed(origin)?;
+			let count = renditions.len() as u32;
+			Self::do_describe_video(owner, video, VideoInfo { duration_ms, poster, renditions })?;
+			Ok(Some(T::WeightInfo::describe_video(count)).into())
 		}
 	}
 }

@@ -232,6 +232,7 @@ impl pallet_content::Config for Test {
 	type ProofPoints = ConstU32<5>;
 	type MaxFinalityLag = ConstU64<FINALITY_LAG>;
 	type MaxReassignmentsPerBlock = ConstU32<2>;
+	type MaxRenditions = ConstU32<4>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockDirectory;

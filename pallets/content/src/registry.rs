@@ -149,20 +149,6 @@ impl<T: Config> Pallet<T> {
 		Ok(active.len() as u32)
 	}
 
-	/// Removes `who`'s item `content`: releases its holders and returns the deposit. Returns
-	/// the number of holders it had.
-	pub(crate) fn do_remove_content(
-		who: T::AccountId,
-		content: ContentId,
-	) -> Result<u32, DispatchError> {
-		let info = Contents::<T>::get(content).ok_or(Error::<T>::UnknownContent)?;
-		ensure!(info.owner == who, Error::<T>::NotOwner);
-		let holders = info.replicas.len() as u32;
-		Self::remove_item(content, info)?;
-		Self::deposit_event(Event::ContentRemoved { content, owner: who });
-		Ok(holders)
-	}
-
 	/// Drops `content` (described by `info`): returns the deposit, releases its holders and
 	/// removes it from every index.
 	pub(crate) fn remove_item(content: ContentId, info: ContentInfo<T>) -> DispatchResult {
@@ -182,6 +168,7 @@ impl<T: Config> Pallet<T> {
 			ContentDeadlines::<T>::remove(deadline, content);
 		}
 		Self::remove_from_index(info.index);
+		Self::unlink(&content);
 		UnderReplicated::<T>::remove(content);
 		PendingAssignment::<T>::mutate(|pending| pending.retain(|id| *id != content));
 		Contents::<T>::remove(content);

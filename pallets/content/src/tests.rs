@@ -397,12 +397,10 @@ mod challenges {
 			let (challenge, first) = open.next().unwrap();
 			let mut proof = prove(&data, first.leaf);
 			proof.leaf[0] ^= 1;
-			let declared = RuntimeCall::Content(crate::Call::submit_proof {
-				challenge,
-				proof: proof.clone(),
-			})
-			.get_dispatch_info()
-			.call_weight;
+			let declared =
+				RuntimeCall::Content(crate::Call::submit_proof { challenge, proof: proof.clone() })
+					.get_dispatch_info()
+					.call_weight;
 			let result = Content::submit_proof(proof_key(MN[0]), challenge, proof).unwrap();
 			assert_eq!(result.pays_fee, Pays::Yes);
 			// Below the threshold: no slash to charge.
@@ -1143,8 +1141,9 @@ mod finality {
 			run_to_block(2 + DEADLINE + 2);
 			assert!(!content_events().iter().any(|e| matches!(e, Event::FaultRecorded { .. })));
 			run_to_block(2 + DEADLINE + 3);
-			assert!(content_events()
-				.contains(&Event::FaultRecorded { masternode: MN[0], faults: 1 }));
+			assert!(
+				content_events().contains(&Event::FaultRecorded { masternode: MN[0], faults: 1 })
+			);
 		});
 	}
 
@@ -1202,5 +1201,269 @@ mod finality {
 		let call = Content::create_inherent(&data).unwrap();
 		assert_eq!(call, crate::Call::note_finality { finalized: 7 });
 		assert!(Content::is_inherent(&call));
+	}
+}
+
+mod videos {
+	use super::*;
+	use crate::{Rendition, VideoOf, Videos};
+	use frame_support::BoundedVec;
+
+	/// Registers `data` for `owner` at `MN[0]`, of type `mime` at `price`.
+	fn register_as(owner: AccountId, data: &[u8], mime: &[u8], price: Balance) -> ContentId {
+		let (id, size) = (id_of(data), data.len() as u64);
+		assert_ok!(Content::register_content(
+			RuntimeOrigin::signed(owner),
+			id,
+			size,
+			mime.to_vec(),
+			b"A film".to_vec(),
+			price,
+			1,
+			MN[0],
+			RECEIPT_EXPIRY,
+			sign_receipt(owner, id, size, RECEIPT_EXPIRY, MN[0]),
+		));
+		id
+	}
+
+	fn rendition(content: ContentId, height: u16) -> Rendition {
+		Rendition {
+			content,
+			width: height * 16 / 9,
+			height,
+			bandwidth: u32::from(height) * 4_000,
+			codecs: BoundedVec::try_from(b"avc1.64001f,mp4a.40.2".to_vec()).unwrap(),
+		}
+	}
+
+	fn describe(
+		owner: AccountId,
+		video: ContentId,
+		poster: Option<ContentId>,
+		renditions: Vec<Rendition>,
+	) -> sp_runtime::DispatchResultWithInfo<frame_support::dispatch::PostDispatchInfo> {
+		Content::describe_video(
+			RuntimeOrigin::signed(owner),
+			video,
+			42_000,
+			poster,
+			BoundedVec::try_from(renditions).unwrap(),
+		)
+	}
+
+	/// A video of `owner` at `price` with renditions at 720 and 360 and a poster, registered
+	/// but not described: `(video, [renditions], poster)`.
+	fn parts(owner: AccountId, price: Balance, salt: u8) -> (ContentId, [ContentId; 2], ContentId) {
+		let video = register_as(owner, &bytes(3000, salt), b"video/mp4", price);
+		let high = register_as(owner, &bytes(2000, salt + 1), b"video/mp4", price);
+		let low = register_as(owner, &bytes(1000, salt + 2), b"video/mp4", price);
+		run_to_block(System::block_number() + 1);
+		let poster = register_as(owner, &bytes(500, salt + 3), b"image/jpeg", 0);
+		(video, [high, low], poster)
+	}
+
+	#[test]
+	fn a_video_records_its_renditions_and_poster_and_each_part_names_it() {
+		ExtBuilder::default().build_and_execute(|| {
+			let (video, [high, low], poster) = parts(ALICE, 5, 10);
+			content_events();
+			assert_ok!(describe(
+				ALICE,
+				video,
+				Some(poster),
+				vec![rendition(high, 720), rendition(low, 360)]
+			));
+			let info = Videos::<Test>::get(video).unwrap();
+			assert_eq!(info.duration_ms, 42_000);
+			assert_eq!(info.poster, Some(poster));
+			assert_eq!(info.renditions.to_vec(), vec![rendition(high, 720), rendition(low, 360)]);
+			for part in [high, low, poster] {
+				assert_eq!(VideoOf::<Test>::get(part), Some(video));
+			}
+			assert_eq!(
+				content_events(),
+				vec![Event::VideoDescribed {
+					video,
+					owner: ALICE,
+					renditions: vec![high, low],
+					poster: Some(poster),
+				}]
+			);
+		});
+	}
+
+	#[test]
+	fn every_bad_description_is_refused_and_changes_nothing() {
+		ExtBuilder::default().build_and_execute(|| {
+			let (video, [high, low], poster) = parts(ALICE, 5, 10);
+			let free = register_as(ALICE, &bytes(700, 20), b"video/mp4", 0);
+			let bobs = register_as(BOB, &bytes(700, 21), b"video/mp4", 5);
+			run_to_block(System::block_number() + 1);
+			let text = register_as(ALICE, &bytes(700, 22), b"text/plain", 5);
+			let unknown = ContentId([9; 32]);
+			let cases: Vec<(AccountId, ContentId, Option<ContentId>, Vec<Rendition>, Error<Test>)> = vec![
+				(BOB, video, None, vec![rendition(high, 720)], Error::NotOwner),
+				(ALICE, unknown, None, vec![rendition(high, 720)], Error::UnknownContent),
+				(ALICE, video, None, vec![rendition(unknown, 720)], Error::UnknownContent),
+				(ALICE, video, None, vec![rendition(bobs, 720)], Error::NotOwner),
+				(ALICE, video, None, vec![], Error::NoRenditions),
+				(
+					ALICE,
+					video,
+					None,
+					vec![rendition(high, 720), rendition(high, 360)],
+					Error::DuplicatePart,
+				),
+				(ALICE, video, None, vec![rendition(video, 720)], Error::DuplicatePart),
+				(ALICE, video, Some(high), vec![rendition(high, 720)], Error::DuplicatePart),
+				(ALICE, video, None, vec![rendition(text, 720)], Error::BadRendition),
+				(
+					ALICE,
+					video,
+					None,
+					vec![Rendition { width: 0, ..rendition(high, 720) }],
+					Error::BadRendition,
+				),
+				(
+					ALICE,
+					video,
+					None,
+					vec![Rendition { codecs: BoundedVec::new(), ..rendition(high, 720) }],
+					Error::BadRendition,
+				),
+				(ALICE, video, None, vec![rendition(free, 720)], Error::PriceMismatch),
+				(ALICE, video, Some(low), vec![rendition(high, 720)], Error::BadPoster),
+				(ALICE, video, Some(text), vec![rendition(high, 720)], Error::BadPoster),
+			];
+			for (who, video, poster, renditions, error) in cases {
+				assert_noop!(describe(who, video, poster, renditions), error);
+			}
+			// A priced poster.
+			let priced_poster = register_as(ALICE, &bytes(600, 23), b"image/png", 5);
+			assert_noop!(
+				describe(ALICE, video, Some(priced_poster), vec![rendition(high, 720)]),
+				Error::<Test>::PricedPoster
+			);
+			// Once described: not again, its parts in no other video, no part as a video.
+			assert_ok!(describe(ALICE, video, Some(poster), vec![rendition(high, 720)]));
+			assert_noop!(
+				describe(ALICE, video, None, vec![rendition(low, 360)]),
+				Error::<Test>::AlreadyDescribed
+			);
+			assert_noop!(
+				describe(ALICE, low, None, vec![rendition(high, 720)]),
+				Error::<Test>::AlreadyPart
+			);
+			assert_noop!(
+				describe(ALICE, low, None, vec![rendition(video, 720)]),
+				Error::<Test>::PartIsVideo
+			);
+			assert_noop!(
+				describe(ALICE, high, None, vec![rendition(low, 360)]),
+				Error::<Test>::PartOfVideo
+			);
+		});
+	}
+
+	#[test]
+	fn removing_a_video_removes_its_parts_and_a_part_is_not_removed_alone() {
+		ExtBuilder::default().build_and_execute(|| {
+			let (video, [high, low], poster) = parts(ALICE, 5, 10);
+			assert_ok!(describe(
+				ALICE,
+				video,
+				Some(poster),
+				vec![rendition(high, 720), rendition(low, 360)]
+			));
+			assert_noop!(
+				Content::remove_content(RuntimeOrigin::signed(ALICE), low),
+				Error::<Test>::PartOfVideo
+			);
+			assert_noop!(
+				Content::remove_content(RuntimeOrigin::signed(BOB), video),
+				Error::<Test>::NotOwner
+			);
+			content_events();
+			let info = Content::remove_content(RuntimeOrigin::signed(ALICE), video).unwrap();
+			// The declared weight covers what the removal used.
+			let declared = crate::Call::<Test>::remove_content { content: video }
+				.get_dispatch_info()
+				.call_weight;
+			assert!(info.actual_weight.unwrap().all_lte(declared));
+			for id in [video, high, low, poster] {
+				assert!(!Contents::<Test>::contains_key(id));
+				assert!(!VideoOf::<Test>::contains_key(id));
+			}
+			assert!(!Videos::<Test>::contains_key(video));
+			assert_eq!(held(ALICE), 0);
+			assert_eq!(ContentCount::<Test>::get(), 0);
+			let removed: Vec<_> = content_events()
+				.into_iter()
+				.filter_map(|e| match e {
+					Event::ContentRemoved { content, owner: ALICE } => Some(content),
+					_ => None,
+				})
+				.collect();
+			assert_eq!(removed, vec![high, low, poster, video]);
+		});
+	}
+
+	#[test]
+	fn a_part_nobody_confirmed_leaves_its_video() {
+		ExtBuilder::default().build_and_execute(|| {
+			let (video, [high, low], poster) = parts(ALICE, 5, 10);
+			assert_ok!(describe(
+				ALICE,
+				video,
+				Some(poster),
+				vec![rendition(high, 720), rendition(low, 360)]
+			));
+			// Everything but the low rendition confirmed; it expires.
+			for id in [video, high, poster] {
+				confirm_all(&id);
+			}
+			run_to_block(System::block_number() + TIMEOUT + 2);
+			assert!(!Contents::<Test>::contains_key(low));
+			assert!(!VideoOf::<Test>::contains_key(low));
+			let info = Videos::<Test>::get(video).unwrap();
+			assert_eq!(info.renditions.to_vec(), vec![rendition(high, 720)]);
+			assert_eq!(info.poster, Some(poster));
+		});
+	}
+
+	#[test]
+	fn a_video_nobody_confirmed_leaves_its_parts_as_plain_items() {
+		ExtBuilder::default().build_and_execute(|| {
+			let (other, [high, low], poster) = parts(BOB, 0, 40);
+			assert_ok!(describe(
+				BOB,
+				other,
+				Some(poster),
+				vec![rendition(high, 720), rendition(low, 360)]
+			));
+			for id in [high, low, poster] {
+				confirm_all(&id);
+			}
+			run_to_block(System::block_number() + TIMEOUT + 2);
+			assert!(!Contents::<Test>::contains_key(other));
+			assert!(!Videos::<Test>::contains_key(other));
+			for id in [high, low, poster] {
+				assert!(Contents::<Test>::contains_key(id));
+				assert!(!VideoOf::<Test>::contains_key(id));
+			}
+		});
+	}
+
+	#[test]
+	fn a_grant_to_watch_a_video_is_asked_of_the_video() {
+		ExtBuilder::default().build_and_execute(|| {
+			let (video, [high, low], poster) = parts(ALICE, 5, 10);
+			assert_ok!(describe(ALICE, video, Some(poster), vec![rendition(high, 720)]));
+			assert_eq!(Content::access_subject(&high), video);
+			assert_eq!(Content::access_subject(&poster), video);
+			assert_eq!(Content::access_subject(&video), video);
+			assert_eq!(Content::access_subject(&low), low);
+		});
 	}
 }

@@ -113,6 +113,6 @@ impl<T: Config> Pallet<T> {
 			hint.noted_in <= now && (hint.finalized < now || hint.finalized.is_zero()),
 			"a finality report from the future"
 		);
-		Ok(())
+		crate::videos::check::<T>()
 	}
 }

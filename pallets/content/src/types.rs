@@ -73,9 +73,7 @@ pub struct Challenge<BlockNumber> {
 }
 
 /// What block authors reported of finality ([`crate::FinalityHint`]).
-#[derive(
-	Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug, Default,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug, Default)]
 pub struct FinalityReport<BlockNumber> {
 	/// The highest block reported finalized.
 	pub finalized: BlockNumber,
@@ -105,4 +103,54 @@ pub struct ContentLocation<AccountId, Balance> {
 	pub price: Balance,
 	/// Holders that confirmed a copy, with their sidecar endpoints, in assignment order.
 	pub holders: alloc::vec::Vec<(AccountId, alloc::vec::Vec<u8>)>,
+}
+
+/// Longest codecs string of a rendition (RFC 6381, e.g. `avc1.64001f,mp4a.40.2`).
+pub type MaxCodecsLen = frame_support::traits::ConstU32<64>;
+
+/// One rendition of a video: an H.264/AAC fragmented MP4 file, itself a registered content
+/// item, as HLS players need it described to choose between renditions.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Rendition {
+	/// The rendition's content id.
+	pub content: ContentId,
+	/// Width in pixels.
+	pub width: u16,
+	/// Height in pixels.
+	pub height: u16,
+	/// Peak bit rate in bits per second (HLS `BANDWIDTH`).
+	pub bandwidth: u32,
+	/// Codecs in RFC 6381 form (HLS `CODECS`).
+	pub codecs: BoundedVec<u8, MaxCodecsLen>,
+}
+
+/// A video: its source item (the key of [`crate::Videos`]) and the items made from it.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct VideoInfo<T: Config> {
+	/// Playing time in milliseconds.
+	pub duration_ms: u64,
+	/// The poster image's content id, if any.
+	pub poster: Option<ContentId>,
+	/// The renditions, an adaptive-bitrate ladder.
+	pub renditions: BoundedVec<Rendition, T::MaxRenditions>,
+}
+
+impl<T: Config> VideoInfo<T> {
+	/// The ids of every item that is part of the video: renditions, then the poster.
+	pub fn parts(&self) -> impl Iterator<Item = ContentId> + '_ {
+		self.renditions.iter().map(|rendition| rendition.content).chain(self.poster)
+	}
+
+	/// Forgets `part`, a rendition or the poster.
+	pub fn forget(&mut self, part: &ContentId) {
+		self.renditions.retain(|rendition| &rendition.content != part);
+		if self.poster.as_ref() == Some(part) {
+			self.poster = None;
+		}
+	}
 }

@@ -23,6 +23,7 @@ pub trait WeightInfo {
 	fn reassign(r: u32, ) -> Weight;
 	fn issue_challenges() -> Weight;
 	fn handle_deadlines(n: u32, ) -> Weight;
+	fn describe_video(r: u32, ) -> Weight;
 }
 
 /// Measured weights, with the runtime's database weights.
@@ -108,6 +109,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes(24))
 			.saturating_add(T::DbWeight::get().writes((23_u64).saturating_mul(n.into())))
 	}
+	fn describe_video(r: u32, ) -> Weight {
+		Weight::from_parts(250_000_000, 0)
+			.saturating_add(Weight::from_parts(60_000_000, 0).saturating_mul(r.into()))
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(r.into())))
+			.saturating_add(T::DbWeight::get().writes(3))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(r.into())))
+	}
 }
 
 /// Measured weights, with RocksDB's database weights (for tests and mocks).
@@ -191,5 +200,13 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(24))
 			.saturating_add(RocksDbWeight::get().writes((23_u64).saturating_mul(n.into())))
+	}
+	fn describe_video(r: u32, ) -> Weight {
+		Weight::from_parts(250_000_000, 0)
+			.saturating_add(Weight::from_parts(60_000_000, 0).saturating_mul(r.into()))
+			.saturating_add(RocksDbWeight::get().reads(5))
+			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(r.into())))
+			.saturating_add(RocksDbWeight::get().writes(3))
+			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(r.into())))
 	}
 }

@@ -291,6 +291,7 @@ impl pallet_content::Config for Runtime {
 	type ProofPoints = ConstU32<PROOF_POINTS>;
 	type MaxFinalityLag = ConstU64<CHALLENGE_DEADLINE>;
 	type MaxReassignmentsPerBlock = ConstU32<2>;
+	type MaxRenditions = ConstU32<4>;
 	type WeightInfo = ();
 }
 

@@ -307,6 +307,7 @@ impl pallet_content::Config for Runtime {
 	// few blocks: missed challenges stop counting as faults.
 	type MaxFinalityLag = ConstU32<10>;
 	type MaxReassignmentsPerBlock = ConstU32<16>;
+	type MaxRenditions = ConstU32<8>;
 	type WeightInfo = pallet_content::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = ContentReceiptSigner;
