@@ -144,6 +144,12 @@ impl From<StoreError> for ApiError {
 	}
 }
 
+impl From<crate::ledger::LedgerError> for ApiError {
+	fn from(error: crate::ledger::LedgerError) -> Self {
+		Self::Unavailable(error.to_string())
+	}
+}
+
 impl From<IndexError> for ApiError {
 	fn from(error: IndexError) -> Self {
 		Self::Internal(error.to_string())

@@ -71,6 +71,8 @@ pub async fn gc(state: &AppState, now_ms: u64) -> Result<GcReport, UploadError> 
 		delete_withdrawn(&state_for_task, now_ms.saturating_sub(grace_ms))
 	})
 	.await??;
+	let state_for_task = state.clone();
+	tokio::task::spawn_blocking(move || forget_transcodes_of_deleted(&state_for_task)).await??;
 	state.metrics.uploads_expired.inc_by((report.sessions + report.items) as u64);
 	state.metrics.replicas_deleted.inc_by(report.withdrawn as u64);
 	Ok(report)
@@ -95,6 +97,17 @@ fn delete_withdrawn(state: &AppState, cutoff_ms: u64) -> Result<usize, UploadErr
 		deleted += 1;
 	}
 	Ok(deleted)
+}
+
+/// Forgets the transcodings of videos no longer stored (what they made is collected as any
+/// upload is). A job still queued for one fails when its turn comes.
+fn forget_transcodes_of_deleted(state: &AppState) -> Result<(), UploadError> {
+	for (id, _) in state.index.transcodes()? {
+		if !state.store.contains(&id) {
+			state.index.remove_transcode(&id)?;
+		}
+	}
+	Ok(state.index.flush()?)
 }
 
 /// Collects every `interval` until the runtime stops.

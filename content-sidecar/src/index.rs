@@ -87,6 +87,99 @@ pub struct UploadRecord {
 	pub content_id: Option<ContentId>,
 }
 
+/// The transcoding of an uploaded video into renditions and a poster, keyed by the source's
+/// id (see [`crate::videos`]).
+#[derive(Clone, PartialEq, Eq, Encode, Decode, Debug)]
+pub struct TranscodeRecord {
+	/// The uploader, who owns what is made.
+	pub owner: [u8; 32],
+	/// When it was queued (Unix milliseconds): the oldest goes first.
+	pub queued_at_ms: u64,
+	/// Where it stands.
+	pub state: TranscodeState,
+}
+
+/// Where a transcoding stands. A transcoding under way is recorded as queued: after a crash it
+/// starts again.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, Debug)]
+pub enum TranscodeState {
+	/// Waiting for, or under way in, a transcoder.
+	Queued,
+	/// It failed, for the reason given; the source stays as it was uploaded.
+	Failed {
+		/// Why, for the uploader.
+		reason: String,
+	},
+	/// Done: the renditions and poster are stored as uploads of the owner.
+	Done(Ladder),
+}
+
+/// What transcoding made of a video.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, Debug)]
+pub struct Ladder {
+	/// Playing time of the source, in milliseconds.
+	pub duration_ms: u64,
+	/// The source's frame size.
+	pub width: u32,
+	/// The source's frame height.
+	pub height: u32,
+	/// The renditions, highest first.
+	pub renditions: Vec<DerivedRendition>,
+	/// The poster image.
+	pub poster: Option<DerivedItem>,
+}
+
+/// A stored item made from a video.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, Debug)]
+pub struct DerivedItem {
+	/// Its id.
+	pub content: ContentId,
+	/// Its size in bytes.
+	pub size: u64,
+	/// Its type.
+	pub mime: String,
+}
+
+/// A rendition made from a video.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, Debug)]
+pub struct DerivedRendition {
+	/// The stored file.
+	pub item: DerivedItem,
+	/// Frame width.
+	pub width: u32,
+	/// Frame height.
+	pub height: u32,
+	/// Peak bits per second.
+	pub bandwidth: u32,
+	/// RFC 6381 codecs.
+	pub codecs: String,
+}
+
+/// Records the stored item `id`, `size` bytes of type `mime`, as uploaded by `owner`, unless
+/// it is known as something more than an unregistered upload (registered, replicated,
+/// recovered), which it stays.
+pub fn record_uploaded(
+	index: &dyn MetadataIndex,
+	id: &ContentId,
+	owner: [u8; 32],
+	size: u64,
+	mime: &str,
+	now_ms: u64,
+) -> Result<(), IndexError> {
+	let known = index.item(id)?;
+	if known.is_some_and(|item| !matches!(item.state, ItemState::Uploaded { .. })) {
+		return Ok(());
+	}
+	let item = ItemRecord {
+		size,
+		state: ItemState::Uploaded { owner },
+		stored_at_ms: now_ms,
+		mime: mime.to_owned(),
+	};
+	index.put_item(id, &item)?;
+	index.flush()
+}
+
 /// The records of stored items.
 pub trait MetadataIndex: Send + Sync {
 	/// The record of `id`, if any.
@@ -107,6 +200,14 @@ pub trait MetadataIndex: Send + Sync {
 	fn remove_upload(&self, id: &UploadId) -> Result<(), IndexError>;
 	/// Every upload session.
 	fn uploads(&self) -> Result<Vec<(UploadId, UploadRecord)>, IndexError>;
+	/// The transcoding of the video `id`, if any.
+	fn transcode(&self, id: &ContentId) -> Result<Option<TranscodeRecord>, IndexError>;
+	/// Writes the transcoding of the video `id`.
+	fn put_transcode(&self, id: &ContentId, record: &TranscodeRecord) -> Result<(), IndexError>;
+	/// Forgets the transcoding of the video `id`.
+	fn remove_transcode(&self, id: &ContentId) -> Result<(), IndexError>;
+	/// Every transcoding.
+	fn transcodes(&self) -> Result<Vec<(ContentId, TranscodeRecord)>, IndexError>;
 	/// Makes every write so far durable.
 	fn flush(&self) -> Result<(), IndexError>;
 }
@@ -115,6 +216,7 @@ pub trait MetadataIndex: Send + Sync {
 pub struct SledIndex {
 	items: sled::Tree,
 	uploads: sled::Tree,
+	transcodes: sled::Tree,
 	db: sled::Db,
 }
 
@@ -122,7 +224,33 @@ impl SledIndex {
 	/// Opens (creating if needed) the index in `dir`.
 	pub fn open(dir: &Path) -> Result<Self, IndexError> {
 		let db = sled::open(dir)?;
-		Ok(Self { items: db.open_tree("items")?, uploads: db.open_tree("uploads")?, db })
+		Ok(Self {
+			items: db.open_tree("items")?,
+			uploads: db.open_tree("uploads")?,
+			transcodes: db.open_tree("transcodes")?,
+			db,
+		})
+	}
+
+	fn transcode(&self, id: &ContentId) -> Result<Option<TranscodeRecord>, IndexError> {
+		read(&self.transcodes, &id.0)
+	}
+
+	fn put_transcode(&self, id: &ContentId, record: &TranscodeRecord) -> Result<(), IndexError> {
+		self.transcodes.insert(id.0, record.encode())?;
+		Ok(())
+	}
+
+	fn remove_transcode(&self, id: &ContentId) -> Result<(), IndexError> {
+		self.transcodes.remove(id.0)?;
+		Ok(())
+	}
+
+	fn transcodes(&self) -> Result<Vec<(ContentId, TranscodeRecord)>, IndexError> {
+		Ok(read_all(&self.transcodes)?
+			.into_iter()
+			.map(|(id, record)| (ContentId(id), record))
+			.collect())
 	}
 }
 

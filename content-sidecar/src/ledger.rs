@@ -59,11 +59,51 @@ impl DepositRoom {
 	}
 }
 
+/// One rendition of a video, as the chain records it (`Content::Videos`).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct RenditionSpec {
+	/// The rendition's content id.
+	pub content: ContentId,
+	/// Width in pixels.
+	pub width: u16,
+	/// Height in pixels.
+	pub height: u16,
+	/// Peak bit rate in bits per second.
+	pub bandwidth: u32,
+	/// Codecs in RFC 6381 form.
+	pub codecs: String,
+}
+
+/// A video as the chain records it: the items made from a source item.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Video {
+	/// Playing time in milliseconds.
+	pub duration_ms: u64,
+	/// The poster image, if any.
+	pub poster: Option<ContentId>,
+	/// The renditions.
+	pub renditions: Vec<RenditionSpec>,
+}
+
+impl Video {
+	/// The rendition `id`, if it is one of this video's.
+	pub fn rendition(&self, id: &ContentId) -> Option<&RenditionSpec> {
+		self.renditions.iter().find(|rendition| &rendition.content == id)
+	}
+}
+
 /// What the sidecar asks the chain.
 pub trait Ledger: Send + Sync + 'static {
-	/// Whether `account` may stream `id`: it holds an unexpired grant, or it is the proof key
-	/// of a masternode `id` is assigned to (which fetches it to store a replica).
+	/// Whether `account` may stream `id`: it holds an unexpired grant for `id` or for the video
+	/// `id` is part of, or it is the proof key of a masternode `id` is assigned to (which
+	/// fetches it to store a replica).
 	fn has_grant(&self, account: Account, id: ContentId) -> LedgerFuture<'_, bool>;
+
+	/// The video whose source item is `id`, if it is described as one.
+	fn video(&self, id: ContentId) -> LedgerFuture<'_, Option<Video>>;
+
+	/// The video `part` (a rendition or poster) belongs to, with its record.
+	fn video_of(&self, part: ContentId) -> LedgerFuture<'_, Option<(ContentId, Video)>>;
 
 	/// Which of `ids` are registered on chain at the node's best block.
 	fn registered(&self, ids: Vec<ContentId>) -> LedgerFuture<'_, BTreeSet<ContentId>>;
@@ -78,6 +118,7 @@ pub trait Ledger: Send + Sync + 'static {
 pub struct MemoryLedger {
 	grants: RwLock<BTreeSet<(Account, ContentId)>>,
 	registered: RwLock<BTreeSet<ContentId>>,
+	videos: RwLock<BTreeMap<ContentId, Video>>,
 	balances: RwLock<BTreeMap<Account, u128>>,
 	unreachable: AtomicBool,
 	/// The deposit terms it answers with.
@@ -89,6 +130,7 @@ impl Default for MemoryLedger {
 		Self {
 			grants: RwLock::default(),
 			registered: RwLock::default(),
+			videos: RwLock::default(),
 			balances: RwLock::default(),
 			unreachable: AtomicBool::new(false),
 			// The runtime's terms: 1 POP per item and 1/1024 POP per MiB, with 12 decimals.
@@ -116,6 +158,21 @@ impl MemoryLedger {
 		write(&self.registered).insert(id);
 	}
 
+	/// Records `id` as a video made of `video`'s parts.
+	pub fn describe(&self, id: ContentId, video: Video) {
+		write(&self.videos).insert(id, video);
+	}
+
+	/// The video `part` belongs to, as [`Ledger::video_of`] answers.
+	fn video_of_part(&self, part: &ContentId) -> Option<(ContentId, Video)> {
+		read(&self.videos)
+			.iter()
+			.find(|(_, video)| {
+				video.poster.as_ref() == Some(part) || video.rendition(part).is_some()
+			})
+			.map(|(id, video)| (*id, video.clone()))
+	}
+
 	/// Sets `account`'s free balance.
 	pub fn set_free(&self, account: Account, free: u128) {
 		write(&self.balances).insert(account, free);
@@ -138,7 +195,20 @@ impl MemoryLedger {
 
 impl Ledger for MemoryLedger {
 	fn has_grant(&self, account: Account, id: ContentId) -> LedgerFuture<'_, bool> {
-		self.answer(|| read(&self.grants).contains(&(account, id)))
+		self.answer(|| {
+			let grants = read(&self.grants);
+			grants.contains(&(account, id)) ||
+				self.video_of_part(&id)
+					.is_some_and(|(video, _)| grants.contains(&(account, video)))
+		})
+	}
+
+	fn video(&self, id: ContentId) -> LedgerFuture<'_, Option<Video>> {
+		self.answer(|| read(&self.videos).get(&id).cloned())
+	}
+
+	fn video_of(&self, part: ContentId) -> LedgerFuture<'_, Option<(ContentId, Video)>> {
+		self.answer(|| self.video_of_part(&part))
 	}
 
 	fn registered(&self, ids: Vec<ContentId>) -> LedgerFuture<'_, BTreeSet<ContentId>> {

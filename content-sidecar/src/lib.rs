@@ -13,6 +13,9 @@
 //! - [`receipts`]: upload receipts, signed by the proof key, that registering an upload on
 //!   chain needs, and the seam to the key that signs them.
 //! - [`streaming`]: `GET`/`HEAD /content/{id}` with ranges.
+//! - [`videos`]: uploaded videos transcoded into adaptive streams, HLS playlists for every
+//!   video held, and the checks of fetched renditions.
+//! - [`media`]: ffmpeg and ffprobe as processes, fragmented MP4 indexes and HLS playlists.
 //! - [`ledger`]: the seam to the chain for the HTTP side and the collector: access grants for
 //!   priced content, registrations, deposits.
 //! - [`chain`]: the subxt client that answers challenges, replicates and confirms content,
@@ -41,12 +44,14 @@ pub mod gc;
 pub mod hashing;
 pub mod index;
 pub mod ledger;
+pub mod media;
 pub mod metrics;
 pub mod ops;
 pub mod receipts;
 pub mod state;
 pub mod streaming;
 pub mod uploads;
+pub mod videos;
 
 #[cfg(any(test, feature = "test-utils"))]
 pub mod testing;
@@ -62,16 +67,25 @@ use axum::{
 };
 use std::time::{SystemTime, UNIX_EPOCH};
 use tower_http::{
+	services::ServeDir,
 	set_header::SetResponseHeaderLayer,
 	trace::{DefaultOnResponse, TraceLayer},
 };
 
-/// The HTTP API of the sidecar; every response carries `X-Content-Type-Options: nosniff`.
+/// The HTTP API of the sidecar, and the web app at `/` when `--web-dir` names it; every response
+/// carries `X-Content-Type-Options: nosniff`.
 pub fn app(state: AppState) -> Router {
-	Router::new()
+	let router = Router::new()
 		.merge(uploads::routes())
 		.merge(streaming::routes())
-		.merge(ops::routes())
+		.merge(videos::routes())
+		.merge(ops::routes());
+	// The web app, at `/` and wherever no route answers (its assets).
+	let router = match &state.config.web_dir {
+		Some(dir) => router.fallback_service(ServeDir::new(dir)),
+		None => router,
+	};
+	router
 		.layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::count_requests))
 		.layer(
 			TraceLayer::new_for_http()

@@ -82,6 +82,7 @@ async fn run(config: Config, open_files: Option<u64>) -> Result<(), Box<dyn Erro
 		"pop-sidecar serving"
 	);
 	let collector = tokio::spawn(gc::run_periodically(state.clone(), config.gc_interval));
+	let transcoder = tokio::spawn(state.transcoder.clone().run());
 	let fetcher = chain::Fetcher::new(&config)?;
 	let follower = (!config.standalone).then(|| {
 		let url = config.node_url.clone();
@@ -109,6 +110,8 @@ async fn run(config: Config, open_files: Option<u64>) -> Result<(), Box<dyn Erro
 		},
 	}
 	collector.abort();
+	// Its ffmpeg stops with it; the job runs again at the next start.
+	transcoder.abort();
 	if let Some(follower) = follower {
 		follower.abort();
 	}

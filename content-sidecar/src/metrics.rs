@@ -37,6 +37,20 @@ pub struct RefusalLabels {
 	pub reason: &'static str,
 }
 
+/// Labels of finished transcodings and rendition checks.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+	/// `done` or `failed` for transcodings; `accepted`, `refused` or `unchecked` for checks.
+	pub outcome: &'static str,
+}
+
+/// Labels of a running transcoding's progress.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct VideoLabels {
+	/// The source video's id (`0x…`); only videos being transcoded have a series.
+	pub video: String,
+}
+
 /// Every metric of the sidecar, all named `pop_sidecar_*`.
 pub struct Metrics {
 	registry: Registry,
@@ -73,6 +87,18 @@ pub struct Metrics {
 	pub uploads_refused: Family<RefusalLabels, Counter>,
 	/// Collections of unregistered uploads put off because the chain could not be asked.
 	pub collections_postponed: Counter,
+	/// Transcodings finished, by outcome.
+	pub transcodes: Family<OutcomeLabels, Counter>,
+	/// Transcodings waiting or under way.
+	pub transcodes_queued: Gauge,
+	/// Progress of each transcoding under way, from 0 to 1.
+	pub transcode_progress: Family<VideoLabels, Gauge<f64, std::sync::atomic::AtomicU64>>,
+	/// Seconds of video transcoded.
+	pub transcoded_media_seconds: Counter<f64, std::sync::atomic::AtomicU64>,
+	/// Seconds spent transcoding.
+	pub transcode_seconds: Counter<f64, std::sync::atomic::AtomicU64>,
+	/// Renditions checked before their replica was confirmed, by outcome (chain client).
+	pub rendition_checks: Family<OutcomeLabels, Counter>,
 	/// Bytes of content stored, set when scraped.
 	pub disk_bytes: Gauge,
 	/// Bytes free on the data dir's file system for this process, set when scraped.
@@ -99,6 +125,12 @@ impl Default for Metrics {
 			replicas_deleted: Counter::default(),
 			uploads_refused: Family::default(),
 			collections_postponed: Counter::default(),
+			transcodes: Family::default(),
+			transcodes_queued: Gauge::default(),
+			transcode_progress: Family::default(),
+			transcoded_media_seconds: Counter::default(),
+			transcode_seconds: Counter::default(),
+			rendition_checks: Family::default(),
 			disk_bytes: Gauge::default(),
 			disk_free_bytes: Gauge::default(),
 		};
@@ -183,6 +215,36 @@ impl Default for Metrics {
 			"collections_postponed",
 			"Collections of unregistered uploads put off because the chain could not be asked",
 			metrics.collections_postponed.clone(),
+		);
+		registry.register(
+			"transcodes",
+			"Transcodings of uploaded videos finished, by outcome",
+			metrics.transcodes.clone(),
+		);
+		registry.register(
+			"transcodes_queued",
+			"Transcodings waiting or under way",
+			metrics.transcodes_queued.clone(),
+		);
+		registry.register(
+			"transcode_progress",
+			"Progress of each transcoding under way, from 0 to 1",
+			metrics.transcode_progress.clone(),
+		);
+		registry.register(
+			"transcoded_media_seconds",
+			"Seconds of video transcoded",
+			metrics.transcoded_media_seconds.clone(),
+		);
+		registry.register(
+			"transcode_seconds",
+			"Seconds spent transcoding",
+			metrics.transcode_seconds.clone(),
+		);
+		registry.register(
+			"rendition_checks",
+			"Renditions checked with ffprobe before their replica is confirmed, by outcome",
+			metrics.rendition_checks.clone(),
 		);
 		registry.register("disk_bytes", "Bytes of content stored", metrics.disk_bytes.clone());
 		registry.register(

@@ -28,6 +28,8 @@ pub struct Health {
 	pub stream_token_max_secs: u64,
 	/// Longest an upload token may be valid for, in seconds (`--upload-token-validity`).
 	pub upload_token_max_secs: u64,
+	/// The chain's RPC WebSocket URL for browsers (`--public-node-url`, else `--node-url`).
+	pub node_rpc: String,
 	/// Content items stored.
 	pub items_stored: u64,
 	/// Bytes of content stored.
@@ -42,6 +44,7 @@ async fn health(State(state): State<AppState>, State(tokens): State<TokenPolicy>
 		audience: tokens.audience,
 		stream_token_max_secs: tokens.stream_validity_secs,
 		upload_token_max_secs: tokens.upload_validity_secs,
+		node_rpc: state.config.public_node_url.clone().unwrap_or_else(|| state.config.node_url.clone()),
 		items_stored: usage.items,
 		disk_bytes: usage.bytes,
 	})
@@ -50,6 +53,9 @@ async fn health(State(state): State<AppState>, State(tokens): State<TokenPolicy>
 async fn metrics(State(state): State<AppState>) -> Response {
 	let bytes = i64::try_from(state.store.usage().bytes).unwrap_or(i64::MAX);
 	state.metrics.disk_bytes.set(bytes);
+	if let Ok(free) = state.store.free_space() {
+		state.metrics.disk_free_bytes.set(i64::try_from(free).unwrap_or(i64::MAX));
+	}
 	(
 		[(
 			header::CONTENT_TYPE,

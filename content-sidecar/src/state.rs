@@ -9,6 +9,7 @@ use crate::{
 	metrics::Metrics,
 	receipts::{ReceiptSigner, Receipts},
 	uploads::{UploadError, UploadLimits, Uploads},
+	videos::{FragmentCache, Transcoder, VideoError},
 };
 use axum::extract::FromRef;
 use std::{path::Path, sync::Arc};
@@ -25,6 +26,9 @@ pub enum OpenError {
 	/// The uploads directory failed.
 	#[error("upload sessions could not be recovered: {0}")]
 	Uploads(#[from] UploadError),
+	/// The transcoder's directory failed.
+	#[error("the transcoder could not start: {0}")]
+	Transcoder(#[from] VideoError),
 }
 
 /// The sidecar's shared state; cloning it is cheap. Handlers that need only a part of it take
@@ -49,6 +53,10 @@ pub struct AppState {
 	pub ledger: Arc<dyn Ledger>,
 	/// Counters and gauges for `/metrics`.
 	pub metrics: Arc<Metrics>,
+	/// Uploaded videos made into renditions.
+	pub transcoder: Arc<Transcoder>,
+	/// Fragment indexes of renditions, for playlists.
+	pub fragments: Arc<FragmentCache>,
 }
 
 impl AppState {
@@ -77,6 +85,7 @@ impl AppState {
 			limits,
 			receipts,
 		)?;
+		let transcoder = Transcoder::new(&config, store.clone(), index.clone(), metrics.clone())?;
 		Ok(Self {
 			config: Arc::new(config),
 			store,
@@ -84,6 +93,8 @@ impl AppState {
 			uploads: Arc::new(uploads),
 			ledger,
 			metrics,
+			transcoder: Arc::new(transcoder),
+			fragments: Arc::default(),
 		})
 	}
 }
@@ -91,6 +102,12 @@ impl AppState {
 impl FromRef<AppState> for Arc<Uploads> {
 	fn from_ref(state: &AppState) -> Self {
 		state.uploads.clone()
+	}
+}
+
+impl FromRef<AppState> for Arc<Transcoder> {
+	fn from_ref(state: &AppState) -> Self {
+		state.transcoder.clone()
 	}
 }
 

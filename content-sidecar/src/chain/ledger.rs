@@ -7,7 +7,7 @@ use super::{
 };
 use crate::{
 	auth::Account,
-	ledger::{DepositRoom, Ledger, LedgerError, LedgerFuture},
+	ledger::{DepositRoom, Ledger, LedgerError, LedgerFuture, Video},
 };
 use pop_primitives::commitment::ContentId;
 use std::collections::BTreeSet;
@@ -34,6 +34,23 @@ impl Ledger for ChainLedger {
 			let link = self.link().await?;
 			let at = link.client.at_current_block().await.map_err(unavailable)?;
 			grant_at(&at, account, id).await.map_err(unavailable)
+		})
+	}
+
+	fn video(&self, id: ContentId) -> LedgerFuture<'_, Option<Video>> {
+		Box::pin(async move {
+			let link = self.link().await?;
+			let at = link.client.at_current_block().await.map_err(unavailable)?;
+			let video = queries::read(&at, queries::videos(), (ChainContentId(id.0),)).await;
+			Ok(video.map_err(unavailable)?.map(Video::from))
+		})
+	}
+
+	fn video_of(&self, part: ContentId) -> LedgerFuture<'_, Option<(ContentId, Video)>> {
+		Box::pin(async move {
+			let link = self.link().await?;
+			let at = link.client.at_current_block().await.map_err(unavailable)?;
+			video_of_at(&at, part).await.map_err(unavailable)
 		})
 	}
 
@@ -83,12 +100,28 @@ impl Link {
 	}
 }
 
-/// Whether `account` holds an unexpired grant for `id` at `at`, or is the proof key of a
-/// masternode the content is assigned to.
+/// The video `part` belongs to at `at`, with its record.
+async fn video_of_at(
+	at: &AtBlock,
+	part: ContentId,
+) -> Result<Option<(ContentId, Video)>, subxt::Error> {
+	let Some(video) = queries::read(at, queries::video_of(), (ChainContentId(part.0),)).await?
+	else {
+		return Ok(None);
+	};
+	let info = queries::read(at, queries::videos(), (video,)).await?;
+	Ok(info.map(|info| (ContentId(video.0), Video::from(info))))
+}
+
+/// Whether `account` holds an unexpired grant at `at` for `id` or for the video `id` is part
+/// of, or is the proof key of a masternode the content is assigned to.
 async fn grant_at(at: &AtBlock, account: Account, id: ContentId) -> Result<bool, subxt::Error> {
-	if let Some(until) = queries::read(at, queries::grants(), (account, id.0)).await? {
-		if u64::from(until) >= at.block_number() {
-			return Ok(true);
+	let video = queries::read(at, queries::video_of(), (ChainContentId(id.0),)).await?;
+	for subject in [Some(id.0), video.map(|video| video.0)].into_iter().flatten() {
+		if let Some(until) = queries::read(at, queries::grants(), (account, subject)).await? {
+			if u64::from(until) >= at.block_number() {
+				return Ok(true);
+			}
 		}
 	}
 	let Some(operator) = operator_of(at, account).await? else { return Ok(false) };

@@ -113,6 +113,54 @@ impl AccountData {
 	}
 }
 
+/// What this client reads of `Content::Videos` values.
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub(super) struct VideoInfo {
+	/// Playing time in milliseconds.
+	pub duration_ms: u64,
+	/// The poster's id.
+	pub poster: Option<ChainContentId>,
+	/// The renditions.
+	pub renditions: Vec<RenditionInfo>,
+}
+
+/// One `Content::Videos` rendition.
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub(super) struct RenditionInfo {
+	/// Its content id.
+	pub content: ChainContentId,
+	/// Width in pixels.
+	pub width: u16,
+	/// Height in pixels.
+	pub height: u16,
+	/// Peak bits per second.
+	pub bandwidth: u32,
+	/// RFC 6381 codecs, as bytes.
+	pub codecs: Vec<u8>,
+}
+
+impl From<VideoInfo> for crate::ledger::Video {
+	fn from(info: VideoInfo) -> Self {
+		Self {
+			duration_ms: info.duration_ms,
+			poster: info.poster.map(|poster| ContentId(poster.0)),
+			renditions: info
+				.renditions
+				.into_iter()
+				.map(|rendition| crate::ledger::RenditionSpec {
+					content: ContentId(rendition.content.0),
+					width: rendition.width,
+					height: rendition.height,
+					bandwidth: rendition.bandwidth,
+					codecs: String::from_utf8_lossy(&rendition.codecs).into_owned(),
+				})
+				.collect(),
+		}
+	}
+}
+
 /// `LeafProof` as `submit_proof` takes it.
 #[derive(Debug, EncodeAsType)]
 #[encode_as_type(crate_path = "subxt::ext::scale_encode")]
@@ -130,6 +178,16 @@ pub(super) fn accounts() -> DynamicAddress<(Account,), AccountInfo> {
 /// A balance constant of the content pallet (`DepositBase`, `DepositPerMiB`).
 pub(super) fn content_constant(name: &str) -> subxt::constants::DynamicAddress<u128> {
 	dynamic::constant("Content", name)
+}
+
+/// `Content::Videos`: source item → its video record.
+pub(super) fn videos() -> DynamicAddress<(ChainContentId,), VideoInfo> {
+	dynamic::storage("Content", "Videos")
+}
+
+/// `Content::VideoOf`: rendition or poster → its video.
+pub(super) fn video_of() -> DynamicAddress<(ChainContentId,), ChainContentId> {
+	dynamic::storage("Content", "VideoOf")
 }
 
 /// `PopToken::Grants`: (account, content) → last block of the grant.

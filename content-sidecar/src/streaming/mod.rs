@@ -65,9 +65,7 @@ async fn serve(
 	// Looked at only for priced content: a bad token does not stand in the way of free content.
 	signed: Result<Option<Viewer>, ApiError>,
 ) -> Result<Response, ApiError> {
-	let id = parse_id(id.strip_prefix("0x").unwrap_or(&id)).ok_or_else(|| {
-		ApiError::BadRequest(format!("`{id}` is not a content id (64 hex digits)"))
-	})?;
+	let id = content_id_param(&id)?;
 	let not_here =
 		|| ApiError::NotFound(format!("content 0x{} is not available here", id_hex(&id)));
 	let item = state.index.item(&id)?.ok_or_else(not_here)?;
@@ -124,6 +122,13 @@ async fn serve(
 		body::file_body(Arc::new(file), range, state.metrics.clone())
 	};
 	Ok((status, reply, body).into_response())
+}
+
+/// The content id in a path (64 hex digits, `0x` optional).
+pub(crate) fn content_id_param(text: &str) -> Result<ContentId, ApiError> {
+	parse_id(text.strip_prefix("0x").unwrap_or(text)).ok_or_else(|| {
+		ApiError::BadRequest(format!("`{text}` is not a content id (64 hex digits)"))
+	})
 }
 
 /// Lets through only requests `signed` by an account holding a grant for `id`.

@@ -14,8 +14,10 @@ use crate::{
 	auth::{TokenPolicy, Uploader},
 	blob_store::id_hex,
 	error::ApiError,
-	index::UploadRecord,
+	index::{DerivedItem, UploadRecord},
 	ledger::Ledger,
+	receipts::SignedReceipt,
+	videos::Transcoder,
 };
 use axum::{
 	body::Body,
@@ -23,8 +25,9 @@ use axum::{
 	http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode},
 	response::{IntoResponse, Response},
 	routing::{head, post},
-	Router,
+	Json, Router,
 };
+use serde::Serialize;
 use std::sync::Arc;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -37,11 +40,15 @@ where
 	S: Clone + Send + Sync + 'static,
 	Arc<Uploads>: FromRef<S>,
 	Arc<dyn Ledger>: FromRef<S>,
+	Arc<Transcoder>: FromRef<S>,
 	TokenPolicy: FromRef<S>,
 {
 	Router::new()
 		.route("/uploads", post(create).options(options))
-		.route("/uploads/{id}", head(progress).patch(append).delete(terminate).options(options))
+		.route(
+			"/uploads/{id}",
+			head(progress).get(status).patch(append).delete(terminate).options(options),
+		)
 		.layer(SetResponseHeaderLayer::overriding(
 			TUS_RESUMABLE,
 			HeaderValue::from_static(TUS_VERSION),
@@ -164,6 +171,7 @@ async fn append(
 	_: Tus,
 	Uploader(caller): Uploader,
 	State(uploads): State<Arc<Uploads>>,
+	State(transcoder): State<Arc<Transcoder>>,
 	UrlPath(id): UrlPath<String>,
 	headers: HeaderMap,
 	body: Body,
@@ -171,9 +179,18 @@ async fn append(
 	let id = parse_upload_id(&id)?;
 	let patch = Patch::parse(&headers)?;
 	// In a task of its own, so a client hanging up cannot cancel the work half way: what
-	// arrived is still made durable and recorded.
+	// arrived is still made durable and recorded, and a finished video is queued.
 	let appending = uploads.clone().append(caller, id, patch, body.into_data_stream());
-	let record = tokio::spawn(appending).await??;
+	let record = tokio::spawn(async move {
+		let record = appending.await?;
+		if let Some(content) = record.content_id {
+			if let Err(error) = transcoder.submit(record.owner, content, &record.mime) {
+				tracing::error!(%error, "queueing a video for transcoding failed");
+			}
+		}
+		Ok::<_, UploadError>(record)
+	})
+	.await??;
 	Ok(progress_response(StatusCode::NO_CONTENT, &uploads, &record))
 }
 
@@ -186,4 +203,118 @@ async fn terminate(
 ) -> Result<StatusCode, ApiError> {
 	uploads.terminate(&caller, parse_upload_id(&id)?, &*ledger).await?;
 	Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /uploads/{id}`: the session as JSON, for web apps: the offset, and once finished the
+/// content id and a fresh receipt; for a video, its transcoding and what it made, each with a
+/// receipt of its own. Unlike `HEAD`, it never interrupts a `PATCH` under way.
+async fn status(
+	Uploader(caller): Uploader,
+	State(uploads): State<Arc<Uploads>>,
+	State(transcoder): State<Arc<Transcoder>>,
+	UrlPath(id): UrlPath<String>,
+) -> Result<Response, ApiError> {
+	let id = parse_upload_id(&id)?;
+	let record = uploads.owned(&id, &caller)?;
+	let media = match record.content_id {
+		Some(content) => transcoder.status(&content)?,
+		None => None,
+	};
+	let item = |item: &DerivedItem| ItemJson {
+		content: format!("0x{}", id_hex(&item.content)),
+		size: item.size,
+		mime: item.mime.clone(),
+		receipt: uploads.receipt_for(record.owner, item.content, item.size).map(ReceiptJson::from),
+	};
+	let media = media.map(|media| {
+		let ladder = media.ladder.as_ref();
+		MediaJson {
+			state: media.state,
+			progress: media.progress,
+			error: media.error.clone(),
+			duration_ms: ladder.map(|ladder| ladder.duration_ms),
+			width: ladder.map(|ladder| ladder.width),
+			height: ladder.map(|ladder| ladder.height),
+			renditions: ladder
+				.map(|ladder| {
+					ladder
+						.renditions
+						.iter()
+						.map(|rendition| RenditionJson {
+							item: item(&rendition.item),
+							width: rendition.width,
+							height: rendition.height,
+							bandwidth: rendition.bandwidth,
+							codecs: rendition.codecs.clone(),
+						})
+						.collect()
+				})
+				.unwrap_or_default(),
+			poster: ladder.and_then(|ladder| ladder.poster.as_ref()).map(item),
+		}
+	});
+	let body = UploadJson {
+		offset: record.offset,
+		length: record.length,
+		content: record.content_id.map(|id| format!("0x{}", id_hex(&id))),
+		receipt: uploads.receipt(&record).map(ReceiptJson::from),
+		media,
+	};
+	Ok(([(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], Json(body)).into_response())
+}
+
+/// The body of `GET /uploads/{id}`.
+#[derive(Serialize)]
+struct UploadJson {
+	offset: u64,
+	length: u64,
+	content: Option<String>,
+	receipt: Option<ReceiptJson>,
+	media: Option<MediaJson>,
+}
+
+/// A receipt as `register_content` takes it.
+#[derive(Serialize)]
+struct ReceiptJson {
+	expires_ms: u64,
+	signature: String,
+}
+
+impl From<SignedReceipt> for ReceiptJson {
+	fn from(signed: SignedReceipt) -> Self {
+		Self { expires_ms: signed.receipt.expires_ms, signature: signed.signature_hex() }
+	}
+}
+
+/// A video's transcoding.
+#[derive(Serialize)]
+struct MediaJson {
+	state: &'static str,
+	progress: f64,
+	error: Option<String>,
+	duration_ms: Option<u64>,
+	width: Option<u32>,
+	height: Option<u32>,
+	renditions: Vec<RenditionJson>,
+	poster: Option<ItemJson>,
+}
+
+/// An item made from a video.
+#[derive(Serialize)]
+struct ItemJson {
+	content: String,
+	size: u64,
+	mime: String,
+	receipt: Option<ReceiptJson>,
+}
+
+/// A rendition made from a video.
+#[derive(Serialize)]
+struct RenditionJson {
+	#[serde(flatten)]
+	item: ItemJson,
+	width: u32,
+	height: u32,
+	bandwidth: u32,
+	codecs: String,
 }

@@ -12,7 +12,7 @@ use crate::{
 	auth::{ss58, Account},
 	blob_store::{id_hex, BlobStore},
 	hashing::{hash_reader, NativeSha256, TreeHasher},
-	index::{ItemRecord, ItemState, MetadataIndex, UploadId, UploadRecord},
+	index::{self, ItemRecord, ItemState, MetadataIndex, UploadId, UploadRecord},
 	ledger::{DepositRoom, LedgerError},
 	metrics::{Metrics, RefusalLabels},
 	receipts::{Receipts, SignedReceipt},
@@ -122,10 +122,20 @@ impl Uploads {
 	/// is stored here. Handlers ask only for sessions of the caller, so nobody gets a receipt
 	/// for another account's upload.
 	pub(super) fn receipt(&self, record: &UploadRecord) -> Option<SignedReceipt> {
-		let content = record.content_id?;
+		self.receipt_for(record.owner, record.content_id?, record.length)
+	}
+
+	/// A fresh receipt for `owner`'s upload of `content`, `size` bytes, if it is stored here.
+	/// Callers issue it only to `owner`: for its sessions, and for what was made of them.
+	pub(super) fn receipt_for(
+		&self,
+		owner: Account,
+		content: ContentId,
+		size: u64,
+	) -> Option<SignedReceipt> {
 		self.store
 			.contains(&content)
-			.then(|| self.receipts.issue(record.owner, content, record.length, unix_time_ms()))
+			.then(|| self.receipts.issue(owner, content, size, unix_time_ms()))
 	}
 
 	/// The accounts that uploaded `content` here: the uploader its item records while it is
@@ -398,18 +408,8 @@ impl Uploads {
 		record: &UploadRecord,
 		id: ContentId,
 	) -> Result<(), UploadError> {
-		let known = self.index.item(&id)?;
-		if known.is_some_and(|item| !matches!(item.state, ItemState::Uploaded { .. })) {
-			return Ok(());
-		}
-		let item = ItemRecord {
-			size: record.length,
-			state: ItemState::Uploaded { owner: record.owner },
-			stored_at_ms: unix_time_ms(),
-			mime: record.mime.clone(),
-		};
-		self.index.put_item(&id, &item)?;
-		self.index.flush()?;
+		let (owner, size) = (record.owner, record.length);
+		index::record_uploaded(&*self.index, &id, owner, size, &record.mime, unix_time_ms())?;
 		Ok(())
 	}
 }

@@ -19,6 +19,7 @@ use crate::{
 	config::Config,
 	metrics::FetchFailureLabels,
 	state::AppState,
+	videos::checks::{self, Verdict},
 };
 use address::{AddressPolicy, Refused};
 use bytes::Bytes;
@@ -144,6 +145,9 @@ pub struct Fetcher {
 	rate_grace: Duration,
 	/// Content being fetched now.
 	in_flight: Arc<Mutex<BTreeSet<ContentId>>>,
+	/// Renditions fetched and refused by their check ([`crate::videos::checks`]): not fetched
+	/// again while this process runs.
+	refused: Arc<Mutex<BTreeSet<ContentId>>>,
 }
 
 impl Fetcher {
@@ -164,6 +168,7 @@ impl Fetcher {
 			min_rate: config.fetch_min_rate,
 			rate_grace: config.fetch_rate_grace,
 			in_flight: Arc::default(),
+			refused: Arc::default(),
 		})
 	}
 
@@ -173,9 +178,11 @@ impl Fetcher {
 		self.addresses.learn_chain(chain_type)
 	}
 
-	/// Content being fetched now.
-	pub(super) fn in_flight(&self) -> BTreeSet<ContentId> {
-		self.in_flight.lock().unwrap_or_else(PoisonError::into_inner).clone()
+	/// Content not to fetch now: being fetched, or fetched and refused by its check.
+	pub(super) fn not_to_fetch(&self) -> BTreeSet<ContentId> {
+		let mut ids = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner).clone();
+		ids.extend(self.refused.lock().unwrap_or_else(PoisonError::into_inner).iter());
+		ids
 	}
 
 	/// Fetches `content` of `size` bytes in the background from the first of `sources` that
@@ -202,7 +209,7 @@ impl Fetcher {
 					if fetcher
 						.fetch_from_any(&state, &key, &content, size, &sources)
 						.await
-						.is_some()
+						.is_some() && fetcher.passes_check(&state, &content).await
 					{
 						stored(&state);
 					}
@@ -221,6 +228,26 @@ impl Fetcher {
 			}
 			fetcher.in_flight.lock().unwrap_or_else(PoisonError::into_inner).remove(&content);
 		});
+	}
+
+	/// Whether the fetched `content` passes its check ([`checks::check_fetched`]); if not, it
+	/// is deleted, and if it was refused (rather than left unchecked), never fetched again.
+	async fn passes_check(&self, state: &AppState, content: &ContentId) -> bool {
+		let refused = match checks::check_fetched(state, content).await {
+			Ok(Verdict::Accepted) => return true,
+			Ok(Verdict::Refused(_)) => true,
+			Err(error) => {
+				tracing::warn!(content = %id_hex(content), %error, "a fetched replica could not be checked; fetching it again later");
+				false
+			}
+		};
+		if let Err(error) = state.store.remove(content) {
+			tracing::error!(content = %id_hex(content), %error, "deleting a refused replica failed");
+		}
+		if refused {
+			self.refused.lock().unwrap_or_else(PoisonError::into_inner).insert(*content);
+		}
+		false
 	}
 
 	/// Fetches `content` from each of `sources` in turn until one serves it whole and

@@ -232,7 +232,7 @@ impl Follower {
 			stored,
 			records,
 			endpoints,
-			fetching: self.fetcher.in_flight(),
+			fetching: self.fetcher.not_to_fetch(),
 			uploaders,
 			now_ms: crate::unix_time_ms(),
 			unassigned,

@@ -73,7 +73,7 @@ pub(super) struct Replicas {
 	pub records: BTreeMap<ContentId, ItemRecord>,
 	/// Sidecar URLs of the masternodes that confirmed a replica missing here.
 	pub endpoints: BTreeMap<Account, String>,
-	/// Content being fetched now.
+	/// Content not to fetch: being fetched now, or refused by its check after a fetch.
 	pub fetching: BTreeSet<ContentId>,
 	/// Of the items stored that were uploaded here and not yet seen registered: the accounts
 	/// that uploaded them. Only such an account may own one on chain.
