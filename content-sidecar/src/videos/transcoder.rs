@@ -352,3 +352,75 @@ impl Transcoder {
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 	mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::testing::{dev_account, id_of, Sidecar};
+
+	fn state_of(sidecar: &Sidecar, id: &ContentId) -> Option<TranscodeState> {
+		sidecar.state.index.transcode(id).unwrap().map(|record| record.state)
+	}
+
+	#[test]
+	fn only_videos_are_queued_and_each_once() {
+		let sidecar = Sidecar::new();
+		let transcoder = &sidecar.state.transcoder;
+		let alice = dev_account("Alice");
+		let (video, text) = (id_of(b"video"), id_of(b"text"));
+		transcoder.submit(alice, text, "text/plain").unwrap();
+		assert_eq!(state_of(&sidecar, &text), None);
+		transcoder.submit(alice, video, "video/webm").unwrap();
+		assert_eq!(state_of(&sidecar, &video), Some(TranscodeState::Queued));
+		let first = sidecar.state.index.transcode(&video).unwrap();
+		transcoder.submit(alice, video, "video/webm").unwrap();
+		assert_eq!(sidecar.state.index.transcode(&video).unwrap(), first);
+		assert_eq!(transcoder.status(&video).unwrap().unwrap().state, "queued");
+		assert_eq!(transcoder.status(&text).unwrap(), None);
+	}
+
+	#[test]
+	fn the_queue_is_bounded_in_all_and_per_account() {
+		let sidecar = Sidecar::new();
+		let transcoder = &sidecar.state.transcoder;
+		let alice = dev_account("Alice");
+		let alices: Vec<_> = (0..3u8).map(|i| id_of(&[b'a', i])).collect();
+		for id in &alices {
+			transcoder.submit(alice, *id, "video/mp4").unwrap();
+		}
+		assert_eq!(state_of(&sidecar, &alices[1]), Some(TranscodeState::Queued));
+		let Some(TranscodeState::Failed { reason }) = state_of(&sidecar, &alices[2]) else {
+			panic!("a third video of one account is refused");
+		};
+		assert!(reason.contains("as many videos transcoding"), "{reason}");
+
+		// Fresh keys fill the queue; past it, everyone is refused.
+		let ids: Vec<_> = (0..MAX_QUEUED as u8).map(|i| (id_of(&[b'k', i]), [i; 32])).collect();
+		for (id, owner) in &ids {
+			transcoder.submit(*owner, *id, "video/mp4").unwrap();
+		}
+		let queued = sidecar
+			.state
+			.index
+			.transcodes()
+			.unwrap()
+			.into_iter()
+			.filter(|(_, job)| job.state == TranscodeState::Queued)
+			.count();
+		assert_eq!(queued, MAX_QUEUED);
+		let Some(TranscodeState::Failed { reason }) = state_of(&sidecar, &ids.last().unwrap().0)
+		else {
+			panic!("past the bound, a video is refused");
+		};
+		assert!(reason.contains("queue is full"), "{reason}");
+		assert_eq!(transcoder.status(&alices[2]).unwrap().unwrap().state, "failed");
+	}
+
+	#[test]
+	fn transcoding_off_queues_nothing() {
+		let sidecar = Sidecar::with(|config| config.transcoders = 0);
+		let id = id_of(b"video");
+		sidecar.state.transcoder.submit(dev_account("Alice"), id, "video/mp4").unwrap();
+		assert_eq!(state_of(&sidecar, &id), None);
+	}
+}
