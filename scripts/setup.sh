@@ -7,6 +7,8 @@ command -v protoc >/dev/null 2>&1 || need_apt+=(protobuf-compiler)
 command -v clang >/dev/null 2>&1 || need_apt+=(clang)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+# The sidecar transcodes and checks videos with ffmpeg and ffprobe, run as processes.
+{ command -v ffmpeg && command -v ffprobe; } >/dev/null 2>&1 || need_apt+=(ffmpeg)
 apt_install "${need_apt[@]}"
 
 installed_targets="$(rustup target list --installed)"

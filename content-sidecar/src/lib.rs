@@ -30,6 +30,8 @@
 //! - [`blob_store`]: finished content as immutable files named by id, written crash-safely,
 //!   and the leaf proofs built from them.
 //! - [`index`]: the metadata index (sled), rebuildable from the files.
+//! - [`media`]: video with ffmpeg: probing, the adaptive ladder, transcoding, fragment indexes
+//!   of renditions, HLS playlists, and the checks a holder runs on a rendition.
 //! - `testing` (feature `test-utils`): the helpers the crate's tests and its network tests
 //!   share.
 
