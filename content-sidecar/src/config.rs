@@ -44,33 +44,6 @@ pub enum LogFormat {
 	Json,
 }
 
-	/// WebSocket URL of the chain's RPC for browsers: the web app asks `/health` for it.
-	/// Defaults to `--node-url`, right when browsers reach the node there too.
-	#[arg(long, env = "POP_SIDECAR_PUBLIC_NODE_URL")]
-	pub public_node_url: Option<String>,
-	/// Directory of the web app's static files, served at `/` (`webapp/dist` of the
-	/// repository, built by `scripts/webapp.sh`); none served when not set.
-	#[arg(long, env = "POP_SIDECAR_WEB_DIR")]
-	pub web_dir: Option<PathBuf>,
-	/// The ffmpeg program, with which uploaded videos are transcoded.
-	#[arg(long, env = "POP_SIDECAR_FFMPEG", default_value = "ffmpeg")]
-	pub ffmpeg: PathBuf,
-	/// The ffprobe program, with which videos and renditions are checked.
-	#[arg(long, env = "POP_SIDECAR_FFPROBE", default_value = "ffprobe")]
-	pub ffprobe: PathBuf,
-	/// Uploaded videos transcoded at once; each takes every core ffmpeg is given. `0` turns
-	/// transcoding off: uploads are then served only as they came.
-	#[arg(long, env = "POP_SIDECAR_TRANSCODERS", default_value_t = 1)]
-	pub transcoders: usize,
-	/// Longest video transcoded: longer ones are refused (their transcode fails), so one
-	/// upload cannot hold the transcoder for a day.
-	#[arg(
-		long,
-		env = "POP_SIDECAR_MAX_VIDEO_DURATION",
-		default_value = "4h",
-		value_parser = humantime::parse_duration
-	)]
-	pub max_video_duration: Duration,
 /// Settings of the daemon.
 #[derive(Args, Clone, Debug)]
 pub struct Config {
@@ -248,6 +221,37 @@ pub struct Config {
 		value_parser = clap::builder::BoolishValueParser::new()
 	)]
 	pub allow_private_endpoints: Option<bool>,
+	/// WebSocket URL of the chain's RPC for browsers: the web app asks `/health` for it.
+	/// Defaults to `--node-url`, right when browsers reach the node there too.
+	#[arg(long, env = "POP_SIDECAR_PUBLIC_NODE_URL")]
+	pub public_node_url: Option<String>,
+	/// Directory of the web app's static files, served at `/` (`webapp/dist` of the
+	/// repository, built by `scripts/webapp.sh`); none served when not set.
+	#[arg(long, env = "POP_SIDECAR_WEB_DIR")]
+	pub web_dir: Option<PathBuf>,
+	/// The ffmpeg program, with which uploaded videos are transcoded.
+	#[arg(long, env = "POP_SIDECAR_FFMPEG", default_value = "ffmpeg")]
+	pub ffmpeg: PathBuf,
+	/// The ffprobe program, with which videos and renditions are checked.
+	#[arg(long, env = "POP_SIDECAR_FFPROBE", default_value = "ffprobe")]
+	pub ffprobe: PathBuf,
+	/// libx264's preset for transcoding (`ultrafast` … `veryslow`): slower compresses better
+	/// and takes more CPU; `veryfast` makes a 1080p ladder faster than real time on two cores.
+	#[arg(long, env = "POP_SIDECAR_X264_PRESET", default_value = crate::media::transcode::PRESET)]
+	pub x264_preset: String,
+	/// Uploaded videos transcoded at once; each takes every core ffmpeg is given. `0` turns
+	/// transcoding off: uploads are then served only as they came.
+	#[arg(long, env = "POP_SIDECAR_TRANSCODERS", default_value_t = 1)]
+	pub transcoders: usize,
+	/// Longest video transcoded: longer ones are refused (their transcode fails), so one
+	/// upload cannot hold the transcoder for a day.
+	#[arg(
+		long,
+		env = "POP_SIDECAR_MAX_VIDEO_DURATION",
+		default_value = "4h",
+		value_parser = humantime::parse_duration
+	)]
+	pub max_video_duration: Duration,
 	/// Log format; the level comes from `RUST_LOG` (default `info`).
 	#[arg(long, env = "POP_SIDECAR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Compact)]
 	pub log_format: LogFormat,

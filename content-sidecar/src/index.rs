@@ -231,27 +231,6 @@ impl SledIndex {
 			db,
 		})
 	}
-
-	fn transcode(&self, id: &ContentId) -> Result<Option<TranscodeRecord>, IndexError> {
-		read(&self.transcodes, &id.0)
-	}
-
-	fn put_transcode(&self, id: &ContentId, record: &TranscodeRecord) -> Result<(), IndexError> {
-		self.transcodes.insert(id.0, record.encode())?;
-		Ok(())
-	}
-
-	fn remove_transcode(&self, id: &ContentId) -> Result<(), IndexError> {
-		self.transcodes.remove(id.0)?;
-		Ok(())
-	}
-
-	fn transcodes(&self) -> Result<Vec<(ContentId, TranscodeRecord)>, IndexError> {
-		Ok(read_all(&self.transcodes)?
-			.into_iter()
-			.map(|(id, record)| (ContentId(id), record))
-			.collect())
-	}
 }
 
 /// Decodes one entry of a tree keyed by fixed-size ids.
@@ -327,6 +306,27 @@ impl MetadataIndex for SledIndex {
 	fn remove_upload(&self, id: &UploadId) -> Result<(), IndexError> {
 		self.uploads.remove(id)?;
 		Ok(())
+	}
+
+	fn transcode(&self, id: &ContentId) -> Result<Option<TranscodeRecord>, IndexError> {
+		read(&self.transcodes, &id.0)
+	}
+
+	fn put_transcode(&self, id: &ContentId, record: &TranscodeRecord) -> Result<(), IndexError> {
+		self.transcodes.insert(id.0, record.encode())?;
+		Ok(())
+	}
+
+	fn remove_transcode(&self, id: &ContentId) -> Result<(), IndexError> {
+		self.transcodes.remove(id.0)?;
+		Ok(())
+	}
+
+	fn transcodes(&self) -> Result<Vec<(ContentId, TranscodeRecord)>, IndexError> {
+		Ok(read_all(&self.transcodes)?
+			.into_iter()
+			.map(|(id, record)| (ContentId(id), record))
+			.collect())
 	}
 
 	fn uploads(&self) -> Result<Vec<(UploadId, UploadRecord)>, IndexError> {

@@ -14,7 +14,7 @@
 use super::VideoError;
 use crate::{
 	blob_store::id_hex,
-	media,
+	media::{self, MediaError},
 	metrics::OutcomeLabels,
 	state::AppState,
 };
@@ -42,16 +42,24 @@ pub async fn check_fetched(state: &AppState, content: &ContentId) -> Result<Verd
 		width: u32::from(rendition.width),
 		height: u32::from(rendition.height),
 		duration_ms: video.duration_ms,
+		codecs: rendition.codecs.clone(),
 	};
 	let verdict = match media::check_rendition(tools, &path, &declared).await {
-		Err(error) if error.is_verdict() => Verdict::Refused(error.to_string()),
+		Err(MediaError::Rejected(rejection)) => Verdict::Refused(rejection.to_string()),
 		Err(error) => return Err(error.into()),
 		Ok(()) if super::held(state, &video_id)? => {
-			let index = state.fragments.get(state, *content).await?;
 			let source = state.store.path(&video_id);
-			match media::verify_rendition(tools, &source, &path, &index).await {
-				Ok(()) => Verdict::Accepted,
-				Err(error) if error.is_verdict() => Verdict::Refused(error.to_string()),
+			match media::verify_rendition(tools, &source, &path).await {
+				Ok(check) => {
+					tracing::info!(
+						rendition = %id_hex(content),
+						segment = check.segment,
+						psnr_db = check.psnr_db,
+						"a fetched rendition matches its source"
+					);
+					Verdict::Accepted
+				}
+				Err(MediaError::Rejected(rejection)) => Verdict::Refused(rejection.to_string()),
 				Err(error) => return Err(error.into()),
 			}
 		}

@@ -15,8 +15,8 @@ use crate::{
 	error::ApiError,
 	ledger::{RenditionSpec, Video},
 	media::{
-		fmp4::FragmentIndex,
 		hls::{self, Variant},
+		FragmentIndex, MediaError,
 	},
 	state::AppState,
 	streaming::content_id_param,
@@ -55,8 +55,7 @@ impl FragmentCache {
 		let store = state.store.clone();
 		let index = tokio::task::spawn_blocking(move || -> Result<_, VideoError> {
 			let (file, size) = store.open_blob(&id)?;
-			Ok(FragmentIndex::read(std::io::BufReader::new(file), size)
-				.map_err(crate::media::MediaError::from)?)
+			Ok(FragmentIndex::read(std::io::BufReader::new(file), size).map_err(MediaError::from)?)
 		})
 		.await??;
 		let index = Arc::new(index);

@@ -97,7 +97,11 @@ impl Transcoder {
 		}
 		std::fs::create_dir_all(&work_dir)?;
 		Ok(Self {
-			tools: media::Tools { ffmpeg: config.ffmpeg.clone(), ffprobe: config.ffprobe.clone() },
+			tools: media::Tools {
+				ffmpeg: config.ffmpeg.clone(),
+				ffprobe: config.ffprobe.clone(),
+				x264_preset: config.x264_preset.clone(),
+			},
 			store,
 			index,
 			metrics,
