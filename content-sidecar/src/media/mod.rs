@@ -36,7 +36,7 @@ mod process;
 pub mod transcode;
 
 #[cfg(test)]
-mod samples;
+pub(crate) mod samples;
 
 pub use check::{
 	check_rendition, spot_check, verify_rendition, Declared, SpotCheck, SPOT_CHECK_MIN_PSNR_DB,

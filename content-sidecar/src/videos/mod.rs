@@ -28,6 +28,8 @@
 pub mod checks;
 mod error;
 mod playlists;
+#[cfg(test)]
+mod tests;
 mod transcoder;
 
 pub use error::VideoError;
