@@ -2,12 +2,13 @@
 # The main job: builds everything and runs a single-validator development chain on the
 # embedded dev preset, with the content sidecar of its masternode beside it.
 #   pop-node --dev:  JSON-RPC (HTTP + WebSocket) on ws://127.0.0.1:9944, Prometheus on :9615
-#   pop-sidecar:     uploads and streaming on http://127.0.0.1:8080, signing proofs with the dev
-#                    masternode's proof key //Alice//stash
+#   pop-sidecar:     uploads, streaming and the web app on http://127.0.0.1:8080, signing proofs
+#                    with the dev masternode's proof key //Alice//stash
 # Chain state and content are kept in a temporary folder and wiped on exit. Extra arguments go
 # to pop-node.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 "$REPO_ROOT/scripts/build.sh"
+web_dir="$("$REPO_ROOT/scripts/webapp.sh")"
 work="$(mktemp -d "${TMPDIR:-/tmp}/pop-dev.XXXXXX")"
 node_pid="" sidecar_pid=""
 cleanup() {
@@ -28,7 +29,7 @@ for _ in $(seq 1 120); do
 	kill -0 "$node_pid" 2>/dev/null || { log "pop-node exited"; exit 1; }
 	sleep 0.5
 done
-log "starting pop-sidecar for the dev masternode (Ctrl-C stops both)"
-"$POP_SIDECAR_BIN" run --data-dir "$work/sidecar" &
+log "starting pop-sidecar for the dev masternode: open http://127.0.0.1:8080/ (Ctrl-C stops both)"
+"$POP_SIDECAR_BIN" run --data-dir "$work/sidecar" --web-dir "$web_dir" &
 sidecar_pid=$!
 wait -n "$node_pid" "$sidecar_pid"

@@ -5,7 +5,9 @@
 # - Rust: unit tests, pallet integration tests and end-to-end tests on real pop-node and
 #   pop-sidecar processes, under cargo-nextest (each test a process with a deadline);
 # - checks: the pallet benchmarks, run once each as tests, and pop-try-state's own tests;
-# - the Polkadot.js tests, which also run pop-try-state on a live chain's state.
+# - the Polkadot.js tests, which also run pop-try-state on a live chain's state;
+# - then, alone (Chromium, ffmpeg and three processes would starve the suites above), the web
+#   app's unit tests and its end-to-end test in headless Chromium.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 "$REPO_ROOT/scripts/setup.sh"
 # The Polkadot.js tests' npm packages download while Rust compiles (into a log in the target
@@ -68,4 +70,6 @@ if ((${#failed[@]})); then
 	log "failed: ${failed[*]}"
 	exit 1
 fi
+log "running the web app's tests in Chromium"
+"$REPO_ROOT/scripts/browser-test.sh" || { log "failed: browser"; exit 1; }
 log "all suites passed in $((SECONDS - started)) s"

@@ -82,6 +82,12 @@ async fn run(config: Config, open_files: Option<u64>) -> Result<(), Box<dyn Erro
 		"pop-sidecar serving"
 	);
 	let collector = tokio::spawn(gc::run_periodically(state.clone(), config.gc_interval));
+	if config.transcoders > 0 {
+		match state.transcoder.tools().check().await {
+			Ok(versions) => tracing::info!(ffmpeg = versions.ffmpeg, "transcoding uploaded videos"),
+			Err(error) => tracing::warn!(%error, "uploaded videos cannot be transcoded"),
+		}
+	}
 	let transcoder = tokio::spawn(state.transcoder.clone().run());
 	let fetcher = chain::Fetcher::new(&config)?;
 	let follower = (!config.standalone).then(|| {

@@ -302,6 +302,9 @@ fn fourcc(kind: [u8; 4]) -> String {
 	kind.iter().map(|&b| if b.is_ascii_graphic() { b as char } else { '?' }).collect()
 }
 
+/// A box held in memory: its type and contents.
+type InlineBox<'a> = ([u8; 4], &'a [u8]);
+
 /// The child boxes of a box's contents held in memory, as `(type, contents)`.
 struct Children<'a> {
 	data: &'a [u8],
@@ -313,7 +316,7 @@ impl<'a> Children<'a> {
 		Children { data, pos: 0 }
 	}
 
-	fn next(&mut self, budget: &mut Budget) -> Result<Option<([u8; 4], &'a [u8])>, Fmp4Error> {
+	fn next(&mut self, budget: &mut Budget) -> Result<Option<InlineBox<'a>>, Fmp4Error> {
 		let rest = &self.data[self.pos..];
 		if rest.is_empty() {
 			return Ok(None);

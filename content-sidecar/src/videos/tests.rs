@@ -123,6 +123,7 @@ async fn a_job_interrupted_by_a_stop_runs_again_after_the_restart() {
 			tokio::time::sleep(Duration::from_millis(50)).await;
 		}
 		worker.abort();
+		let _ = worker.await;
 		let sidecar = sidecar.restart();
 		let (_, body) = status(&sidecar, &location, "Alice").await;
 		assert_eq!(body["media"]["state"], "queued");

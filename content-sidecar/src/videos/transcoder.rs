@@ -191,11 +191,9 @@ impl Transcoder {
 			jobs.iter().filter(|(_, job)| job.state == TranscodeState::Queued).count()
 		});
 		self.metrics.transcodes_queued.set(queued as i64);
-		let workers: Vec<_> =
-			(0..self.workers).map(|_| tokio::spawn(self.clone().work())).collect();
-		for worker in workers {
-			let _ = worker.await;
-		}
+		// Futures of this task, not tasks of their own: dropping the task stops every worker
+		// and its ffmpeg.
+		futures_util::future::join_all((0..self.workers).map(|_| self.clone().work())).await;
 	}
 
 	/// Queues every finished upload session of a video that has no job: a crash came between
