@@ -108,6 +108,10 @@ export async function refusedByPool(tx, signer, code) {
 /** Sends `tx` as `sendAndFinalize` does and asserts that it succeeded. */
 export async function sendOk(tx, signer) {
   const result = await sendAndFinalize(tx, signer);
-  assert.equal(result.dispatchError, undefined, `${signer.address}: ${result.dispatchError}`);
+  const error = result.dispatchError;
+  const reason = error?.isModule
+    ? (({ section, name }) => `${section}.${name}`)(error.registry.findMetaError(error.asModule))
+    : String(error);
+  assert.equal(error, undefined, `${signer.address}: ${reason}`);
   return result;
 }

@@ -32,15 +32,26 @@ async function metric(url, name) {
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
+/** `GET /uploads/{id}` as `owner`: the upload's JSON. */
+async function uploadStatus(sidecar, uploadUrl, owner) {
+  const response = await fetch(uploadUrl, {
+    headers: { Authorization: authHeader(owner, sidecar.publicUrl, { scope: 'upload' }) },
+  });
+  assert.equal(response.status, 200);
+  return response.json();
+}
+
+/** The finished upload at `uploadUrl` as an item to register: id, size, type and receipt. */
+async function uploadedItem(sidecar, uploadUrl, owner) {
+  const { content, length, receipt } = await uploadStatus(sidecar, uploadUrl, owner);
+  return { content, size: length, mime: 'video/mp4', receipt };
+}
+
 /** Polls `GET /uploads/{id}` as `owner` until its transcoding ends; returns the media status. */
 async function transcoded(sidecar, uploadUrl, owner) {
   let media;
   await waitFor('the transcoding to end', async () => {
-    const response = await fetch(uploadUrl, {
-      headers: { Authorization: authHeader(owner, sidecar.publicUrl, { scope: 'upload' }) },
-    });
-    assert.equal(response.status, 200);
-    ({ media } = await response.json());
+    ({ media } = await uploadStatus(sidecar, uploadUrl, owner));
     return media && (media.state === 'done' || media.state === 'failed');
   }, 120, { context: () => sidecar.logTail() });
   assert.equal(media.state, 'done', media.error);
@@ -113,7 +124,7 @@ describe('videos: transcoded on upload, registered in one batch, checked by hold
     assert.equal(media.poster.mime, 'image/jpeg');
     assert.ok(Math.abs(media.duration_ms - 8000) < 200, `duration ${media.duration_ms}`);
     assert.equal(await metric(sidecarA.url, 'pop_sidecar_transcodes_total{outcome="done"}'), 1);
-    video = { content: uploaded.receipt.content, size: uploaded.receipt.size, mime: 'video/mp4', receipt: { expires_ms: uploaded.receipt.expiresMs, signature: uploaded.receipt.signature } };
+    video = await uploadedItem(sidecarA, uploaded.url, dave);
     parts = media;
   });
 
@@ -168,7 +179,7 @@ describe('videos: transcoded on upload, registered in one batch, checked by hold
     assert.equal((await segment(...ranges[1])).status, 401);
     const eveToken = { Authorization: authHeader(eve, sidecarB.publicUrl) };
     assert.equal((await segment(...ranges[1], eveToken)).status, 402);
-    await sendOk(api.tx.popToken.payForContent(video.content), eve);
+    await sendOk(api.tx.popToken.payForContent(video.content, PRICE), eve);
     // The grant on the video covers its renditions: the map and two segments, as a player asks.
     const bytes = [];
     for (const range of ranges.slice(0, 3)) {
@@ -190,7 +201,7 @@ describe('videos: transcoded on upload, registered in one batch, checked by hold
     await makeVideo(source, { seconds: 6, width: 640, height: 360 });
     const uploaded = await uploadFile(source);
     const media = await transcoded(sidecarA, uploaded.url, dave);
-    const second = { content: uploaded.receipt.content, size: uploaded.receipt.size, mime: 'video/mp4', receipt: { expires_ms: uploaded.receipt.expiresMs, signature: uploaded.receipt.signature } };
+    const second = await uploadedItem(sidecarA, uploaded.url, dave);
     // Forgeries, fragmented as renditions are: a 320x180 clip, and a 640x360 one of other
     // pictures, each as long as the video. Every upload of a video is transcoded too, which does
     // no harm.
@@ -198,7 +209,7 @@ describe('videos: transcoded on upload, registered in one batch, checked by hold
       const path = join(work, name);
       await makeVideo(path, { seconds: 6, width, height, pattern, fragmented: true });
       const forged = await uploadFile(path);
-      return { content: forged.receipt.content, size: forged.receipt.size, mime: 'video/mp4', receipt: { expires_ms: forged.receipt.expiresMs, signature: forged.receipt.signature } };
+      return uploadedItem(sidecarA, forged.url, dave);
     };
     const small = await forge('small.mp4', 320, 180, 'testsrc2');
     const other = await forge('other.mp4', 640, 360, 'smptebars');
