@@ -308,3 +308,36 @@ async fn a_fetched_rendition_is_checked_against_the_chain_record_and_its_source(
 	})
 	.await
 }
+
+#[tokio::test]
+async fn videos_too_long_or_too_large_for_the_disk_fail_saying_why() {
+	bounded(async {
+		let source = std::fs::read(source_720p().await).unwrap();
+		let bounds: [(fn(&mut crate::config::Config), &str); 2] = [
+			(|config| config.max_video_duration = Duration::from_secs(2), "more than the 2 s"),
+			(|config| config.disk_reserve = u64::MAX / 2, "not enough free disk space"),
+		];
+		for (bound, says) in bounds {
+			let sidecar = Sidecar::with(bound);
+			let worker = tokio::spawn(sidecar.state.transcoder.clone().run());
+			// The reserve refuses the upload itself too: store the source as a finished upload.
+			let mut writer = sidecar.state.store.writer().unwrap();
+			writer.write(source.clone().into()).unwrap();
+			let id = writer.commit(None).unwrap();
+			sidecar.state.transcoder.submit(dev_account("Alice"), id, "video/mp4").unwrap();
+			let status = loop {
+				let status = sidecar.state.transcoder.status(&id).unwrap().unwrap();
+				if status.state == "failed" || status.state == "done" {
+					break status;
+				}
+				tokio::time::sleep(Duration::from_millis(100)).await;
+			};
+			assert_eq!(status.state, "failed");
+			assert!(status.error.as_ref().unwrap().contains(says), "{status:?}");
+			// Nothing made was kept.
+			assert_eq!(sidecar.state.store.usage().items, 1);
+			worker.abort();
+		}
+	})
+	.await
+}
