@@ -5,6 +5,7 @@
 #   scripts/benchmark.sh                # all of it (about an hour on 2 cores, most of it the build)
 #   QUICK=1 scripts/benchmark.sh        # fewer steps and repeats, to try the pipeline
 #   REPORT_ONLY=1 scripts/benchmark.sh  # weights and report again from the last run's results
+#   ONLY=pallet_content scripts/benchmark.sh  # one pallet's weights alone (no report)
 #
 # The benchmark node is built with `--features runtime-benchmarks` into its own target folder:
 # its runtime differs from the production one, and sharing the folder would rebuild the wasm
@@ -36,7 +37,12 @@ else
 fi
 
 # Runs the benchmarks of pallet $1 (extrinsics $2, steps $3, repeats $4) into JSON file $5.
+# `ONLY=pallet_content` measures and writes that pallet's weights alone (and not the report,
+# which needs every pallet's results).
+wanted() { [[ -z "${ONLY:-}" || "$ONLY" == "$1" ]]; }
+
 measure() {
+	wanted "$1" || return 0
 	[[ -z "${REPORT_ONLY:-}" ]] || return 0
 	"$node_bin" benchmark pallet --chain dev --wasm-execution compiled \
 		--pallet "$1" --extrinsic "$2" --steps "$3" --repeat "$4" \
@@ -51,6 +57,7 @@ version="$("$node_bin" --version | cut -d' ' -f2)"
 write_weights() {
 	local pallet="$1" output="$2" settings="$3"
 	shift 3
+	wanted "$pallet" || return 0
 	printf '%s\n' \
 		"//! Measured on $(date -u +%Y-%m-%d) on $cpu with pop-node $version, wasm compiled," \
 		"//! dev genesis; $settings." >"$work/header.rs"
@@ -91,6 +98,7 @@ write_weights pallet_delegation "$REPO_ROOT/pallets/delegation/src/weights.rs" \
 	"calls $call_steps steps × $call_repeat repeats, rotate_era $era_steps × $era_repeat" \
 	"$work/delegation-calls.json" "$work/delegation-era.json"
 
+[[ -z "${ONLY:-}" ]] || exit 0
 python3 "$REPO_ROOT/scripts/benchmark-report.py" \
 	--era "$work/delegation-era.json" --claim "$work/rewards.json" --content "$work/content.json" \
 	--cover "$work/cover.json" \
