@@ -9,7 +9,7 @@ use crate::{
 	metrics::Metrics,
 	receipts::{ReceiptSigner, Receipts},
 	uploads::{UploadError, UploadLimits, Uploads},
-	videos::{FragmentCache, Transcoder, VideoError},
+	videos::{PlaylistCache, Transcoder, VideoError},
 };
 use axum::extract::FromRef;
 use std::{path::Path, sync::Arc};
@@ -55,8 +55,8 @@ pub struct AppState {
 	pub metrics: Arc<Metrics>,
 	/// Uploaded videos made into renditions.
 	pub transcoder: Arc<Transcoder>,
-	/// Fragment indexes of renditions, for playlists.
-	pub fragments: Arc<FragmentCache>,
+	/// What HLS playlists are made from.
+	pub playlists: Arc<PlaylistCache>,
 }
 
 impl AppState {
@@ -94,7 +94,7 @@ impl AppState {
 			ledger,
 			metrics,
 			transcoder: Arc::new(transcoder),
-			fragments: Arc::default(),
+			playlists: Arc::default(),
 		})
 	}
 }

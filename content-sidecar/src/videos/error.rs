@@ -45,7 +45,4 @@ pub enum VideoError {
 	/// Too many transcodings are waiting.
 	#[error("{0}")]
 	Busy(&'static str),
-	/// No such video, or none of its renditions held here.
-	#[error("{0}")]
-	NotFound(String),
 }

@@ -33,7 +33,7 @@ mod tests;
 mod transcoder;
 
 pub use error::VideoError;
-pub use playlists::{routes, FragmentCache};
+pub use playlists::{routes, PlaylistCache};
 pub use transcoder::{MediaStatus, Transcoder};
 
 use crate::{

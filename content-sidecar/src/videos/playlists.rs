@@ -8,6 +8,7 @@
 //! Playlists say nothing a viewer pays for, so they need no token; the segments are served by
 //! `/content/{id}` like any item, priced ones with a grant. They change only when this sidecar
 //! gains or loses a rendition, so they are cached for a short while.
+//! [`PlaylistCache`] keeps what they are made from.
 
 use super::VideoError;
 use crate::{
@@ -31,25 +32,34 @@ use axum::{
 use pop_primitives::commitment::ContentId;
 use std::{
 	collections::HashMap,
-	sync::{Arc, Mutex, PoisonError},
+	sync::{Arc, Mutex, MutexGuard, PoisonError},
+	time::{Duration, Instant},
 };
 
 /// The playlist type (RFC 8216).
 const PLAYLIST_TYPE: &str = "application/vnd.apple.mpegurl";
 /// How long clients may keep a playlist.
 const PLAYLIST_CACHE: &str = "public, max-age=10";
-/// Most fragment indexes kept; past it the cache starts again.
-const MAX_CACHED_INDEXES: usize = 1024;
+/// Most fragment indexes, and most video records, kept; past it a cache starts again.
+const MAX_CACHED: usize = 1024;
+/// How long a video record read from the chain is used: a rendition described since shows
+/// within this, a removed video goes from the playlists within it.
+const VIDEO_RECORD_AGE: Duration = Duration::from_secs(10);
 
-/// The fragment indexes of renditions read so far: content never changes under its id, so an
-/// index read once holds for good.
+/// What playlists are made from, kept between requests: the fragment indexes of renditions
+/// (content never changes under its id, so an index read once holds for good), and the chain's
+/// video records for a few seconds, so a flood of playlist requests is not a flood of queries
+/// to the node.
 #[derive(Default)]
-pub struct FragmentCache(Mutex<HashMap<ContentId, Arc<FragmentIndex>>>);
+pub struct PlaylistCache {
+	fragments: Mutex<HashMap<ContentId, Arc<FragmentIndex>>>,
+	videos: Mutex<HashMap<ContentId, (Instant, Option<Video>)>>,
+}
 
-impl FragmentCache {
+impl PlaylistCache {
 	/// The fragment index of the stored rendition `id`.
-	pub(super) async fn get(&self, state: &AppState, id: ContentId) -> Result<Arc<FragmentIndex>, VideoError> {
-		if let Some(index) = self.lock().get(&id) {
+	async fn fragments(&self, state: &AppState, id: ContentId) -> Result<Arc<FragmentIndex>, VideoError> {
+		if let Some(index) = lock(&self.fragments).get(&id) {
 			return Ok(index.clone());
 		}
 		let store = state.store.clone();
@@ -58,18 +68,34 @@ impl FragmentCache {
 			Ok(FragmentIndex::read(std::io::BufReader::new(file), size).map_err(MediaError::from)?)
 		})
 		.await??;
-		let index = Arc::new(index);
-		let mut cache = self.lock();
-		if cache.len() >= MAX_CACHED_INDEXES {
-			cache.clear();
-		}
-		cache.insert(id, index.clone());
-		Ok(index)
+		Ok(bounded_insert(&self.fragments, id, Arc::new(index)))
 	}
 
-	fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ContentId, Arc<FragmentIndex>>> {
-		self.0.lock().unwrap_or_else(PoisonError::into_inner)
+	/// The chain's record of video `id`, at most [`VIDEO_RECORD_AGE`] old.
+	async fn video(&self, state: &AppState, id: ContentId) -> Result<Option<Video>, VideoError> {
+		if let Some((read_at, video)) = lock(&self.videos).get(&id) {
+			if read_at.elapsed() < VIDEO_RECORD_AGE {
+				return Ok(video.clone());
+			}
+		}
+		let video = state.ledger.video(id).await?;
+		Ok(bounded_insert(&self.videos, id, (Instant::now(), video)).1)
 	}
+}
+
+/// Inserts into a cache that starts again once it holds [`MAX_CACHED`] entries; returns the
+/// value.
+fn bounded_insert<V: Clone>(cache: &Mutex<HashMap<ContentId, V>>, id: ContentId, value: V) -> V {
+	let mut cache = lock(cache);
+	if cache.len() >= MAX_CACHED {
+		cache.clear();
+	}
+	cache.insert(id, value.clone());
+	value
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+	mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The HLS routes.
@@ -86,8 +112,8 @@ async fn playlist(
 		ApiError::NotFound(format!("`{playlist}`: playlists are `master.m3u8` and `<rendition id>.m3u8`"))
 	})?;
 	let video = state
-		.ledger
-		.video(video_id)
+		.playlists
+		.video(&state, video_id)
 		.await?
 		.ok_or_else(|| ApiError::NotFound(format!("0x{} is not a video", id_hex(&video_id))))?;
 	let text = if name == "master" {
@@ -99,7 +125,7 @@ async fn playlist(
 		if !super::held(&state, &rendition.content)? {
 			return Err(not_held(&video_id));
 		}
-		let index = state.fragments.get(&state, rendition.content).await?;
+		let index = state.playlists.fragments(&state, rendition.content).await?;
 		hls::media_playlist(&format!("/content/0x{}", id_hex(&rendition.content)), &index)
 	};
 	Ok((
@@ -148,7 +174,7 @@ impl From<VideoError> for ApiError {
 		let reason = error.to_string();
 		match error {
 			VideoError::Ledger(_) => Self::Unavailable(reason),
-			VideoError::NotFound(_) | VideoError::SourceGone => Self::NotFound(reason),
+			VideoError::SourceGone => Self::NotFound(reason),
 			VideoError::Busy(_) => Self::Unavailable(reason),
 			_ => Self::Internal(reason),
 		}
