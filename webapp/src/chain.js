@@ -43,6 +43,7 @@ function videoOf(id, record, item) {
 
 /** Every described video, newest registrations last as the chain keeps no order: by title. */
 export async function listVideos(api) {
+  if (!api.query.content?.videos) throw new Error('this chain keeps no video records (its runtime predates content.describeVideo)');
   const entries = await api.query.content.videos.entries();
   const ids = entries.map(([key]) => key.args[0].toHex());
   const items = ids.length ? await api.query.content.contents.multi(ids) : [];
@@ -54,6 +55,7 @@ export async function listVideos(api) {
 
 /** The video `id` (`0x`-hex), or null when no video has that id. */
 export async function getVideo(api, id) {
+  if (!api.query.content?.videos) throw new Error('this chain keeps no video records (its runtime predates content.describeVideo)');
   const [record, item] = await Promise.all([api.query.content.videos(id), api.query.content.contents(id)]);
   return record.isSome && item.isSome ? videoOf(id, record.unwrap(), item.unwrap()) : null;
 }

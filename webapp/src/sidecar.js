@@ -67,6 +67,9 @@ export function rankHolders(endpoints, id, { timeout = 5000, grace = 250 } = {})
 /** `GET /uploads/{id}` of this sidecar, with the uploader's token `authorization`. */
 export async function uploadStatus(id, authorization) {
   const response = await fetch(`${home}/uploads/${id}`, { headers: { Authorization: authorization }, cache: 'no-store' });
-  if (!response.ok) throw new Error(`${home}/uploads/${id} answered ${response.status}: ${await response.text()}`);
+  if (!response.ok) {
+    const reason = (await response.text()).trim();
+    throw new Error(`the sidecar could not report the upload: ${response.status} ${response.statusText}${reason ? ` (${reason})` : ''}`);
+  }
   return response.json();
 }

@@ -22,18 +22,29 @@ function eventLines(events) {
   return lines.map(({ name, count }) => h('li', { class: 'mono' }, count > 1 ? `${name} ×${count}` : name));
 }
 
-/** A step of the upload with a heading, a state line and a body. */
-function step(key, heading) {
-  const state = h('span', { class: 'step-state muted' }, 'waiting');
-  const body = h('div', { class: 'step-body' });
+/** A step of the upload with a heading, a state line and a body that first says what it does. */
+function step(key, heading, explained) {
+  const state = h('span', { class: 'step-state muted' }, 'to do');
+  const body = h('div', { class: 'step-body' }, h('span', { class: 'hint' }, explained));
   const root = h('li', { class: 'step', dataset: { step: key, state: 'waiting' } }, h('div', { class: 'step-head' }, h('h3', {}, heading), state), body);
   root.set = (kind, text) => {
     root.dataset.state = kind;
     state.textContent = text;
   };
   root.body = body;
+  root.start = () => {
+    body.replaceChildren();
+    return root;
+  };
   return root;
 }
+
+/** The three steps of an upload, explained before it starts. */
+const uploadSteps = () => [
+  step('upload', '1 · Upload', 'Sent to this masternode in pieces; a cut connection or a reload resumes where it stopped.'),
+  step('transcode', '2 · Adaptive streams', 'The masternode makes H.264 renditions for every screen and link, and a poster.'),
+  step('register', '3 · Registration on chain', 'One signature registers the video, its renditions and poster, and replicates them.'),
+];
 
 /** Renders the upload page into `root`. */
 export async function upload(root, { api, account }) {
@@ -44,7 +55,7 @@ export async function upload(root, { api, account }) {
   const submitButton = h('button', { type: 'submit', class: 'button primary', id: 'upload-button' }, 'Upload and register');
   const formError = h('div', { class: 'form-error', role: 'alert' });
   const resumable = h('div', { class: 'resumable' });
-  const steps = h('ol', { class: 'steps', hidden: true });
+  const steps = h('ol', { class: 'steps' }, uploadSteps());
   let remembered = [];
   const drop = h('div', { class: 'drop' }, file, h('div', { class: 'drop-text' }, h('strong', {}, 'Choose a video'), h('span', { class: 'muted' }, ' or drop it here')));
 
@@ -124,15 +135,12 @@ export async function upload(root, { api, account }) {
 
 /** Uploads, follows the transcoding and registers `choice`, showing each step in `steps`. */
 async function run(api, account, choice, steps) {
-  const sending = step('upload', 'Upload');
-  const transcoding = step('transcode', 'Adaptive streams');
-  const registering = step('register', 'Registration on chain');
+  const [sending, transcoding, registering] = uploadSteps().map((s) => s.start());
   const uploadBar = progressBar('Uploaded');
   const transcodeBar = progressBar('Transcoded');
   sending.body.append(uploadBar);
   transcoding.body.append(transcodeBar);
   replace(steps, sending, transcoding, registering);
-  steps.hidden = false;
   let current = sending;
   try {
     const { audience } = await health();
@@ -166,6 +174,7 @@ async function run(api, account, choice, steps) {
       transcodeBar.set(1, `${renditions.map((r) => `${r.height}p`).join(' · ')} · ${formatDuration(duration)}`);
       transcoding.set('done', `${renditions.length} renditions and a poster`);
     } else {
+      transcodeBar.remove();
       transcoding.set('done', 'not a video: kept as uploaded');
     }
 
@@ -186,7 +195,7 @@ async function run(api, account, choice, steps) {
     registering.set('done', 'registered');
     outcome.append(status.media
       ? h('a', { class: 'button primary watch-link', href: `#/watch/${status.content}` }, 'Watch it')
-      : notice('ok', `Registered as ${status.content}.`));
+      : notice('ok', 'Registered as ', h('span', { class: 'mono' }, status.content)));
   } catch (error) {
     current.set('failed', 'failed');
     current.body.append(notice('error', error.message));
