@@ -22,6 +22,13 @@ const loadPolicy = (firstByteMs, loadMs) => ({
   },
 });
 
+// Loads that fail when a holder is down or hung (not, say, hls.js aborting a slow load itself).
+const { ErrorDetails: E } = Hls;
+const HOLDER_FAILURES = new Set([
+  E.MANIFEST_LOAD_ERROR, E.MANIFEST_LOAD_TIMEOUT, E.LEVEL_LOAD_ERROR, E.LEVEL_LOAD_TIMEOUT,
+  E.FRAG_LOAD_ERROR, E.FRAG_LOAD_TIMEOUT,
+]);
+
 /**
  * A player of video `videoId` in `video`. `holders` are endpoints, fastest first; `tokenFor`
  * (optional: priced videos only) resolves with a renewing stream token for an endpoint;
@@ -54,7 +61,10 @@ export class Player {
 
     const hls = new Hls({
       autoStartLoad: false, // started at the position to resume from, once a holder's manifest is in
-      maxBufferLength: 12, // a short buffer notices a dead holder while there is time to move
+      // A short buffer (hls.js would otherwise fill up to 60 MB) keeps requests going, so a dead
+      // holder is noticed while there is still time to move, and ABR keeps measuring the link.
+      maxBufferLength: 12,
+      maxMaxBufferLength: 15,
       manifestLoadPolicy: loadPolicy(4000, 10_000),
       playlistLoadPolicy: loadPolicy(4000, 10_000),
       fragLoadPolicy: loadPolicy(6000, 60_000),
@@ -122,7 +132,7 @@ export class Player {
       this.#update({ refused: { code, holder: this.state.holder, reason: REFUSALS[code] } });
       return;
     }
-    const holderFailed = data.type === Hls.ErrorTypes.NETWORK_ERROR && (!code || code >= 500 || /timeout/i.test(data.details));
+    const holderFailed = HOLDER_FAILURES.has(data.details) && (!code || code >= 500);
     if (holderFailed && this.#failedInARow < this.#holders.length - 1) {
       this.#failover(`${data.details}${code ? ` (${code})` : ''}`);
     } else if (data.fatal && data.type === Hls.ErrorTypes.MEDIA_ERROR && this.#mediaRecoveries < 2) {

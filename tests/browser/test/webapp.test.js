@@ -202,7 +202,9 @@ describe('the POP web app in Chromium', { timeout: 25 * 60_000 }, () => {
     const lowest = Math.min(...levels.map((l) => l.bandwidth));
     await network.limit(Math.round(lowest * 1.5));
     try {
-      await inPage('a lower rendition', (level) => window.popPlayer.hls.loadLevel < level, top, 45);
+      // hls.js loads a lower rendition at once, and plays it once the buffer ahead is spent.
+      await inPage('a lower rendition loaded', (level) => window.popPlayer.hls.loadLevel < level, top, 45);
+      await inPage('a lower rendition playing', (height) => window.popPlayer.state.height < height, levels[top].height, 30);
     } finally {
       await network.lift();
     }
