@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerMasternode, serveFrom } from '../../polkadotjs/lib/masternodes.js';
 import { startDevNode } from '../../polkadotjs/lib/node.js';
@@ -56,8 +56,12 @@ describe('the POP web app in Chromium', { timeout: 25 * 60_000 }, () => {
     await page.selectOption('#account-select', `pop-test:${pair.address}`);
   };
 
-  /** Uploads `file` through the upload page as the chosen account; resolves with the video id. */
-  async function uploadThroughPage(file, { title, price, replication }) {
+  /**
+   * Uploads `file` through the upload page as Dave; resolves with the video id. With
+   * `reloadAt`, the upload goes over a slow link and the page is reloaded once that percentage
+   * is sent: the file chosen again resumes where it stopped, with the form as it was.
+   */
+  async function uploadThroughPage(file, { title, price, replication, reloadAt }) {
     await open('#/upload');
     await chooseAccount(dave);
     await page.waitForSelector('#file');
@@ -65,7 +69,25 @@ describe('the POP web app in Chromium', { timeout: 25 * 60_000 }, () => {
     await page.fill('#title', title);
     await page.fill('#price', price);
     await page.fill('#replication', String(replication));
+    let network;
+    if (reloadAt) {
+      network = await networkConditions(page);
+      await network.limit(2_000_000);
+    }
     await page.click('#upload-button');
+    if (reloadAt) {
+      await inPage(`${reloadAt} % sent`, (p) => Number(document.querySelector('[data-step=upload] .progress')?.dataset.percent) >= p, reloadAt, 60);
+      await page.reload();
+      await network.lift();
+      await page.waitForSelector('.resumable .notice', { timeout: 30_000 });
+      assert.match(await page.textContent('.resumable'), new RegExp(basename(file).replace('.', '\\.')));
+      await page.setInputFiles('#file', file);
+      assert.equal(await page.inputValue('#title'), title, 'the form as it was');
+      assert.equal(await page.inputValue('#price'), price);
+      await page.click('#upload-button');
+      await inPage('the upload resumed', () => /resuming/.test(document.querySelector('[data-step=upload] .step-state')?.textContent)
+        || document.querySelector('[data-step=upload]')?.dataset.state === 'done', null, 30);
+    }
     const stepDone = (key, seconds) => inPage(`step ${key}`,
       (k) => ['done', 'failed'].includes(document.querySelector(`[data-step=${k}]`)?.dataset.state), key, seconds);
     const stepText = (key) => page.textContent(`[data-step=${key}]`);
@@ -215,7 +237,9 @@ describe('the POP web app in Chromium', { timeout: 25 * 60_000 }, () => {
   });
 
   it('Ferdie is refused a priced video until he buys it on the watch page, then watches it', { timeout: 12 * 60_000 }, async () => {
-    const { id } = await uploadThroughPage(pricedVideo, { title: 'Priced pattern', price: '1.5', replication: 2 });
+    // Its title is markup, which the app must show as text; and its upload survives a reload.
+    const title = '<b>Priced</b> pattern';
+    const { id } = await uploadThroughPage(pricedVideo, { title, price: '1.5', replication: 2, reloadAt: 30 });
     uploaded.priced = id;
     await chooseAccount(ferdie); // remembered by the app for the next load
     await open(`#/watch/${id}`);
@@ -233,6 +257,8 @@ describe('the POP web app in Chromium', { timeout: 25 * 60_000 }, () => {
     await shoot('watch-priced');
     await open('#/');
     await page.waitForSelector(`.card[data-video="${id}"] .price:not(.free)`, { timeout: 30_000 });
+    assert.equal(await page.textContent(`.card[data-video="${id}"] .card-title`), title);
+    assert.equal(await page.$(`.card[data-video="${id}"] b`), null, 'a title is never markup');
     await shoot('catalogue-two');
     await page.setViewportSize({ width: 390, height: 844 });
     await shoot('catalogue-phone');

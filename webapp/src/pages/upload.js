@@ -100,12 +100,14 @@ export async function upload(root, { api, account }) {
     resumable,
     h('div', { class: 'upload-layout' }, form, steps)));
 
-  remembered = await rememberedUploads().catch(() => []);
-  if (remembered.length) {
-    replace(resumable, notice('info', h('strong', {}, 'Unfinished uploads: '),
+  // Uploads this browser left unfinished (or unregistered), offered to resume.
+  const showRemembered = async () => {
+    remembered = await rememberedUploads().catch(() => []);
+    replace(resumable, remembered.length ? notice('info', h('strong', {}, 'Unfinished uploads: '),
       remembered.map((u) => `${u.metadata?.filename ?? 'a file'} (${formatBytes(Number(u.size ?? 0))})`).join(', '),
-      '. Choose the same file again to continue where it stopped.'));
-  }
+      '. Choose the same file again to continue where it stopped.') : null);
+  };
+  await showRemembered();
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -126,6 +128,7 @@ export async function upload(root, { api, account }) {
     submitButton.disabled = true;
     for (const input of [file, title, price, replication]) input.disabled = true;
     await run(api, account, choice, steps).finally(() => {
+      showRemembered();
       submitButton.disabled = false;
       for (const input of [file, title, price, replication]) input.disabled = false;
     });
