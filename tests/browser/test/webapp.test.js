@@ -77,8 +77,8 @@ describe('the POP web app in Chromium', { timeout: 25 * 60_000 }, () => {
     await page.click('#upload-button');
     if (reloadAt) {
       await inPage(`${reloadAt} % sent`, (p) => Number(document.querySelector('[data-step=upload] .progress')?.dataset.percent) >= p, reloadAt, 60);
-      await page.reload();
       await network.lift();
+      await page.reload();
       await page.waitForSelector('.resumable .notice', { timeout: 30_000 });
       assert.match(await page.textContent('.resumable'), new RegExp(basename(file).replace('.', '\\.')));
       await page.setInputFiles('#file', file);
