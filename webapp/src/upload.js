@@ -120,10 +120,13 @@ export async function followTranscoding(id, authorization, onMedia, { every = 10
  * description, in ONE `utility.batchAll`, so it all lands or nothing does.
  */
 export function registration(api, status, { mime, title, price, replication, uploader }) {
-  const register = (item, itemMime, itemTitle, itemPrice) => api.tx.content.registerContent(
-    item.content, item.size, itemMime, truncateUtf8(itemTitle, MAX_TITLE_BYTES), itemPrice, replication, uploader,
-    item.receipt.expires_ms, { Sr25519: item.receipt.signature },
-  );
+  const register = (item, itemMime, itemTitle, itemPrice) => {
+    if (!item.receipt) throw new Error(`the sidecar gave no receipt for ${item.content}: upload again`);
+    return api.tx.content.registerContent(
+      item.content, item.size, itemMime, truncateUtf8(itemTitle, MAX_TITLE_BYTES), itemPrice, replication, uploader,
+      item.receipt.expires_ms, { Sr25519: item.receipt.signature },
+    );
+  };
   const source = register({ content: status.content, size: status.length, receipt: status.receipt }, mime, title, price);
   const { media } = status;
   if (!media) return source;

@@ -17,9 +17,9 @@ import { registerMasternode, serveFrom } from '../../polkadotjs/lib/masternodes.
 import { startDevNode } from '../../polkadotjs/lib/node.js';
 import { startSidecar } from '../../polkadotjs/lib/sidecar.js';
 import { signPayload, signRaw } from '../../polkadotjs/lib/signer.js';
-import { activeSet, devKeys, POP, waitFor } from '../../polkadotjs/lib/util.js';
+import { activeSet, devKeys, waitFor } from '../../polkadotjs/lib/util.js';
+import { makeVideo } from '../../polkadotjs/lib/video.js';
 import { injectWallet, launchChromium, networkConditions, screenshot } from '../lib/chromium.js';
-import { makeVideo } from '../lib/video.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const WEB_DIR = process.env.POP_WEB_DIR ?? join(HERE, '../../../webapp/dist');
