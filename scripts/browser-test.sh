@@ -25,5 +25,6 @@ for suite in polkadotjs browser; do
 		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
 	fi
 done
-log "running the browser test"
+log "running the web app's unit tests, then the browser test"
+(cd "$REPO_ROOT/webapp" && npm test)
 cd "$REPO_ROOT/tests/browser" && npm test
