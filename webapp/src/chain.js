@@ -73,6 +73,20 @@ export async function holdersOf(provider, ids) {
   return [...new Set(endpoints)];
 }
 
+/**
+ * `find()` again every `every` ms until it gives a non-empty array, `seconds` at most (then the
+ * empty array), or until `gaveUp()`: a video just registered has no confirmed holder for a
+ * block or two.
+ */
+export async function whenHeld(find, { seconds = 90, every = 2000, gaveUp = () => false } = {}) {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const found = await find();
+    if (found.length || Date.now() > deadline || gaveUp()) return found;
+    await new Promise((resolve) => setTimeout(resolve, every));
+  }
+}
+
 /** The masternode whose sidecar is served at `endpoint` (its public URL), or null. */
 export async function masternodeAt(api, endpoint) {
   const wanted = endpoint.replace(/\/+$/, '');

@@ -1,13 +1,12 @@
 // `#/`: the registered videos, each with its poster (from a holder), title, duration, price and
 // owner, refreshed when the chain describes or removes one.
-import { listVideos, locate } from '../chain.js';
+import { listVideos, locate, whenHeld } from '../chain.js';
 import { h, notice, replace } from '../dom.js';
 import { formatDuration, formatPrice, shortAddress } from '../format.js';
 
 /** Points `img` at the first holder of `poster` that serves it, trying the next on failure. */
 async function showPoster(provider, img, poster) {
-  const location = await locate(provider, poster).catch(() => null);
-  const urls = (location?.holders ?? []).map((holder) => holder.url);
+  const urls = await whenHeld(async () => ((await locate(provider, poster).catch(() => null))?.holders ?? []).map((holder) => holder.url), { gaveUp: () => !img.isConnected });
   const next = () => {
     const url = urls.shift();
     if (url) img.src = url;

@@ -1,7 +1,7 @@
 // `#/watch/<id>`: plays a video from the fastest of its holders with failover, shows what is
 // playing from where, and for a priced video sells the grant and streams with a token.
 import { renewingToken } from '../auth.js';
-import { getVideo, hasGrant, holdersOf, submit } from '../chain.js';
+import { getVideo, hasGrant, holdersOf, submit, whenHeld } from '../chain.js';
 import { h, notice, replace } from '../dom.js';
 import { formatDuration, formatPrice, idHex, shortAddress } from '../format.js';
 import { Player } from '../player.js';
@@ -18,7 +18,7 @@ export async function watch(root, { api, provider, account }, param, left) {
   const frame = h('div', { class: 'player-frame', dataset: { state: 'loading' } });
   const videoEl = h('video', { controls: true, playsInline: true, preload: 'auto' });
   frame.append(videoEl);
-  const playing = h('div', { class: 'now-playing' }, 'Finding the fastest holder…');
+  const playing = h('div', { class: 'now-playing' }, 'Finding the masternodes that hold it, and the fastest of them…');
   const access = h('div', { class: 'access' });
   const details = h('dl', { class: 'facts' });
   const holderList = h('ol', { class: 'holders' });
@@ -108,7 +108,8 @@ export async function watch(root, { api, provider, account }, param, left) {
 
   try {
     if (!Player.supported) throw new Error('this browser cannot play HLS (no Media Source Extensions)');
-    const endpoints = await holdersOf(provider, video.renditions.map((r) => r.content));
+    const endpoints = await whenHeld(() => holdersOf(provider, video.renditions.map((r) => r.content)), { gaveUp: left });
+    if (left()) return null;
     const holders = await rankHolders(endpoints, id);
     replace(holderList, ...holders.map((endpoint) => h('li', { dataset: { endpoint }, class: 'mono' }, endpoint)));
     if (left()) return null;
