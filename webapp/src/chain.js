@@ -29,7 +29,6 @@ function videoOf(id, record, item) {
     title: text(item.title),
     owner: item.owner.toString(),
     price: item.price.toBigInt(),
-    size: item.size.toBigInt(),
     durationMs: record.durationMs.toNumber(),
     poster: record.poster.isSome ? record.poster.unwrap().toHex() : null,
     renditions: record.renditions.map((r) => ({

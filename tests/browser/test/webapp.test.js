@@ -47,6 +47,15 @@ describe('the POP web app in Chromium', { timeout: 25 * 60_000 }, () => {
     return { ...state, loadLevel: hls.loadLevel, currentTime: video.currentTime, duration: video.duration, paused: video.paused, ended: video.ended, mediaError: video.error?.message ?? null };
   });
   const shoot = (name) => screenshot(page, RESULTS, name);
+  /** `body` of a test, saving the page as `failures/<name>.png` if it fails. */
+  const keepFailure = (name, body) => async () => {
+    try {
+      await body();
+    } catch (error) {
+      await screenshot(page, join(RESULTS, 'failures'), name).catch(() => {});
+      throw error;
+    }
+  };
   /** A fresh load of the page at `hash` of sidecar `index`'s web app (not a same-document hash change). */
   const open = async (hash, index = A) => {
     await page.goto('about:blank');
@@ -148,7 +157,7 @@ describe('the POP web app in Chromium', { timeout: 25 * 60_000 }, () => {
     if (Object.keys(metrics).length) writeFileSync(join(RESULTS, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
   }, { timeout: 90_000 });
 
-  it('each sidecar serves the web app, which finds its node from /health and shows an empty catalogue', { timeout: 60_000 }, async () => {
+  it('each sidecar serves the web app, which finds its node from /health and shows an empty catalogue', { timeout: 60_000 }, keepFailure('serves', async () => {
     for (const sidecar of sidecars) {
       const health = await (await fetch(`${sidecar.url}/health`)).json();
       assert.match(health.node_rpc ?? '', /^wss?:\/\//, `node_rpc in ${JSON.stringify(health)}`);
@@ -160,9 +169,9 @@ describe('the POP web app in Chromium', { timeout: 25 * 60_000 }, () => {
     await page.waitForSelector('.empty', { timeout: 30_000 });
     assert.match(await page.textContent('.empty'), /No videos yet/);
     await shoot('catalogue-empty');
-  });
+  }));
 
-  it('Dave uploads a video through the upload page: 100 % sent, transcoded, registered with one injected signature', { timeout: 12 * 60_000 }, async () => {
+  it('Dave uploads a video through the upload page: 100 % sent, transcoded, registered with one injected signature', { timeout: 12 * 60_000 }, keepFailure('upload', async () => {
     const before = signed.length;
     const { id, transcodePercents } = await uploadThroughPage(freeVideo, { title: 'Test pattern — 720p ✓', price: '0', replication: 2 });
     await shoot('upload');
@@ -179,9 +188,9 @@ describe('the POP web app in Chromium', { timeout: 25 * 60_000 }, () => {
     const item = (await api.query.content.contents(id)).unwrap();
     assert.equal(item.owner.toString(), dave.address);
     assert.equal(item.title.toUtf8(), 'Test pattern — 720p ✓');
-  });
+  }));
 
-  it('the catalogue shows it with its poster, title, duration and price', { timeout: 90_000 }, async () => {
+  it('the catalogue shows it with its poster, title, duration and price', { timeout: 90_000 }, keepFailure('catalogue', async () => {
     await open('#/');
     const card = `.card[data-video="${uploaded.free}"]`;
     await page.waitForSelector(card, { timeout: 30_000 });
@@ -190,9 +199,9 @@ describe('the POP web app in Chromium', { timeout: 25 * 60_000 }, () => {
     assert.equal(await page.textContent(`${card} .duration`), '0:40');
     assert.equal(await page.textContent(`${card} .price`), 'Free');
     await shoot('catalogue');
-  });
+  }));
 
-  it('the watch page plays it, seeks to the middle and plays on; time to first frame measured', { timeout: 2 * 60_000 }, async () => {
+  it('the watch page plays it, seeks to the middle and plays on; time to first frame measured', { timeout: 2 * 60_000 }, keepFailure('watch', async () => {
     await open(`#/watch/${uploaded.free}`);
     await inPage('the first frame', () => window.popPlayer?.state.firstFrameMs, null, 30);
     metrics.timeToFirstFrameMs = (await player()).firstFrameMs;
@@ -210,9 +219,9 @@ describe('the POP web app in Chromium', { timeout: 25 * 60_000 }, () => {
     assert.equal(state.paused, false);
     assert.match(await page.textContent('.now-playing'), /\d+p/);
     await shoot('watch');
-  });
+  }));
 
-  it('on a throttled network hls.js switches to a lower rendition', { timeout: 2 * 60_000 }, async () => {
+  it('on a throttled network hls.js switches to a lower rendition', { timeout: 2 * 60_000 }, keepFailure('throttle', async () => {
     const { levels, currentTime, duration } = await player();
     const top = levels.length - 1;
     // Room to play on while the network is throttled.
@@ -234,9 +243,9 @@ describe('the POP web app in Chromium', { timeout: 25 * 60_000 }, () => {
     assert.ok(state.height < levels[top].height, `${state.height}p after throttling, top is ${levels[top].height}p`);
     assert.equal(state.error, null);
     metrics.throttledSwitch = { fromHeight: levels[top].height, toHeight: state.height, limitBps: Math.round(lowest * 1.5) };
-  });
+  }));
 
-  it('Ferdie is refused a priced video until he buys it on the watch page, then watches it', { timeout: 12 * 60_000 }, async () => {
+  it('Ferdie is refused a priced video until he buys it on the watch page, then watches it', { timeout: 12 * 60_000 }, keepFailure('priced', async () => {
     // Its title is markup, which the app must show as text; and its upload survives a reload.
     const title = '<b>Priced</b> pattern';
     const { id } = await uploadThroughPage(pricedVideo, { title, price: '1.5', replication: 2, reloadAt: 30 });
@@ -263,9 +272,9 @@ describe('the POP web app in Chromium', { timeout: 25 * 60_000 }, () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await shoot('catalogue-phone');
     await page.setViewportSize({ width: 1366, height: 860 });
-  });
+  }));
 
-  it('playback carries on from the other holder when the one serving it is killed', { timeout: 3 * 60_000 }, async () => {
+  it('playback carries on from the other holder when the one serving it is killed', { timeout: 3 * 60_000 }, keepFailure('failover', async () => {
     const renditions = (await api.query.content.videos(uploaded.free)).unwrap().renditions.map((r) => r.content.toHex());
     await until('both holders confirmed every rendition', async () => {
       const located = await Promise.all(renditions.map((r) => node.rawRpc('content_locate', [r])));
@@ -286,5 +295,5 @@ describe('the POP web app in Chromium', { timeout: 25 * 60_000 }, () => {
     assert.ok(state.failovers.length >= 1 && state.failovers[0].from === holder, JSON.stringify(state.failovers));
     await shoot('watch-failover');
     metrics.failover = state.failovers[0];
-  });
+  }));
 });

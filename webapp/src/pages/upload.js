@@ -11,15 +11,11 @@ const MAX_REPLICATION = 8; // the runtime's MaxReplication
 
 const field = (label, input, hint) => h('label', { class: 'field' }, h('span', { class: 'field-label' }, label), input, hint ? h('span', { class: 'hint' }, hint) : null);
 
-/** Consecutive events of the same kind as one line with a count: "content.ContentRegistered ×5". */
+/** Events of the same kind as one line with a count ("content.ContentRegistered ×6"), in order of first sight. */
 function eventLines(events) {
-  const lines = [];
-  for (const { section, method } of events) {
-    const name = `${section}.${method}`;
-    if (lines.at(-1)?.name === name) lines.at(-1).count += 1;
-    else lines.push({ name, count: 1 });
-  }
-  return lines.map(({ name, count }) => h('li', { class: 'mono' }, count > 1 ? `${name} ×${count}` : name));
+  const counts = new Map();
+  for (const { section, method } of events) counts.set(`${section}.${method}`, (counts.get(`${section}.${method}`) ?? 0) + 1);
+  return [...counts].map(([name, count]) => h('li', { class: 'mono' }, count > 1 ? `${name} ×${count}` : name));
 }
 
 /** A step of the upload with a heading, a state line and a body that first says what it does. */
