@@ -90,13 +90,15 @@ export async function injectWallet(context, { name, pairs, names, sign }) {
 }
 
 /**
- * The network conditions of `page`, through the Chrome DevTools Protocol
- * (`Network.emulateNetworkConditions`): `limit(bitsPerSecond, latencyMs)` throttles both ways,
- * `lift()` ends it.
+ * The network of `page`, through the Chrome DevTools Protocol: its HTTP cache is turned off
+ * (`Network.setCacheDisabled`), so every segment a test plays comes from a holder, not from
+ * what an earlier step cached; `limit(bitsPerSecond, latencyMs)` throttles both ways
+ * (`Network.emulateNetworkConditions`) and `lift()` ends it.
  */
-export async function networkConditions(page) {
+export async function controlNetwork(page) {
   const session = await page.context().newCDPSession(page);
   await session.send('Network.enable');
+  await session.send('Network.setCacheDisabled', { cacheDisabled: true });
   const emulate = (conditions) => session.send('Network.emulateNetworkConditions', { offline: false, ...conditions });
   return {
     limit: (bitsPerSecond, latencyMs = 40) =>

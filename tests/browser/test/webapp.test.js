@@ -19,7 +19,7 @@ import { startSidecar } from '../../polkadotjs/lib/sidecar.js';
 import { signPayload, signRaw } from '../../polkadotjs/lib/signer.js';
 import { activeSet, devKeys, waitFor } from '../../polkadotjs/lib/util.js';
 import { makeVideo } from '../../polkadotjs/lib/video.js';
-import { injectWallet, launchChromium, networkConditions, screenshot } from '../lib/chromium.js';
+import { controlNetwork, injectWallet, launchChromium, screenshot } from '../lib/chromium.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const WEB_DIR = process.env.POP_WEB_DIR ?? join(HERE, '../../../webapp/dist');
@@ -28,7 +28,7 @@ const RESULTS = process.env.POP_BROWSER_RESULTS ?? join(HERE, '../results');
 describe('the POP web app in Chromium', { timeout: 25 * 60_000 }, () => {
   let node; let api;
   let sidecars = [];
-  let browser; let page; let signed;
+  let browser; let page; let network; let signed;
   let keyring; let alice; let bob; let dave; let ferdie;
   let work; let freeVideo; let pricedVideo;
   const uploaded = {};
@@ -78,11 +78,7 @@ describe('the POP web app in Chromium', { timeout: 25 * 60_000 }, () => {
     await page.fill('#title', title);
     await page.fill('#price', price);
     await page.fill('#replication', String(replication));
-    let network;
-    if (reloadAt) {
-      network = await networkConditions(page);
-      await network.limit(2_000_000);
-    }
+    if (reloadAt) await network.limit(2_000_000);
     await page.click('#upload-button');
     if (reloadAt) {
       await inPage(`${reloadAt} % sent`, (p) => Number(document.querySelector('[data-step=upload] .progress')?.dataset.percent) >= p, reloadAt, 60);
@@ -145,6 +141,7 @@ describe('the POP web app in Chromium', { timeout: 25 * 60_000 }, () => {
       sign: (kind, pair, request) => (kind === 'raw' ? signRaw(pair, request.data) : signPayload(api, pair, request)),
     });
     page = await browser.context.newPage();
+    network = await controlNetwork(page);
     // Two holders for every upload: Bob's masternode must be in the active set.
     await until('Bob in the active set', async () => (await activeSet(api)).includes(bob.address), 240);
   }, { timeout: 8 * 60_000 });
@@ -222,27 +219,29 @@ describe('the POP web app in Chromium', { timeout: 25 * 60_000 }, () => {
   }));
 
   it('on a throttled network hls.js switches to a lower rendition', { timeout: 2 * 60_000 }, keepFailure('throttle', async () => {
-    const { levels, currentTime, duration } = await player();
+    // A fresh start, so the whole video is ahead: the top rendition on loopback's bandwidth.
+    await open(`#/watch/${uploaded.free}`);
+    await inPage('playback', () => document.querySelector('video')?.currentTime > 2, null, 30);
+    const { levels } = await player();
     const top = levels.length - 1;
-    // Room to play on while the network is throttled.
-    if (currentTime > duration - 25) await page.evaluate(() => { document.querySelector('video').currentTime = 1; });
-    // Starts from the top rendition, which loopback's bandwidth reaches unthrottled.
     await inPage('the top rendition', (level) => window.popPlayer.hls.loadLevel === level, top, 30);
-    const network = await networkConditions(page);
-    // Room for the lowest rendition only.
+    // Room for the lowest rendition only: what is buffered drains, and hls.js must step down.
     const lowest = Math.min(...levels.map((l) => l.bandwidth));
-    await network.limit(Math.round(lowest * 1.5));
+    const limit = Math.round(lowest * 1.25);
+    await network.limit(limit);
     try {
       // hls.js loads a lower rendition at once, and plays it once the buffer ahead is spent.
-      await inPage('a lower rendition loaded', (level) => window.popPlayer.hls.loadLevel < level, top, 45);
-      await inPage('a lower rendition playing', (height) => window.popPlayer.state.height < height, levels[top].height, 30);
+      await inPage('a lower rendition loaded', (level) => window.popPlayer.hls.loadLevel < level, top, 40);
+      await inPage('a lower rendition playing', (height) => window.popPlayer.state.height < height, levels[top].height, 40);
     } finally {
       await network.lift();
     }
     const state = await player();
     assert.ok(state.height < levels[top].height, `${state.height}p after throttling, top is ${levels[top].height}p`);
     assert.equal(state.error, null);
-    metrics.throttledSwitch = { fromHeight: levels[top].height, toHeight: state.height, limitBps: Math.round(lowest * 1.5) };
+    assert.equal(state.mediaError, null);
+    metrics.throttledSwitch = { fromHeight: levels[top].height, toHeight: state.height, limitBps: limit, atSecond: state.currentTime };
+    await shoot('watch-throttled');
   }));
 
   it('Ferdie is refused a priced video until he buys it on the watch page, then watches it', { timeout: 12 * 60_000 }, keepFailure('priced', async () => {
@@ -281,7 +280,7 @@ describe('the POP web app in Chromium', { timeout: 25 * 60_000 }, () => {
       return located.every((l) => l?.holders.length === 2);
     }, 150);
     await open(`#/watch/${uploaded.free}`);
-    await inPage('playback', () => document.querySelector('video').currentTime > 3, null, 30);
+    await inPage('playback', () => document.querySelector('video')?.currentTime > 3, null, 30);
     const { holder } = await player();
     const serving = sidecars.find((s) => s.url === holder);
     assert.ok(serving, `${holder} is one of ours`);
