@@ -117,6 +117,7 @@ describe('the POP web app in Chromium', { timeout: 25 * 60_000 }, () => {
     assert.ok(existsSync(join(WEB_DIR, 'index.html')), `no web app at ${WEB_DIR}: run scripts/webapp.sh`);
     ({ keyring, alice, bob, dave, ferdie } = await devKeys());
     work = mkdtempSync(join(tmpdir(), 'pop-browser-'));
+    rmSync(join(RESULTS, 'failures'), { recursive: true, force: true });
     mkdirSync(RESULTS, { recursive: true });
     // Videos are made while the network starts: 40 s of 720p (a ladder of several renditions,
     // and time to seek, throttle and fail over) and a short priced one.
