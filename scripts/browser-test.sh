@@ -3,7 +3,7 @@
 # here if missing; playwright-core never downloads a browser) drives the app served by two
 # pop-sidecars beside a dev pop-node, with sample videos made by ffmpeg.
 #
-#   scripts/browser-test.sh        # about N minutes after the builds
+#   scripts/browser-test.sh        # about 4 minutes after the builds
 #
 # Binaries: $POP_NODE_BIN and $POP_SIDECAR_BIN when set, else the release build (built first if
 # missing). Screenshots and metrics.json (time to first frame) land in tests/browser/results,

@@ -34,8 +34,9 @@ const HOLDER_FAILURES = new Set([
  * (optional: priced videos only) resolves with a renewing stream token for an endpoint;
  * `onChange(state)` hears every change of `state`: `holder`, `height` and `level` now playing,
  * `levels` ({ height, bandwidth }), `switches` (rendition changes), `failovers`, `refused`
- * ({ code, holder, reason }) when a holder refused the token, `error`, and `firstFrameMs`
- * (since the page's navigation started).
+ * ({ code, holder, reason }) when a holder refused the token, `error`, and `startedMs` and
+ * `firstFrameMs`: when the first start was asked for and the first frame shown, in ms since
+ * the page's navigation started.
  */
 export class Player {
   #hls;
@@ -56,7 +57,7 @@ export class Player {
     this.#holders = holders;
     this.#tokenFor = tokenFor;
     this.#onChange = onChange;
-    this.state = { holder: null, height: null, level: -1, levels: [], switches: [], failovers: [], refused: null, error: null, firstFrameMs: null };
+    this.state = { holder: null, height: null, level: -1, levels: [], switches: [], failovers: [], refused: null, error: null, startedMs: null, firstFrameMs: null };
     video.requestVideoFrameCallback?.(() => this.#update({ firstFrameMs: Math.round(performance.now()) }));
 
     const hls = new Hls({
@@ -101,7 +102,7 @@ export class Player {
 
   /** Starts (or, after a refusal, restarts) at the fastest holder, from `position` seconds. */
   async start(position = this.#video.currentTime || 0) {
-    this.#update({ refused: null, error: null });
+    this.#update({ refused: null, error: null, startedMs: this.state.startedMs ?? Math.round(performance.now()) });
     await this.#play(this.#index, position);
   }
 

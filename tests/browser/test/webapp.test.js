@@ -200,10 +200,23 @@ describe('the POP web app in Chromium', { timeout: 25 * 60_000 }, () => {
   }));
 
   it('the watch page plays it, seeks to the middle and plays on; time to first frame measured', { timeout: 2 * 60_000 }, keepFailure('watch', async () => {
-    await open(`#/watch/${uploaded.free}`);
-    await inPage('the first frame', () => window.popPlayer?.state.firstFrameMs, null, 30);
-    metrics.timeToFirstFrameMs = (await player()).firstFrameMs;
-    console.log(`time to first frame from the watch page's load: ${metrics.timeToFirstFrameMs} ms`);
+    // Three fresh loads of the page: from navigation to the first frame, and the part of it
+    // from the player's start (the holder race, playlists, first segments) to the first frame.
+    const loads = [];
+    for (let i = 0; i < 3; i += 1) {
+      await open(`#/watch/${uploaded.free}`);
+      await inPage('the first frame', () => window.popPlayer?.state.firstFrameMs, null, 30);
+      const { firstFrameMs, startedMs } = await player();
+      loads.push({ firstFrameMs, fromPlayerStartMs: firstFrameMs - startedMs });
+    }
+    const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+    metrics.timeToFirstFrame = {
+      loads,
+      medianMs: median(loads.map((l) => l.firstFrameMs)),
+      medianFromPlayerStartMs: median(loads.map((l) => l.fromPlayerStartMs)),
+    };
+    console.log(`time to first frame from the watch page's load: median ${metrics.timeToFirstFrame.medianMs} ms `
+      + `(${loads.map((l) => l.firstFrameMs).join(', ')}), of which ${metrics.timeToFirstFrame.medianFromPlayerStartMs} ms from the player's start`);
     await inPage('playback', () => document.querySelector('video').currentTime > 2, null, 30);
     let state = await player();
     assert.equal(state.error, null);
