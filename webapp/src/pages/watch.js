@@ -1,7 +1,7 @@
 // `#/watch/<id>`: plays a video from the fastest of its holders with failover, shows what is
 // playing from where, and for a priced video sells the grant and streams with a token.
 import { renewingToken } from '../auth.js';
-import { getVideo, hasGrant, holdersOf, submit, whenHeld } from '../chain.js';
+import { getVideo, hasGrant, holdersOf, locate, submit, whenHeld } from '../chain.js';
 import { h, notice, replace } from '../dom.js';
 import { formatDuration, formatPrice, idHex, shortAddress } from '../format.js';
 import { Player } from '../player.js';
@@ -43,6 +43,17 @@ export async function watch(root, { api, provider, account }, param, left) {
     row('Duration', formatDuration(video.durationMs)),
     row('Owner', h('span', { class: 'mono', title: video.owner }, shortAddress(video.owner))),
     row('Renditions', video.renditions.map((r) => `${r.height}p`).join(' · ')));
+
+  // The poster shows until the first frame, and behind a refusal or an error.
+  if (video.poster) {
+    whenHeld(async () => ((await locate(provider, video.poster))?.holders ?? []).map((holder) => holder.url), { gaveUp: left })
+      .then(([url]) => {
+        if (!url) return;
+        videoEl.poster = url;
+        // An endpoint is any printable URL a masternode chose: quotes and backslashes encoded.
+        frame.style.setProperty('--poster', `url("${url.replace(/["\\]/g, encodeURIComponent)}")`);
+      }, () => {});
+  }
 
   let player = null;
   let boughtAt = 0;
