@@ -101,7 +101,7 @@ export async function hasGrant(api, viewer, id) {
 }
 
 /** `section.name: docs` of a dispatch error, decoded with the chain's metadata. */
-export function describeError(api, dispatchError) {
+function describeError(api, dispatchError) {
   if (!dispatchError.isModule) return dispatchError.toString();
   const { section, name, docs } = api.registry.findMetaError(dispatchError.asModule);
   return `${section}.${name}${docs.length ? `: ${docs.join(' ')}` : ''}`;

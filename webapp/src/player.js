@@ -5,7 +5,7 @@ import Hls from 'hls.js';
 import { masterUrl } from './sidecar.js';
 
 /** What a sidecar's refusal means for a viewer. */
-export const REFUSALS = {
+const REFUSALS = {
   401: 'no valid stream token (choose an account)',
   402: 'payment required: this account has no grant for the video',
   403: 'this token may not stream here',

@@ -27,9 +27,6 @@ export function health(base = home) {
 /** The master playlist of video `id` at `endpoint`. */
 export const masterUrl = (endpoint, id) => `${endpoint.replace(/\/+$/, '')}/videos/${idPath(id)}/master.m3u8`;
 
-/** The URL of content item `id` at `endpoint`. */
-export const contentUrl = (endpoint, id) => `${endpoint.replace(/\/+$/, '')}/content/${idPath(id)}`;
-
 /**
  * `endpoints` ordered by how fast each answers a GET of video `id`'s master playlist: resolves
  * once one has answered, plus `grace` ms for the others to finish the race; those that answered
