@@ -18,10 +18,12 @@ use super::{
 };
 use std::{path::Path, time::Duration};
 
-/// The least PSNR (dB, luma and chroma averaged) a rendition's segment must reach against the
-/// source. Renditions made by [`super::transcode`] of the test pictures score over 30 dB even
-/// at 240 lines; a different video of the same size scores around 10 dB.
-pub const SPOT_CHECK_MIN_PSNR_DB: f64 = 25.0;
+/// The least PSNR (dB, luma and chroma together) a rendition's segment must reach against the
+/// source. Measured on the test pictures: every rendition [`super::transcode`] makes scores
+/// 38–46 dB, the same video one frame out of step about 24 dB, another video (colour bars, a
+/// Mandelbrot zoom) 9–11 dB. The bar sits between "the same pictures, whatever the quality"
+/// and "other pictures", with room for timing quirks of real sources.
+pub const SPOT_CHECK_MIN_PSNR_DB: f64 = 20.0;
 /// Renditions are fragmented MP4s, read by ffmpeg's MP4 demuxer only.
 const RENDITION_DEMUXERS: &str = "mov";
 /// Largest duration difference always allowed, in milliseconds.
