@@ -3,7 +3,7 @@
 scripts/media-benchmark.sh.
 
 The results file has one fact per line, `key value...`; `run` lines carry the JSON that the
-`transcode_bench` example printed for one preset. The text between the section's markers in the
+`transcode_bench` example printed for one pair of presets. The text between the section's markers in the
 output file is replaced (other text stays); with `--out -` the section is printed instead.
 """
 import argparse
@@ -63,8 +63,9 @@ def main():
         "`pop_sidecar::media::transcode` makes its whole ladder "
         f"({', '.join(f'{h}p' for h in heights)}) and the poster: one ffmpeg process decodes "
         "the source once and encodes every rung with libx264 (CRF 23 capped at the rung's "
-        "peak rate) and AAC, keyframes every 2 s in all rungs, fragmented MP4. Each libx264 "
-        "preset below ran once, in turn, on the same source. CPU is ffmpeg's user and system "
+        "peak rate) and AAC, keyframes every 2 s in all rungs, fragmented MP4. Each pair of "
+        "libx264 presets below (rungs of 720 lines and more / smaller rungs) ran once, in turn, "
+        "on the same source. CPU is ffmpeg's user and system "
         "time; \"other\" is the share of both cores that went to other work during the run. "
         "PSNR is `media::spot_check` of each rendition's middle segment against the source "
         "scaled to the rendition's size (luma and chroma), listed largest rendition first. "
@@ -76,7 +77,7 @@ def main():
             else "."
         ),
         "",
-        "| preset | wall (s) | × real time | CPU s per s of video | all renditions, MB per "
+        "| presets | wall (s) | × real time | CPU s per s of video | all renditions, MB per "
         "minute | PSNR (dB) | other |",
         "|---|---:|---:|---:|---:|---|---:|",
     ]
@@ -92,7 +93,7 @@ def main():
 
     lines += [
         "",
-        f"The renditions of the default preset, `{default}`: bytes per minute are what a "
+        f"The renditions of the default presets, `{default}`: bytes per minute are what a "
         "viewer fetches per minute of playback at that rendition (segments and init section); "
         "`BANDWIDTH` and `AVERAGE-BANDWIDTH` are what the master playlist declares, from the "
         "file's fragment index.",
@@ -112,7 +113,7 @@ def main():
     share = chosen["wall_seconds"] / seconds
     fast_enough = [r for r in runs if r["times_real_time"] >= SPEED_TARGET]
     conclusion = [
-        f"With `{default}`, the default, the whole ladder of the 1080p{chosen['source_frame_rate']:g} "
+        f"With `{default}`, the default presets, the whole ladder of the 1080p{chosen['source_frame_rate']:g} "
         f"source transcodes at {speed:.2f}× real time on {facts['cores']} cores against the "
         f"target of ≥ {SPEED_TARGET:g}×: {verdict(speed >= SPEED_TARGET)}. The ladder is ready "
         f"{share:.0%} of the video's length after the upload completes; playable within "
@@ -120,19 +121,19 @@ def main():
         "and the first holder included.",
     ]
     if len(runs) > 1:
-        # The presets are listed fastest first; the slowest one that keeps real time
+        # The pairs are listed fastest first; the slowest one that keeps real time
         # compresses best among those that do.
         best = fast_enough[-1] if fast_enough else None
         if best is None:
-            conclusion.append(" No preset measured keeps real time on this machine.")
+            conclusion.append(" No pair of presets measured keeps real time on this machine.")
         elif best["preset"] == default:
             conclusion.append(
-                f" `{default}` is the slowest preset measured that keeps real time, so it is "
-                "the one that compresses best within the target."
+                f" `{default}` is the slowest pair measured that keeps real time, so it "
+                "compresses best within the target."
             )
         else:
             conclusion.append(
-                f" The slowest preset measured that keeps real time is `{best['preset']}` "
+                f" The slowest pair measured that keeps real time is `{best['preset']}` "
                 f"({best['times_real_time']:.2f}×), not the default `{default}`."
             )
         fastest = runs[0]

@@ -4,22 +4,24 @@
 #
 # A 1080p30 source is generated with ffmpeg (testsrc2 with moving grain, so the encoder has
 # detail to spend bits on; H.264 at CRF 18 and AAC, like a phone's upload), then
-# `pop_sidecar::media::transcode` makes its whole ladder once per libx264 preset, in turn, by the
-# `transcode_bench` example (content-sidecar/examples): wall and CPU time, bytes per minute of
-# each rendition, and the PSNR of each rendition's middle segment against the source.
+# `pop_sidecar::media::transcode` makes its whole ladder once per pair of libx264 presets (one
+# for rungs of 720 lines and more, one for the smaller), in turn, by the `transcode_bench`
+# example (content-sidecar/examples): wall and CPU time, bytes per minute of each rendition, and
+# the PSNR of each rendition's middle segment against the source.
 #
-#   scripts/media-benchmark.sh           # a 60 s source, four presets: about ten minutes
-#   QUICK=1 scripts/media-benchmark.sh   # 10 s, the default preset: prints the section only
+#   scripts/media-benchmark.sh           # a 60 s source, four pairs: about ten minutes
+#   QUICK=1 scripts/media-benchmark.sh   # 10 s, the default pair: prints the section only
 #
 # The machine should be otherwise idle: the load average at the start, and the share of CPU
 # other work took during each run, are recorded.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 export LC_ALL=C
 
+# Pairs of presets (large rungs/small rungs), cheapest first.
 if [[ -n "${QUICK:-}" ]]; then
 	seconds=10 presets=(default)
 else
-	seconds=60 presets=(ultrafast superfast veryfast faster)
+	seconds=60 presets=(ultrafast/ultrafast default superfast/veryfast veryfast/veryfast)
 fi
 
 { command -v ffmpeg && command -v ffprobe; } >/dev/null 2>&1 || apt_install ffmpeg
@@ -32,10 +34,13 @@ helper="$CARGO_TARGET_DIR/release/examples/transcode_bench"
 work="$(mktemp -d "${TMPDIR:-/tmp}/pop-media-bench.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
-# The preset media::transcode uses unless told otherwise.
-default_preset="$(sed -n 's/^pub const PRESET: &str = "\(.*\)";$/\1/p' \
-	"$REPO_ROOT/content-sidecar/src/media/transcode.rs")"
-[[ -n "$default_preset" ]] || { log "error: no PRESET in media/transcode.rs"; exit 1; }
+# The presets media::transcode uses unless told otherwise.
+preset_const() {
+	sed -n "s/^pub const $1: &str = \"\(.*\)\";\$/\1/p" \
+		"$REPO_ROOT/content-sidecar/src/media/transcode.rs"
+}
+default_preset="$(preset_const PRESET_LARGE)/$(preset_const PRESET_SMALL)"
+[[ "$default_preset" =~ ^[a-z]+/[a-z]+$ ]] || { log "error: no presets in media/transcode.rs"; exit 1; }
 presets=("${presets[@]/default/$default_preset}")
 
 results="$CARGO_TARGET_DIR/media-benchmark${QUICK:+-quick}-results.txt"

@@ -1,11 +1,12 @@
 //! Transcoding speed and output for `scripts/media-benchmark.sh`; not part of the daemon.
 //!
 //! ```text
-//! transcode_bench <source> <work dir> <x264 preset>...
-//!     for each preset in turn, transcodes <source> with `media::transcode` into
-//!     <work dir>/<preset> and prints one line of JSON: wall and CPU seconds, times real time,
-//!     and per rendition its size, bytes per minute, bandwidths, codecs and the PSNR of its
-//!     middle segment against the source (`media::spot_check`, not timed)
+//! transcode_bench <source> <work dir> <large rungs' preset>/<small rungs' preset>...
+//!     for each pair of libx264 presets in turn, transcodes <source> with `media::transcode`
+//!     into <work dir>/<n> and prints one line of JSON: wall and CPU seconds, times real time,
+//!     the share of the machine other work took, and per rendition its size, bytes per minute,
+//!     bandwidths, codecs and the PSNR of its middle segment against the source
+//!     (`media::spot_check`, not timed)
 //! ```
 
 use pop_sidecar::media::{self, FragmentIndex, Tools};
@@ -17,12 +18,14 @@ type Result<T> = std::result::Result<T, Box<dyn Error>>;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
 	let args: Vec<String> = std::env::args().skip(1).collect();
-	let result = match args.as_slice() {
-		[source, work, presets @ ..] if !presets.is_empty() => {
-			run(Path::new(source), Path::new(work), presets).await
-		}
-		_ => Err("usage: transcode_bench <source> <work dir> <x264 preset>...".into()),
-	};
+	let result =
+		match args.as_slice() {
+			[source, work, presets @ ..] if !presets.is_empty() => {
+				run(Path::new(source), Path::new(work), presets).await
+			}
+			_ => Err("usage: transcode_bench <source> <work dir> <large preset>/<small preset>..."
+				.into()),
+		};
 	match result {
 		Ok(()) => ExitCode::SUCCESS,
 		Err(error) => {
@@ -36,10 +39,11 @@ async fn run(source: &Path, work: &Path, presets: &[String]) -> Result<()> {
 	let mut tools = Tools::default();
 	let probe = media::probe(&tools, source).await?;
 	let source_seconds = probe.duration_ms as f64 / 1000.0;
-	for preset in presets {
-		tools.x264_preset = preset.clone();
+	for (n, preset) in presets.iter().enumerate() {
+		let (large, small) = preset.split_once('/').ok_or("presets come as <large>/<small>")?;
+		(tools.x264_preset_large, tools.x264_preset_small) = (large.into(), small.into());
 		tools.check().await?;
-		let out = work.join(preset);
+		let out = work.join(n.to_string());
 		let cpu_before = children_cpu_seconds();
 		let machine_before = machine_seconds()?;
 		let started = Instant::now();
