@@ -140,7 +140,11 @@ def main():
         if fastest["preset"] != default:
             size = sum(x["bytes_per_minute"] for x in chosen["renditions"])
             fast_size = sum(x["bytes_per_minute"] for x in fastest["renditions"])
-            gain = [c["psnr_db"] - f["psnr_db"] for c, f in zip(chosen["renditions"], fastest["renditions"])]
+            # Rounded first, and + 0.0 so that a rounded -0.0 prints as +0.0.
+            gain = [
+                round(c["psnr_db"] - f["psnr_db"], 1) + 0.0
+                for c, f in zip(chosen["renditions"], fastest["renditions"])
+            ]
             conclusion.append(
                 f" Against `{fastest['preset']}`, `{default}` stores and serves "
                 f"{1 - size / fast_size:.0%} fewer bytes per minute over the ladder, at "

@@ -26,8 +26,9 @@ pub struct Probe {
 	pub video_codec: String,
 	/// ffmpeg's name of the first audio stream's codec, if there is sound.
 	pub audio_codec: Option<String>,
-	/// Where the file's timeline starts, in seconds; ffmpeg counts its outputs' timestamps
-	/// from here.
+	/// Where the file's timeline starts (its earliest stream), in seconds: a transcode's
+	/// timestamps count from here, so its renditions show at `t` what the source shows at
+	/// `start_secs + t` (to the nearest frame).
 	pub start_secs: f64,
 }
 
@@ -89,7 +90,7 @@ struct Output {
 	format: Option<Format>,
 }
 
-/// The container's timeline, in seconds as text.
+/// The container's duration and start, in seconds as text.
 #[derive(Deserialize)]
 struct Format {
 	duration: Option<String>,
