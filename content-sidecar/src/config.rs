@@ -235,10 +235,14 @@ pub struct Config {
 	/// The ffprobe program, with which videos and renditions are checked.
 	#[arg(long, env = "POP_SIDECAR_FFPROBE", default_value = "ffprobe")]
 	pub ffprobe: PathBuf,
-	/// libx264's preset for transcoding (`ultrafast` … `veryslow`): slower compresses better
-	/// and takes more CPU; `veryfast` makes a 1080p ladder faster than real time on two cores.
-	#[arg(long, env = "POP_SIDECAR_X264_PRESET", default_value = crate::media::transcode::PRESET)]
-	pub x264_preset: String,
+	/// libx264's preset (`ultrafast` … `veryslow`) for renditions of 720 lines and more, which
+	/// take most of the encoding: slower compresses better and takes more CPU; the default
+	/// keeps a 1080p ladder faster than real time on two cores.
+	#[arg(long, env = "POP_SIDECAR_X264_PRESET_LARGE", default_value = crate::media::transcode::PRESET_LARGE)]
+	pub x264_preset_large: String,
+	/// libx264's preset for the smaller renditions, which slow links play.
+	#[arg(long, env = "POP_SIDECAR_X264_PRESET_SMALL", default_value = crate::media::transcode::PRESET_SMALL)]
+	pub x264_preset_small: String,
 	/// Uploaded videos transcoded at once; each takes every core ffmpeg is given. `0` turns
 	/// transcoding off: uploads are then served only as they came.
 	#[arg(long, env = "POP_SIDECAR_TRANSCODERS", default_value_t = 1)]

@@ -197,8 +197,9 @@ impl Ledger for MemoryLedger {
 	fn has_grant(&self, account: Account, id: ContentId) -> LedgerFuture<'_, bool> {
 		self.answer(|| {
 			let grants = read(&self.grants);
-			grants.contains(&(account, id)) ||
-				self.video_of_part(&id)
+			grants.contains(&(account, id))
+				|| self
+					.video_of_part(&id)
 					.is_some_and(|(video, _)| grants.contains(&(account, video)))
 		})
 	}

@@ -44,7 +44,11 @@ async fn health(State(state): State<AppState>, State(tokens): State<TokenPolicy>
 		audience: tokens.audience,
 		stream_token_max_secs: tokens.stream_validity_secs,
 		upload_token_max_secs: tokens.upload_validity_secs,
-		node_rpc: state.config.public_node_url.clone().unwrap_or_else(|| state.config.node_url.clone()),
+		node_rpc: state
+			.config
+			.public_node_url
+			.clone()
+			.unwrap_or_else(|| state.config.node_url.clone()),
 		items_stored: usage.items,
 		disk_bytes: usage.bytes,
 	})

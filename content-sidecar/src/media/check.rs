@@ -3,9 +3,10 @@
 //! [`verify_rendition`]).
 //!
 //! [`check_rendition`] decodes the whole file, once, on one thread. A slice would leave the
-//! rest unchecked, and the holder serves all of it for as long as it holds it; decoding costs
-//! about a tenth of what encoding did (0.2 CPU seconds per second of 1080p on this project's
-//! machines, far less for smaller rungs), and one thread keeps the other core for viewers.
+//! rest unchecked, and the holder serves all of it for as long as it holds it. Decoding is
+//! cheap next to encoding: on this project's 2-core machine one thread decodes ten seconds of
+//! the 1080p rendition in 0.75 s and of the 480p one in 0.35 s (a twentieth of what encoding
+//! the ladder took); one thread keeps the other core for viewers.
 //!
 //! The spot check is Livepeer's idea for verifying transcoders: decode one segment of the
 //! rendition and the source over the same time, scale the source to the rendition's size, and
@@ -18,18 +19,22 @@ use super::{
 };
 use std::{path::Path, time::Duration};
 
-/// The least PSNR (dB, luma and chroma averaged) a rendition's segment must reach against the
-/// source. Renditions made by [`super::transcode`] of the test pictures score over 30 dB even
-/// at 240 lines; a different video of the same size scores around 10 dB.
-pub const SPOT_CHECK_MIN_PSNR_DB: f64 = 25.0;
+/// The least PSNR (dB, luma and chroma together) a rendition's segment must reach against the
+/// source. Measured on the test pictures: every rendition [`super::transcode`] makes scores
+/// 38–46 dB, the same video one frame out of step about 24 dB, another video (colour bars, a
+/// Mandelbrot zoom) 9–11 dB. The bar sits between "the same pictures, whatever the quality"
+/// and "other pictures", with room for timing quirks of real sources.
+pub const SPOT_CHECK_MIN_PSNR_DB: f64 = 20.0;
 /// Renditions are fragmented MP4s, read by ffmpeg's MP4 demuxer only.
 const RENDITION_DEMUXERS: &str = "mov";
 /// Largest duration difference always allowed, in milliseconds.
 const DURATION_SLACK_MS: u64 = 1000;
 /// Largest duration difference allowed as a share of the declared duration.
 const DURATION_SLACK_SHARE: f64 = 0.02;
-/// Seconds before a segment where decoding starts, so its first keyframe is surely decoded.
-const SEEK_MARGIN_SECS: f64 = 1.0;
+/// Seconds before a segment where reading starts (at the keyframe before): enough for the
+/// source's GOP to start before the segment, as cameras and phones make them (up to a few
+/// seconds).
+const SEEK_MARGIN_SECS: f64 = 4.0;
 /// A PSNR for frames that are identical (infinite in theory).
 const IDENTICAL_DB: f64 = 100.0;
 
@@ -100,7 +105,7 @@ pub async fn check_rendition(
 	arguments.extend(args(["-threads", "1"]));
 	arguments.extend(input(path, RENDITION_DEMUXERS));
 	arguments.extend(args(["-map", "0:v:0", "-map", "0:a?", "-f", "null", "-"]));
-	// One thread decodes 1080p at over twice real time; the limit allows half that.
+	// One thread decodes 1080p at over ten times real time; the limit allows real time.
 	let limit = QUICK_LIMIT + Duration::from_millis(probe.duration_ms);
 	match process::run(&tools.ffmpeg, &arguments, Some(limit), |_| Ok(())).await {
 		Ok(stderr) if stderr.is_empty() => Ok(()),
@@ -115,9 +120,11 @@ pub async fn check_rendition(
 /// PSNR (dB) of segment `segment` of `rendition` (whose fragments `index` lists) against
 /// `source` over the same time, the source scaled to the rendition's size.
 ///
-/// Frames are paired by timestamp, as the transcode mapped them: the rendition's timeline is
-/// the source's, shifted to start where the source's file starts. The PSNR is that of the mean
-/// squared error over the segment's frames and the three planes, as ffmpeg reports it.
+/// Frames are paired by timestamp, as the transcode mapped them: the rendition shows at `t`
+/// what the source shows at its start plus `t`, to the nearest frame. The PSNR is that of the mean squared error over the segment's
+/// frames and the three planes, as ffmpeg reports it. Both files are read from a keyframe
+/// four seconds before the segment; a source whose container cannot seek to a keyframe
+/// there (MPEG-TS with long GOPs) is read again from its start.
 pub async fn spot_check(
 	tools: &Tools,
 	source: &Path,
@@ -131,39 +138,26 @@ pub async fn spot_check(
 		.ok_or(MediaError::NoSuchSegment { segment, segments: index.segments.len() })?;
 	let shape = probe_as(tools, rendition, RENDITION_DEMUXERS).await?;
 	let original = probe_as(tools, source, SOURCE_DEMUXERS).await?;
-	// Half a source frame: source frames are moved this much earlier so that each rendition
-	// frame pairs with the source frame at its time (the latest one at or before it) even if
-	// the two timestamps were rounded differently.
-	let half = 0.5 / original.frame_rate;
-	let (from, to) = (span.start_secs - half, span.start_secs + span.duration_secs - half);
-	let seek = format!("{:.6}", (span.start_secs - SEEK_MARGIN_SECS).max(0.0));
-	let graph = format!(
-		"[0:v:0]trim=start={from:.6}:end={to:.6},format=yuv420p[rendition];\
-		 [1:v:0]setpts=PTS-({shift:.6})/TB,trim=start={early:.6}:end={to:.6},\
-		 scale={w}:{h}:flags={SCALER},setsar=1,format=yuv420p[source];\
-		 [rendition][source]psnr=stats_file=-[out]",
-		shift = original.start_secs + half,
-		early = from - half,
-		w = shape.width,
-		h = shape.height,
-	);
-	let mut arguments = args(["-hide_banner", "-nostdin", "-v", "error", "-copyts"]);
-	for (path, demuxers) in [(rendition, RENDITION_DEMUXERS), (source, SOURCE_DEMUXERS)] {
-		arguments.extend(args(["-noaccurate_seek", "-ss", &seek]));
-		arguments.extend(input(path, demuxers));
+	let compare = Comparison {
+		tools,
+		source,
+		rendition,
+		from: span.start_secs,
+		to: span.start_secs + span.duration_secs,
+		shift: original.start_secs,
+		// Half a source frame: source frames are moved this much earlier so that each
+		// rendition frame pairs with the source frame at its time (the latest one at or
+		// before it) even if the two timestamps were rounded differently.
+		half_frame: 0.5 / original.frame_rate,
+		width: shape.width,
+		height: shape.height,
+	};
+	let expected = span.duration_secs * shape.frame_rate;
+	let (mut frames, mut squared_error) = compare.run(true).await?;
+	// Frames the source's seek missed are not paired at all: read it from its start.
+	if f64::from(frames) < 0.9 * expected {
+		(frames, squared_error) = compare.run(false).await?;
 	}
-	arguments.extend(args(["-filter_complex", &graph, "-map", "[out]", "-f", "null", "-"]));
-	let (mut frames, mut squared_error) = (0u32, 0.0);
-	process::run(&tools.ffmpeg, &arguments, Some(QUICK_LIMIT), |line| {
-		// Per frame: `n:1 mse_avg:3.42 mse_y:... psnr_avg:42.79 ...`.
-		let mse = line.split_whitespace().find_map(|field| field.strip_prefix("mse_avg:"));
-		if let Some(mse) = mse.and_then(|m| m.parse::<f64>().ok()) {
-			frames += 1;
-			squared_error += mse;
-		}
-		Ok(())
-	})
-	.await?;
 	if frames == 0 {
 		return Err(MediaError::Output {
 			tool: "ffmpeg".into(),
@@ -172,6 +166,67 @@ pub async fn spot_check(
 	}
 	let mse = squared_error / f64::from(frames);
 	Ok(if mse > 0.0 { 10.0 * (255.0 * 255.0 / mse).log10() } else { IDENTICAL_DB })
+}
+
+/// One ffmpeg comparison of a span of a rendition with the source.
+struct Comparison<'a> {
+	tools: &'a Tools,
+	source: &'a Path,
+	rendition: &'a Path,
+	/// The span, on the rendition's timeline (seconds).
+	from: f64,
+	to: f64,
+	/// The source's timeline minus the rendition's (seconds).
+	shift: f64,
+	/// Half the source's frame interval (seconds).
+	half_frame: f64,
+	/// The rendition's picture size.
+	width: u32,
+	height: u32,
+}
+
+impl Comparison<'_> {
+	/// The frames compared and their summed mean squared errors; the source is read from
+	/// before the span if `seek_source`, else from its start.
+	async fn run(&self, seek_source: bool) -> Result<(u32, f64), MediaError> {
+		let (from, to) = (self.from - self.half_frame, self.to - self.half_frame);
+		let graph = format!(
+			"[0:v:0]trim=start={from:.6}:end={to:.6},format=yuv420p[rendition];\
+			 [1:v:0]setpts=PTS-({shift:.6})/TB,trim=start={early:.6}:end={to:.6},\
+			 scale={w}:{h}:flags={SCALER},setsar=1,format=yuv420p[source];\
+			 [rendition][source]psnr=stats_file=-[out]",
+			shift = self.shift + self.half_frame,
+			early = from - self.half_frame,
+			w = self.width,
+			h = self.height,
+		);
+		// Timestamps as the files give them (`-copyts`), seeks to such a timestamp
+		// (`-seek_timestamp`), and to the keyframe before it (`-noaccurate_seek`).
+		let mut arguments = args(["-hide_banner", "-nostdin", "-v", "error", "-copyts"]);
+		let at = |seconds: f64| {
+			let target = format!("{:.6}", seconds - SEEK_MARGIN_SECS);
+			args(["-seek_timestamp", "1", "-noaccurate_seek", "-ss", &target])
+		};
+		arguments.extend(at(self.from));
+		arguments.extend(input(self.rendition, RENDITION_DEMUXERS));
+		if seek_source {
+			arguments.extend(at(self.from + self.shift));
+		}
+		arguments.extend(input(self.source, SOURCE_DEMUXERS));
+		arguments.extend(args(["-filter_complex", &graph, "-map", "[out]", "-f", "null", "-"]));
+		let (mut frames, mut squared_error) = (0u32, 0.0);
+		process::run(&self.tools.ffmpeg, &arguments, Some(QUICK_LIMIT), |line| {
+			// Per frame: `n:1 mse_avg:3.42 mse_y:... psnr_avg:42.79 ...`.
+			let mse = line.split_whitespace().find_map(|field| field.strip_prefix("mse_avg:"));
+			if let Some(mse) = mse.and_then(|m| m.parse::<f64>().ok()) {
+				frames += 1;
+				squared_error += mse;
+			}
+			Ok(())
+		})
+		.await?;
+		Ok((frames, squared_error))
+	}
 }
 
 /// Spot-checks a random segment of `rendition` against `source`: a [`SpotCheck`] if its PSNR
@@ -344,6 +399,39 @@ mod tests {
 					assert!(psnr_db < SPOT_CHECK_MIN_PSNR_DB)
 				}
 				other => panic!("colour bars passed as the source: {other:?}"),
+			}
+		})
+		.await
+	}
+
+	#[tokio::test]
+	async fn spot_check_pairs_frames_of_a_source_whose_timeline_does_not_start_at_zero() {
+		bounded(async {
+			// MPEG-TS starts its clock at 1.4 s, the renditions at 0, and its video a frame
+			// after its sound. It has one keyframe (a GOP of 250 frames), so seeking it for the
+			// later segments finds no keyframe before them and it is read from its start.
+			static TS: OnceCell<PathBuf> = OnceCell::const_new();
+			#[rustfmt::skip]
+			let args = [
+				"-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25",
+				"-f", "lavfi", "-i", "sine=frequency=300", "-t", "9",
+				"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
+				"-f", "mpegts",
+			];
+			let source = sample(&TS, "source.ts", &args).await;
+			let tools = tools();
+			let seen = crate::media::probe(&tools, &source).await.unwrap();
+			assert!(seen.start_secs > 1.0, "{}", seen.start_secs);
+			let out = tempfile::tempdir().unwrap();
+			let made =
+				crate::media::transcode(&tools, &source, out.path(), &seen, |_| {}).await.unwrap();
+			let rendition = &made.renditions[0].path;
+			let index = read_index(rendition.clone()).await.unwrap();
+			assert_eq!(index.segments.len(), 5);
+			// Frames paired right score near 40 dB; one frame out of step, about 23.
+			for segment in 0..5 {
+				let psnr = spot_check(&tools, &source, rendition, &index, segment).await.unwrap();
+				assert!(psnr >= 30.0, "segment {segment}: {psnr:.1} dB");
 			}
 		})
 		.await

@@ -142,10 +142,7 @@ impl FragmentIndex {
 						}
 						(_, video) => {
 							if let Some(done) = open.take() {
-								if segments.len() == MAX_SEGMENTS {
-									return Err(Fmp4Error::TooMany("segments"));
-								}
-								segments.push(done.finish(movie.timescale)?);
+								done.finish(movie.timescale, &mut segments)?;
 							}
 							let start = segments.last().map_or(movie.init_end, |s| s.range.end);
 							let mut building =
@@ -170,10 +167,7 @@ impl FragmentIndex {
 		}
 		let movie = movie.ok_or(Fmp4Error::NotFragmented("no moov box"))?;
 		if let Some(done) = open {
-			if segments.len() == MAX_SEGMENTS {
-				return Err(Fmp4Error::TooMany("segments"));
-			}
-			segments.push(done.finish(movie.timescale)?);
+			done.finish(movie.timescale, &mut segments)?;
 		}
 		if segments.is_empty() {
 			return Err(Fmp4Error::NotFragmented("no moof box"));
@@ -203,40 +197,52 @@ impl FragmentIndex {
 
 /// A segment being read: a `moof` with video opened it, and its `mdat`s extend it.
 struct Building {
+	/// Where it starts: the end of the previous segment or of the init section.
 	start: u64,
+	/// The end of its last box so far.
 	end: u64,
+	/// Whether a `moof` with video is in it yet.
 	has_video: bool,
+	/// The video's `tfdt`.
 	tfdt: u64,
+	/// The video's sample durations, summed.
 	ticks: u64,
 }
 
 impl Building {
+	/// Records the video of a `moof` in it.
 	fn take_video(&mut self, tfdt: u64, ticks: u64) {
 		self.has_video = true;
 		self.tfdt = tfdt;
 		self.ticks = ticks;
 	}
 
-	/// The finished segment.
-	fn finish(self, timescale: u32) -> Result<Segment, Fmp4Error> {
+	/// Adds the finished segment to `segments`.
+	fn finish(self, timescale: u32, segments: &mut Vec<Segment>) -> Result<(), Fmp4Error> {
 		if !self.has_video {
 			return Err(Fmp4Error::NoVideo("a fragment holds no video sample"));
 		}
+		if segments.len() == MAX_SEGMENTS {
+			return Err(Fmp4Error::TooMany("segments"));
+		}
 		let scale = f64::from(timescale);
-		Ok(Segment {
+		segments.push(Segment {
 			range: self.start..self.end,
 			start_secs: self.tfdt as f64 / scale,
 			duration_secs: self.ticks as f64 / scale,
-		})
+		});
+		Ok(())
 	}
 }
 
 /// Counts boxes against [`MAX_BOXES`].
 struct Budget {
+	/// Boxes read so far.
 	boxes: usize,
 }
 
 impl Budget {
+	/// Counts one more box.
 	fn count(&mut self) -> Result<(), Fmp4Error> {
 		self.boxes += 1;
 		if self.boxes > MAX_BOXES {
@@ -248,6 +254,7 @@ impl Budget {
 
 /// A box header read from the file.
 struct Header {
+	/// The box's type.
 	kind: [u8; 4],
 	/// The whole box, header included.
 	size: u64,
@@ -298,6 +305,7 @@ fn read_body(
 	Ok(body)
 }
 
+/// A box type as text, `?` for bytes that are not printable ASCII.
 fn fourcc(kind: [u8; 4]) -> String {
 	kind.iter().map(|&b| if b.is_ascii_graphic() { b as char } else { '?' }).collect()
 }
@@ -307,15 +315,19 @@ type InlineBox<'a> = ([u8; 4], &'a [u8]);
 
 /// The child boxes of a box's contents held in memory, as `(type, contents)`.
 struct Children<'a> {
+	/// The parent's contents.
 	data: &'a [u8],
+	/// Where the next child starts.
 	pos: usize,
 }
 
 impl<'a> Children<'a> {
+	/// The children of the box whose contents are `data`.
 	fn of(data: &'a [u8]) -> Self {
 		Children { data, pos: 0 }
 	}
 
+	/// The next child, if any; a bad size is an error.
 	fn next(&mut self, budget: &mut Budget) -> Result<Option<InlineBox<'a>>, Fmp4Error> {
 		let rest = &self.data[self.pos..];
 		if rest.is_empty() {
@@ -373,15 +385,19 @@ impl<'a> Children<'a> {
 
 /// Big-endian fields read from a box's contents; reading past the end is an error.
 struct Fields<'a> {
+	/// The box's contents.
 	data: &'a [u8],
+	/// Where the next field starts.
 	pos: usize,
 }
 
 impl<'a> Fields<'a> {
+	/// The fields of the box whose contents are `data`.
 	fn of(data: &'a [u8]) -> Self {
 		Fields { data, pos: 0 }
 	}
 
+	/// The next `n` bytes; `what` names the box in the error.
 	fn bytes(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], Fmp4Error> {
 		let end = self.pos.checked_add(n).filter(|&end| end <= self.data.len());
 		let end = end.ok_or(Fmp4Error::Truncated(what))?;
@@ -390,24 +406,29 @@ impl<'a> Fields<'a> {
 		Ok(bytes)
 	}
 
+	/// The next `N` bytes.
 	fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N], Fmp4Error> {
 		let mut out = [0; N];
 		out.copy_from_slice(self.bytes(N, what)?);
 		Ok(out)
 	}
 
+	/// The next byte.
 	fn u8(&mut self, what: &'static str) -> Result<u8, Fmp4Error> {
 		Ok(self.array::<1>(what)?[0])
 	}
 
+	/// The next big-endian `u16`.
 	fn u16(&mut self, what: &'static str) -> Result<u16, Fmp4Error> {
 		Ok(u16::from_be_bytes(self.array(what)?))
 	}
 
+	/// The next big-endian `u32`.
 	fn u32(&mut self, what: &'static str) -> Result<u32, Fmp4Error> {
 		Ok(u32::from_be_bytes(self.array(what)?))
 	}
 
+	/// The next big-endian `u64`.
 	fn u64(&mut self, what: &'static str) -> Result<u64, Fmp4Error> {
 		Ok(u64::from_be_bytes(self.array(what)?))
 	}
@@ -427,6 +448,7 @@ impl<'a> Fields<'a> {
 		}
 	}
 
+	/// What is left after the fields read.
 	fn rest(&self) -> &'a [u8] {
 		&self.data[self.pos..]
 	}
@@ -434,16 +456,22 @@ impl<'a> Fields<'a> {
 
 /// What `moov` says about the tracks.
 struct Movie {
+	/// The end of `moov`, and so of the init section.
 	init_end: u64,
+	/// The video track's id.
 	video_track: u32,
+	/// The video track's ticks per second.
 	timescale: u32,
 	/// The video track's default sample duration from `trex`.
 	default_duration: u32,
+	/// RFC 6381 name of the video codec.
 	video_codec: String,
+	/// RFC 6381 name of the audio codec, if any.
 	audio_codec: Option<String>,
 }
 
 impl Movie {
+	/// Reads the contents of `moov`, which ends at `init_end`.
 	fn parse(moov: &[u8], init_end: u64, budget: &mut Budget) -> Result<Self, Fmp4Error> {
 		let mut video: Option<(u32, u32, String)> = None;
 		let mut audio_codec = None;
@@ -562,11 +590,15 @@ fn trex_duration(moov: &[u8], id: u32, budget: &mut Budget) -> Result<Option<u32
 
 /// What a `trak` holds, as far as the index cares.
 enum Track {
+	/// A video track: its id, ticks per second and codec.
 	Video { id: u32, timescale: u32, codec: String },
+	/// A sound track and its codec.
 	Audio { codec: String },
+	/// Anything else (subtitles, timed metadata).
 	Other,
 }
 
+/// What the `trak` whose contents are `trak` holds.
 fn track(trak: &[u8], budget: &mut Budget) -> Result<Track, Fmp4Error> {
 	let Some(hdlr) = Children::find_path(trak, &[b"mdia", b"hdlr"], budget)? else {
 		return Ok(Track::Other);

@@ -145,7 +145,11 @@ pub fn codecs_attribute(codecs: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::media::fmp4::Segment;
+	use crate::media::{
+		fmp4::Segment,
+		samples::{bounded, ffprobe, ladder},
+		transcode::read_index,
+	};
 
 	fn index(durations: &[f64], sizes: &[u64]) -> FragmentIndex {
 		let mut start = 700;
@@ -218,5 +222,73 @@ mod tests {
 			 #EXT-X-STREAM-INF:BANDWIDTH=3000000,AVERAGE-BANDWIDTH=2000000,\
 			 RESOLUTION=640x360,FRAME-RATE=30.000\na%20b%22%0A#EXT-X-ENDLIST\n"
 		);
+	}
+
+	#[tokio::test]
+	async fn playlists_of_real_renditions_cover_them_and_add_up_to_their_duration() {
+		bounded(async {
+			let ladder = ladder().await;
+			let mut variants = Vec::new();
+			for rendition in &ladder.transcoded.renditions {
+				let path = rendition.path.to_str().unwrap();
+				let file_len = std::fs::metadata(path).unwrap().len();
+				let index = read_index(rendition.path.clone()).await.unwrap();
+				let uri = format!("/content/{}p", rendition.height);
+				let text = media_playlist(&uri, &index);
+				let lines: Vec<_> = text.lines().collect();
+				assert_eq!(lines[..2], ["#EXTM3U", "#EXT-X-VERSION:7"], "{path}");
+				assert!(lines.contains(&"#EXT-X-TARGETDURATION:2"), "{path}");
+				assert!(lines.contains(&"#EXT-X-PLAYLIST-TYPE:VOD"), "{path}");
+				assert_eq!(lines.last(), Some(&"#EXT-X-ENDLIST"), "{path}");
+				let map = format!("#EXT-X-MAP:URI=\"{uri}\",BYTERANGE=\"{}@0\"", index.init.end);
+				assert!(lines.contains(&map.as_str()), "{path}");
+				// Every segment: EXTINF, its byte range, the URI; the ranges follow the init
+				// section without a gap and end with the file.
+				let (mut next, mut total) = (index.init.end, 0.0);
+				let mut segments = 0;
+				for (i, line) in lines.iter().enumerate() {
+					let Some(extinf) = line.strip_prefix("#EXTINF:") else { continue };
+					total += extinf.trim_end_matches(',').parse::<f64>().unwrap();
+					let range = lines[i + 1].strip_prefix("#EXT-X-BYTERANGE:").unwrap();
+					let (len, at) = range.split_once('@').unwrap();
+					assert_eq!(at.parse::<u64>().unwrap(), next, "{path}: segment {segments}");
+					next += len.parse::<u64>().unwrap();
+					assert_eq!(lines[i + 2], uri);
+					segments += 1;
+				}
+				assert_eq!((segments, next), (index.segments.len(), file_len), "{path}");
+				let duration = ffprobe(&[
+					"-select_streams",
+					"v:0",
+					"-show_entries",
+					"stream=duration",
+					"-of",
+					"csv=p=0",
+					path,
+				])
+				.await;
+				let duration: f64 = duration.trim().parse().unwrap();
+				assert!((total - duration).abs() <= 0.1, "{path}: {total} s listed, {duration} s");
+				variants.push(Variant {
+					uri: format!("{}p.m3u8", rendition.height),
+					bandwidth: rendition.bandwidth,
+					average_bandwidth: Some(rendition.average_bandwidth),
+					width: rendition.width,
+					height: rendition.height,
+					codecs: rendition.codecs.clone(),
+					frame_rate: Some(30.0),
+				});
+			}
+			let master = master_playlist(&variants);
+			assert_eq!(master.matches("#EXT-X-STREAM-INF:").count(), 4);
+			let first = &ladder.transcoded.renditions[0];
+			let expected = format!(
+				"#EXT-X-STREAM-INF:BANDWIDTH={},AVERAGE-BANDWIDTH={},CODECS=\"{}\",\
+				 RESOLUTION=1280x720,FRAME-RATE=30.000\n720p.m3u8\n",
+				first.bandwidth, first.average_bandwidth, first.codecs
+			);
+			assert!(master.contains(&expected), "{master}");
+		})
+		.await
 	}
 }

@@ -64,18 +64,24 @@ pub struct Tools {
 	pub ffmpeg: PathBuf,
 	/// The `ffprobe` executable.
 	pub ffprobe: PathBuf,
-	/// libx264's preset for [`transcode`]: a machine with more cores may afford a slower one,
-	/// which compresses better.
-	pub x264_preset: String,
+	/// libx264's preset for rungs of [`transcode::LARGE_RUNG`] lines and more, which take most
+	/// of the encoding time; a machine with more cores may afford a slower one, which
+	/// compresses better.
+	pub x264_preset_large: String,
+	/// libx264's preset for the smaller rungs: cheap to encode, and what slow links play, so
+	/// worth compressing well.
+	pub x264_preset_small: String,
 }
 
 impl Default for Tools {
-	/// `ffmpeg` and `ffprobe`, looked up in `PATH`, and [`transcode::PRESET`].
+	/// `ffmpeg` and `ffprobe`, looked up in `PATH`, and [`transcode::PRESET_LARGE`] and
+	/// [`transcode::PRESET_SMALL`].
 	fn default() -> Self {
 		Tools {
 			ffmpeg: "ffmpeg".into(),
 			ffprobe: "ffprobe".into(),
-			x264_preset: transcode::PRESET.into(),
+			x264_preset_large: transcode::PRESET_LARGE.into(),
+			x264_preset_small: transcode::PRESET_SMALL.into(),
 		}
 	}
 }
@@ -105,11 +111,13 @@ pub struct Versions {
 
 impl Tools {
 	/// Runs both tools' `-version` and checks that ffmpeg has the libx264 and AAC encoders and
-	/// that the preset is one of libx264's, so a missing or incomplete install, or a typo,
-	/// shows at startup rather than at the first upload.
+	/// that the presets are libx264's, so a missing or incomplete install, or a typo, shows at
+	/// startup rather than at the first upload.
 	pub async fn check(&self) -> Result<Versions, MediaError> {
-		if !X264_PRESETS.contains(&self.x264_preset.as_str()) {
-			return Err(MediaError::UnknownPreset(self.x264_preset.clone()));
+		for preset in [&self.x264_preset_large, &self.x264_preset_small] {
+			if !X264_PRESETS.contains(&preset.as_str()) {
+				return Err(MediaError::UnknownPreset(preset.clone()));
+			}
 		}
 		let ffmpeg = first_line(&self.ffmpeg, &["-version"]).await?;
 		let ffprobe = first_line(&self.ffprobe, &["-version"]).await?;
@@ -177,7 +185,7 @@ pub enum MediaError {
 	/// ffmpeg lacks an encoder the ladder needs.
 	#[error("this ffmpeg has no {0} encoder (Debian's ffmpeg package has it)")]
 	MissingEncoder(&'static str),
-	/// [`Tools::x264_preset`] is not one of [`X264_PRESETS`].
+	/// A preset in [`Tools`] is not one of [`X264_PRESETS`].
 	#[error("{0:?} is not a libx264 preset (one of {X264_PRESETS:?})")]
 	UnknownPreset(String),
 	/// A tool exited with an error.
@@ -307,7 +315,7 @@ mod tests {
 			let error = missing.check().await.unwrap_err();
 			assert!(matches!(error, MediaError::Spawn { .. }), "{error}");
 			assert!(error.to_string().contains("/nonexistent/ffmpeg"), "{error}");
-			let typo = Tools { x264_preset: "very fast".into(), ..Tools::default() };
+			let typo = Tools { x264_preset_small: "very fast".into(), ..Tools::default() };
 			let error = typo.check().await.unwrap_err();
 			assert!(matches!(error, MediaError::UnknownPreset(_)), "{error}");
 		})

@@ -26,18 +26,20 @@ pub struct Probe {
 	pub video_codec: String,
 	/// ffmpeg's name of the first audio stream's codec, if there is sound.
 	pub audio_codec: Option<String>,
-	/// Where the file's timeline starts, in seconds; ffmpeg counts its outputs' timestamps
-	/// from here.
+	/// Where the file's timeline starts (its earliest stream), in seconds: a transcode's
+	/// timestamps count from here, so its renditions show at `t` what the source shows at
+	/// `start_secs + t` (to the nearest frame).
 	pub start_secs: f64,
 }
 
-/// Reads `path` with ffprobe. A file ffprobe cannot read, or one without video, is a
-/// [`Rejection`]; `demuxers` limits the container formats accepted.
+/// Reads the source at `path` with ffprobe, accepting the containers uploads come in
+/// ([`SOURCE_DEMUXERS`]). A file ffprobe cannot read, or one without video, is a
+/// [`Rejection`].
 pub async fn probe(tools: &Tools, path: &Path) -> Result<Probe, MediaError> {
 	probe_as(tools, path, SOURCE_DEMUXERS).await
 }
 
-/// [`probe`] with the given list of allowed demuxers.
+/// [`probe`] accepting only the containers `demuxers` lists (ffmpeg's demuxer names).
 pub(super) async fn probe_as(
 	tools: &Tools,
 	path: &Path,
@@ -81,17 +83,21 @@ pub(super) async fn probe_as(
 /// The parts of `ffprobe -print_format json -show_format -show_streams` used.
 #[derive(Deserialize)]
 struct Output {
+	/// The streams, in the file's order.
 	#[serde(default)]
 	streams: Vec<Stream>,
+	/// The container.
 	format: Option<Format>,
 }
 
+/// The container's duration and start, in seconds as text.
 #[derive(Deserialize)]
 struct Format {
 	duration: Option<String>,
 	start_time: Option<String>,
 }
 
+/// One stream, as ffprobe names its fields.
 #[derive(Deserialize)]
 struct Stream {
 	codec_type: Option<String>,
@@ -108,17 +114,20 @@ struct Stream {
 	tags: Tags,
 }
 
+/// Side data of a stream: a display matrix gives the rotation in degrees.
 #[derive(Deserialize)]
 struct SideData {
 	rotation: Option<f64>,
 }
 
+/// Tags of a stream: older files give the rotation as a `rotate` tag.
 #[derive(Deserialize, Default)]
 struct Tags {
 	rotate: Option<String>,
 }
 
 impl Output {
+	/// The [`Probe`] of the first video stream and the first audio stream.
 	fn probe(self) -> Result<Probe, MediaError> {
 		let first = |kind| self.streams.iter().find(|s| s.codec_type.as_deref() == Some(kind));
 		let video = first("video").ok_or(Rejection::NoVideo)?;

@@ -26,10 +26,17 @@ use std::{
 
 /// Seconds between keyframes, and so the length of a segment.
 pub const SEGMENT_SECS: u32 = 2;
-/// The default libx264 preset ([`Tools::x264_preset`]): the slowest (best compressing) one
-/// that still transcodes a 1080p30 source's whole ladder faster than real time on two cores
-/// (docs/benchmarks.md).
-pub const PRESET: &str = "veryfast";
+/// Rungs whose shorter side has at least this many lines are encoded with
+/// [`Tools::x264_preset_large`], the others with [`Tools::x264_preset_small`].
+pub const LARGE_RUNG: u32 = 720;
+/// The default preset of large rungs. 1080p and 720p take four fifths of the ladder's pixels;
+/// on two cores only `ultrafast` encodes them beside the smaller rungs and the source's
+/// decoding faster than real time (docs/benchmarks.md, "Adaptive streams").
+pub const PRESET_LARGE: &str = "ultrafast";
+/// The default preset of small rungs: `veryfast` (lookahead and macroblock tree) takes about
+/// half the bytes of `ultrafast` at 480p and below for the same CRF, where slow links need
+/// them, for little time, as these rungs are small.
+pub const PRESET_SMALL: &str = "veryfast";
 /// libx264's constant rate factor: quality where the rung's peak bitrate does not bind.
 const CRF: &str = "23";
 /// The highest frame rate kept; faster sources are resampled to it.
@@ -89,7 +96,7 @@ pub async fn transcode(
 	write_poster(tools, source, probe, &poster).await?;
 	let outputs: Vec<_> =
 		rungs.iter().map(|rung| out_dir.join(format!("{}p.mp4", rung.height))).collect();
-	let arguments = ladder_arguments(source, probe, &rungs, &outputs, &tools.x264_preset);
+	let arguments = ladder_arguments(tools, source, probe, &rungs, &outputs);
 	let total_us = probe.duration_ms as f64 * 1000.0;
 	let mut done = 0.0_f64;
 	process::run(&tools.ffmpeg, &arguments, None, |line| {
@@ -141,11 +148,11 @@ pub(super) fn output_frame_rate(probe: &Probe) -> f64 {
 
 /// ffmpeg's arguments for the whole ladder, rung `i` written to `outputs[i]`.
 fn ladder_arguments(
+	tools: &Tools,
 	source: &Path,
 	probe: &Probe,
 	rungs: &[Rung],
 	outputs: &[PathBuf],
-	preset: &str,
 ) -> Vec<OsString> {
 	let mut arguments =
 		args(["-hide_banner", "-nostdin", "-v", "error", "-y", "-nostats", "-progress", "pipe:1"]);
@@ -167,13 +174,19 @@ fn ladder_arguments(
 	let gop = (frame_rate * f64::from(2 * SEGMENT_SECS)).ceil().max(1.0).to_string();
 	let keyframes = format!("expr:gte(t,n_forced*{SEGMENT_SECS})");
 	for (i, (rung, output)) in rungs.iter().zip(outputs).enumerate() {
+		let preset = if rung.width.min(rung.height) >= LARGE_RUNG {
+			&tools.x264_preset_large
+		} else {
+			&tools.x264_preset_small
+		};
+		// A one-second buffer: a two-second segment carries at most one and a half times the
+		// rung's rate, so the playlist's BANDWIDTH stays near it and players can trust it.
 		let video = format!("{}k", rung.video_kbps);
-		let buffer = format!("{}k", 2 * rung.video_kbps);
 		arguments.extend(args(["-map", &format!("[v{i}]")]));
 		#[rustfmt::skip]
 		arguments.extend(args([
 			"-c:v", "libx264", "-preset", preset, "-profile:v", "high", "-crf", CRF,
-			"-maxrate", &video, "-bufsize", &buffer, "-g", &gop, "-sc_threshold", "0",
+			"-maxrate", &video, "-bufsize", &video, "-g", &gop, "-sc_threshold", "0",
 			"-force_key_frames", &keyframes,
 		]));
 		if probe.audio_codec.is_some() {
@@ -246,21 +259,34 @@ mod tests {
 				assert_eq!(seen.video_codec, "h264", "{name}");
 				assert_eq!(seen.audio_codec.as_deref(), Some("aac"), "{name}");
 				assert_eq!(seen.frame_rate, 30.0, "{name}");
-				// High profile at the level ffprobe reads, and AAC LC.
-				let level = ffprobe(&[
+				// The profile and level ffprobe reads, and AAC LC. libx264's `ultrafast`
+				// (large rungs) uses no High or Main tools, so it writes Constrained Baseline.
+				let stream = ffprobe(&[
 					"-select_streams",
 					"v:0",
 					"-show_entries",
-					"stream=level",
+					"stream=profile,level",
 					"-of",
 					"csv=p=0",
 					rendition.path.to_str().unwrap(),
 				])
 				.await;
-				let level: u8 = level.trim().parse().unwrap();
-				assert_eq!(rendition.codecs, format!("avc1.6400{level:02x},mp4a.40.2"), "{name}");
-				// Peak at least the average, both under twice the rung's caps.
-				let cap = 2 * 1000 * (rung.video_kbps + rung.audio_kbps);
+				let (profile, level) = stream.trim().split_once(',').unwrap();
+				let profile = match profile {
+					"High" => "6400",
+					"Constrained Baseline" => "42c0",
+					other => panic!("{name}: profile {other}"),
+				};
+				let level: u8 = level.parse().unwrap();
+				assert_eq!(
+					rendition.codecs,
+					format!("avc1.{profile}{level:02x},mp4a.40.2"),
+					"{name}"
+				);
+				// Peak at least the average, both under what a one-second buffer allows over a
+				// segment (one and a half times the rung's rate) with some room for the
+				// container.
+				let cap = 1600 * (rung.video_kbps + rung.audio_kbps);
 				assert!(rendition.average_bandwidth > 0, "{name}");
 				assert!(rendition.bandwidth >= rendition.average_bandwidth, "{name}");
 				assert!(rendition.bandwidth < cap, "{name}: {} bit/s", rendition.bandwidth);

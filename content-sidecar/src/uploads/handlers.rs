@@ -260,7 +260,8 @@ async fn status(
 		receipt: uploads.receipt(&record).map(ReceiptJson::from),
 		media,
 	};
-	Ok(([(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], Json(body)).into_response())
+	Ok(([(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], Json(body))
+		.into_response())
 }
 
 /// The body of `GET /uploads/{id}`.

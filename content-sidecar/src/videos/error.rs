@@ -24,7 +24,9 @@ pub enum VideoError {
 	#[error("a blocking task failed: {0}")]
 	Task(#[from] tokio::task::JoinError),
 	/// The video is longer than `--max-video-duration`.
-	#[error("the video lasts {duration_secs} s, more than the {max_secs} s this sidecar transcodes")]
+	#[error(
+		"the video lasts {duration_secs} s, more than the {max_secs} s this sidecar transcodes"
+	)]
 	TooLong {
 		/// Its duration.
 		duration_secs: u64,

@@ -58,14 +58,19 @@ pub struct PlaylistCache {
 
 impl PlaylistCache {
 	/// The fragment index of the stored rendition `id`.
-	async fn fragments(&self, state: &AppState, id: ContentId) -> Result<Arc<FragmentIndex>, VideoError> {
+	async fn fragments(
+		&self,
+		state: &AppState,
+		id: ContentId,
+	) -> Result<Arc<FragmentIndex>, VideoError> {
 		if let Some(index) = lock(&self.fragments).get(&id) {
 			return Ok(index.clone());
 		}
 		let store = state.store.clone();
 		let index = tokio::task::spawn_blocking(move || -> Result<_, VideoError> {
 			let (file, size) = store.open_blob(&id)?;
-			Ok(FragmentIndex::read(std::io::BufReader::new(file), size).map_err(MediaError::from)?)
+			Ok(FragmentIndex::read(std::io::BufReader::new(file), size)
+				.map_err(MediaError::from)?)
 		})
 		.await??;
 		Ok(bounded_insert(&self.fragments, id, Arc::new(index)))
@@ -109,7 +114,9 @@ async fn playlist(
 ) -> Result<Response, ApiError> {
 	let video_id = content_id_param(&video)?;
 	let name = playlist.strip_suffix(".m3u8").ok_or_else(|| {
-		ApiError::NotFound(format!("`{playlist}`: playlists are `master.m3u8` and `<rendition id>.m3u8`"))
+		ApiError::NotFound(format!(
+			"`{playlist}`: playlists are `master.m3u8` and `<rendition id>.m3u8`"
+		))
 	})?;
 	let video = state
 		.playlists

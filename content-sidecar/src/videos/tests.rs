@@ -83,8 +83,12 @@ async fn an_uploaded_video_is_transcoded_and_what_it_made_is_listed_with_receipt
 		assert_eq!(media["state"], "done", "{media}");
 		assert_eq!(media["progress"], 1.0);
 		assert_eq!((media["width"].as_u64(), media["height"].as_u64()), (Some(1280), Some(720)));
-		let heights: Vec<_> =
-			media["renditions"].as_array().unwrap().iter().map(|r| r["height"].as_u64().unwrap()).collect();
+		let heights: Vec<_> = media["renditions"]
+			.as_array()
+			.unwrap()
+			.iter()
+			.map(|r| r["height"].as_u64().unwrap())
+			.collect();
 		assert_eq!(heights, [720, 480, 360, 240]);
 		let alice = dev_account("Alice");
 		for part in media["renditions"].as_array().unwrap().iter().chain([&media["poster"]]) {
@@ -142,12 +146,20 @@ async fn a_job_interrupted_by_a_stop_runs_again_after_the_restart() {
 
 /// Stores the rendition files of the shared ladder as registered items and describes them as
 /// a video of the stored source; returns the video's id and its record.
-fn describe_ladder(sidecar: &Sidecar, renditions: &[RenditionFile], source: &PathBuf) -> (ContentId, Video) {
+fn describe_ladder(
+	sidecar: &Sidecar,
+	renditions: &[RenditionFile],
+	source: &PathBuf,
+) -> (ContentId, Video) {
 	let video = sidecar.store_registered(&std::fs::read(source).unwrap(), 0, "video/mp4");
 	let specs = renditions
 		.iter()
 		.map(|rendition| RenditionSpec {
-			content: sidecar.store_registered(&std::fs::read(&rendition.path).unwrap(), 0, "video/mp4"),
+			content: sidecar.store_registered(
+				&std::fs::read(&rendition.path).unwrap(),
+				0,
+				"video/mp4",
+			),
 			width: rendition.width as u16,
 			height: rendition.height as u16,
 			bandwidth: rendition.bandwidth,
@@ -170,14 +182,17 @@ async fn playlists_list_the_renditions_held_and_their_segments_cover_each_file()
 	bounded(async {
 		let ladder = ladder().await;
 		let sidecar = Sidecar::new();
-		let (video, record) = describe_ladder(&sidecar, &ladder.transcoded.renditions, &ladder.source);
+		let (video, record) =
+			describe_ladder(&sidecar, &ladder.transcoded.renditions, &ladder.source);
 		let video_hex = format!("0x{}", id_hex(&video));
 
 		let (code, master) = get(&sidecar, &format!("/videos/{video_hex}/master.m3u8")).await;
 		assert_eq!(code, StatusCode::OK, "{master}");
 		assert!(master.starts_with("#EXTM3U"));
 		for rendition in &record.renditions {
-			assert!(master.contains(&format!("RESOLUTION={}x{}", rendition.width, rendition.height)));
+			assert!(
+				master.contains(&format!("RESOLUTION={}x{}", rendition.width, rendition.height))
+			);
 			assert!(master.contains(&format!("0x{}.m3u8", id_hex(&rendition.content))));
 		}
 
@@ -187,13 +202,14 @@ async fn playlists_list_the_renditions_held_and_their_segments_cover_each_file()
 			assert_eq!(code, StatusCode::OK);
 			// The byte ranges are the file's fragments, every byte in exactly one.
 			let size = std::fs::metadata(&file.path).unwrap().len();
-			let index = FragmentIndex::read(std::fs::File::open(&file.path).unwrap(), size).unwrap();
+			let index =
+				FragmentIndex::read(std::fs::File::open(&file.path).unwrap(), size).unwrap();
 			let ranges: Vec<(u64, u64)> = playlist
 				.lines()
 				.filter_map(|line| {
-					let range = line
-						.strip_prefix("#EXT-X-BYTERANGE:")
-						.or_else(|| line.split("BYTERANGE=\"").nth(1).map(|r| r.trim_end_matches('"')))?;
+					let range = line.strip_prefix("#EXT-X-BYTERANGE:").or_else(|| {
+						line.split("BYTERANGE=\"").nth(1).map(|r| r.trim_end_matches('"'))
+					})?;
 					let (length, offset) = range.split_once('@')?;
 					Some((offset.parse().unwrap(), length.parse().unwrap()))
 				})
@@ -244,17 +260,25 @@ async fn playlist_requests_that_name_nothing_are_refused() {
 		bandwidth: 800_000,
 		codecs: "avc1.64001e,mp4a.40.2".into(),
 	};
-	sidecar.ledger.describe(video, Video { duration_ms: 1000, poster: None, renditions: vec![spec] });
+	sidecar
+		.ledger
+		.describe(video, Video { duration_ms: 1000, poster: None, renditions: vec![spec] });
 	let video = format!("0x{}", id_hex(&video));
 	let (code, text) = get(&sidecar, &format!("/videos/{video}/master.m3u8")).await;
 	assert_eq!(code, StatusCode::NOT_FOUND);
 	assert!(text.contains("no rendition"), "{text}");
 	let other = format!("0x{}", "cd".repeat(32));
-	assert_eq!(get(&sidecar, &format!("/videos/{video}/{other}.m3u8")).await.0, StatusCode::NOT_FOUND);
+	assert_eq!(
+		get(&sidecar, &format!("/videos/{video}/{other}.m3u8")).await.0,
+		StatusCode::NOT_FOUND
+	);
 	// The chain away: a video whose record was read in the last seconds is answered from it,
 	// another cannot be.
 	sidecar.ledger.set_reachable(false);
-	assert_eq!(get(&sidecar, &format!("/videos/{video}/master.m3u8")).await.0, StatusCode::NOT_FOUND);
+	assert_eq!(
+		get(&sidecar, &format!("/videos/{video}/master.m3u8")).await.0,
+		StatusCode::NOT_FOUND
+	);
 	assert_eq!(
 		get(&sidecar, &format!("/videos/{other}/master.m3u8")).await.0,
 		StatusCode::SERVICE_UNAVAILABLE
@@ -268,17 +292,23 @@ async fn a_fetched_rendition_is_checked_against_the_chain_record_and_its_source(
 		let sidecar = Sidecar::new();
 		let (_, record) = describe_ladder(&sidecar, &ladder.transcoded.renditions, &ladder.source);
 		for rendition in &record.renditions {
-			assert_eq!(check_fetched(&sidecar.state, &rendition.content).await.unwrap(), Verdict::Accepted);
+			assert_eq!(
+				check_fetched(&sidecar.state, &rendition.content).await.unwrap(),
+				Verdict::Accepted
+			);
 		}
 		// Not a rendition at all: unchecked.
 		let plain = sidecar.store_registered(b"plain bytes", 0, "text/plain");
 		assert_eq!(check_fetched(&sidecar.state, &plain).await.unwrap(), Verdict::Accepted);
 
 		// Declared taller than it is.
-		let (video, mut lying) = describe_ladder(&sidecar, &ladder.transcoded.renditions[3..], &ladder.source);
+		let (video, mut lying) =
+			describe_ladder(&sidecar, &ladder.transcoded.renditions[3..], &ladder.source);
 		lying.renditions[0].height = 480;
 		sidecar.ledger.describe(video, lying.clone());
-		let Verdict::Refused(reason) = check_fetched(&sidecar.state, &lying.renditions[0].content).await.unwrap() else {
+		let Verdict::Refused(reason) =
+			check_fetched(&sidecar.state, &lying.renditions[0].content).await.unwrap()
+		else {
 			panic!("a rendition declared taller than it is passed");
 		};
 		assert!(reason.contains("declared"), "{reason}");
@@ -301,10 +331,18 @@ async fn a_fetched_rendition_is_checked_against_the_chain_record_and_its_source(
 			width: honest.width as u16,
 			height: honest.height as u16,
 			bandwidth: honest.bandwidth,
-			codecs: FragmentIndex::read(std::fs::File::open(&bars).unwrap(), std::fs::metadata(&bars).unwrap().len()).unwrap().codecs(),
+			codecs: FragmentIndex::read(
+				std::fs::File::open(&bars).unwrap(),
+				std::fs::metadata(&bars).unwrap().len(),
+			)
+			.unwrap()
+			.codecs(),
 		};
-		sidecar.ledger.describe(video, Video { duration_ms: 5_000, poster: None, renditions: vec![spec] });
-		let Verdict::Refused(reason) = check_fetched(&sidecar.state, &bars_id).await.unwrap() else {
+		sidecar
+			.ledger
+			.describe(video, Video { duration_ms: 5_000, poster: None, renditions: vec![spec] });
+		let Verdict::Refused(reason) = check_fetched(&sidecar.state, &bars_id).await.unwrap()
+		else {
 			panic!("colour bars passed as a rendition of the source");
 		};
 		assert!(reason.contains("PSNR") || reason.contains("dB"), "{reason}");

@@ -19,8 +19,7 @@ use crate::{
 	config::Config,
 	hashing::hash_reader,
 	index::{
-		self, DerivedItem, DerivedRendition, Ladder, MetadataIndex, TranscodeRecord,
-		TranscodeState,
+		self, DerivedItem, DerivedRendition, Ladder, MetadataIndex, TranscodeRecord, TranscodeState,
 	},
 	media,
 	metrics::{Metrics, OutcomeLabels, VideoLabels},
@@ -100,7 +99,8 @@ impl Transcoder {
 			tools: media::Tools {
 				ffmpeg: config.ffmpeg.clone(),
 				ffprobe: config.ffprobe.clone(),
-				x264_preset: config.x264_preset.clone(),
+				x264_preset_large: config.x264_preset_large.clone(),
+				x264_preset_small: config.x264_preset_small.clone(),
 			},
 			store,
 			index,
@@ -137,7 +137,9 @@ impl Transcoder {
 			.map(|(_, job)| job.owner)
 			.collect();
 		let state = if queued.len() >= MAX_QUEUED {
-			TranscodeState::Failed { reason: VideoError::Busy("the transcoder's queue is full").to_string() }
+			TranscodeState::Failed {
+				reason: VideoError::Busy("the transcoder's queue is full").to_string(),
+			}
 		} else if queued.iter().filter(|queued| **queued == owner).count() >= MAX_QUEUED_PER_OWNER {
 			TranscodeState::Failed {
 				reason: VideoError::Busy("this account has as many videos transcoding as it may")
@@ -226,7 +228,9 @@ impl Transcoder {
 			let started = Instant::now();
 			let state = match self.transcode(&content, record.owner).await {
 				Ok(ladder) => {
-					self.metrics.transcoded_media_seconds.inc_by(ladder.duration_ms as f64 / 1000.0);
+					self.metrics
+						.transcoded_media_seconds
+						.inc_by(ladder.duration_ms as f64 / 1000.0);
 					tracing::info!(
 						video = %labels.video,
 						renditions = ladder.renditions.len(),
@@ -246,7 +250,9 @@ impl Transcoder {
 			self.metrics.transcodes_queued.dec();
 			self.metrics.transcode_progress.remove(&labels);
 			let finished = TranscodeRecord { state, ..record };
-			if let Err(error) = self.index.put_transcode(&content, &finished).and_then(|()| self.index.flush()) {
+			if let Err(error) =
+				self.index.put_transcode(&content, &finished).and_then(|()| self.index.flush())
+			{
 				tracing::error!(video = %labels.video, %error, "recording a transcoding failed");
 			}
 			lock(&self.running).remove(&content);
@@ -335,7 +341,12 @@ impl Transcoder {
 
 	/// Hashes the finished file at `path` into its id, moves it into the store and records it
 	/// as `owner`'s upload of type `mime`.
-	async fn adopt(&self, path: &Path, mime: &str, owner: Account) -> Result<DerivedItem, VideoError> {
+	async fn adopt(
+		&self,
+		path: &Path,
+		mime: &str,
+		owner: Account,
+	) -> Result<DerivedItem, VideoError> {
 		let (store, index, path, mime) =
 			(self.store.clone(), self.index.clone(), path.to_owned(), mime.to_owned());
 		tokio::task::spawn_blocking(move || {
