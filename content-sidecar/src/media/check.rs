@@ -360,17 +360,18 @@ mod tests {
 		bounded(async {
 			let tools = tools();
 			let ladder = ladder().await;
-			for rendition in &ladder.transcoded.renditions {
+			// Every segment of the smallest rendition, the middle one of the others. Frames
+			// paired right score near 40 dB, well over the bar; one frame out of step, about 24,
+			// which would still pass it, so the test asks for 30.
+			let renditions = &ladder.transcoded.renditions;
+			for (i, rendition) in renditions.iter().enumerate() {
 				let index = read_index(rendition.path.clone()).await.unwrap();
-				for segment in 0..index.segments.len() {
+				let segments = if i + 1 == renditions.len() { 0..3 } else { 1..2 };
+				for segment in segments {
 					let psnr = spot_check(&tools, &ladder.source, &rendition.path, &index, segment)
 						.await
 						.unwrap();
-					assert!(
-						psnr >= SPOT_CHECK_MIN_PSNR_DB,
-						"{}p segment {segment}: {psnr:.1} dB",
-						rendition.height
-					);
+					assert!(psnr >= 30.0, "{}p segment {segment}: {psnr:.1} dB", rendition.height);
 				}
 				let error = spot_check(&tools, &ladder.source, &rendition.path, &index, 3)
 					.await

@@ -4,7 +4,8 @@
 //! a player makes is a Range read of a content item.
 //!
 //! Values that reach a playlist from outside (the chain's codecs string, URIs) are written so
-//! they cannot break a line or a quoted attribute: see [`uri`] and [`codecs_attribute`].
+//! they cannot break a line or a quoted attribute: URIs are percent-encoded where they could,
+//! and a `CODECS` value with characters RFC 6381 does not use is left out.
 
 use super::fmp4::FragmentIndex;
 use std::{borrow::Cow, fmt::Write};
@@ -118,7 +119,7 @@ pub fn average_bandwidth(index: &FragmentIndex) -> u32 {
 
 /// A URI as a playlist line or quoted attribute: spaces, control characters and `"` are
 /// percent-encoded, so nothing can end the line or the quotes early.
-pub fn uri(text: &str) -> Cow<'_, str> {
+fn uri(text: &str) -> Cow<'_, str> {
 	let unsafe_byte = |b: u8| b <= b' ' || b == 0x7f || b == b'"';
 	if !text.bytes().any(unsafe_byte) {
 		return Cow::Borrowed(text);
@@ -137,7 +138,7 @@ pub fn uri(text: &str) -> Cow<'_, str> {
 
 /// The `CODECS` value if it uses only RFC 6381's characters (letters, digits, `.`, `,`, `+`,
 /// `-`, `_`); anything else (it comes from the chain) is left out, and players probe instead.
-pub fn codecs_attribute(codecs: &str) -> Option<&str> {
+fn codecs_attribute(codecs: &str) -> Option<&str> {
 	let allowed = |c: char| c.is_ascii_alphanumeric() || ".,+-_".contains(c);
 	(!codecs.is_empty() && codecs.chars().all(allowed)).then_some(codecs)
 }

@@ -32,9 +32,9 @@ pub struct Probe {
 	pub start_secs: f64,
 }
 
-/// Reads the source at `path` with ffprobe, accepting the containers uploads come in
-/// ([`SOURCE_DEMUXERS`]). A file ffprobe cannot read, or one without video, is a
-/// [`Rejection`].
+/// Reads the source at `path` with ffprobe, accepting the containers uploads come in (MP4 and
+/// MOV, Matroska and WebM, AVI, MPEG-TS and -PS, FLV, Ogg, ASF). A file ffprobe cannot read, or
+/// one without video, is a [`Rejection`].
 pub async fn probe(tools: &Tools, path: &Path) -> Result<Probe, MediaError> {
 	probe_as(tools, path, SOURCE_DEMUXERS).await
 }

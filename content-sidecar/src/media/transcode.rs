@@ -71,7 +71,7 @@ pub struct RenditionFile {
 pub struct Transcoded {
 	/// The renditions, largest first.
 	pub renditions: Vec<RenditionFile>,
-	/// A JPEG frame from early in the video, at most [`POSTER_MAX_HEIGHT`] high.
+	/// A JPEG frame from early in the video, at most 720 lines high.
 	pub poster: PathBuf,
 	/// How long the renditions play (the largest one's segments), in milliseconds.
 	pub duration_ms: u64,
