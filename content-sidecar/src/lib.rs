@@ -84,7 +84,12 @@ pub fn app(state: AppState) -> Router {
 		.merge(ops::routes());
 	// The web app, at `/` and wherever no route answers (its assets).
 	let router = match &state.config.web_dir {
-		Some(dir) => router.fallback_service(ServeDir::new(dir)),
+		Some(dir) => router.merge(Router::new().fallback_service(ServeDir::new(dir)).layer(
+			SetResponseHeaderLayer::overriding(
+				header::CONTENT_SECURITY_POLICY,
+				HeaderValue::from_static(WEB_APP_POLICY),
+			),
+		)),
 		None => router,
 	};
 	router
@@ -107,6 +112,13 @@ pub fn app(state: AppState) -> Router {
 		))
 		.with_state(state)
 }
+
+/// What the web app's pages may load: its own scripts and styles only (so markup slipped into
+/// a page cannot run), WebAssembly for the chain's cryptography, media and posters from any
+/// holder, the chain over WebSocket and holders over HTTP; no plugins, no framing.
+const WEB_APP_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+	style-src 'self'; img-src * data: blob:; media-src * blob:; connect-src *; \
+	worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 /// Headers a cross-origin dapp may read.
 const EXPOSED_HEADERS: &str = "location, upload-offset, upload-length, tus-version, \
@@ -251,4 +263,33 @@ mod tests {
 			.unwrap()
 			.contains("pop-content-id"));
 	}
+
+	#[tokio::test]
+	async fn the_web_app_is_served_under_its_policy_beside_the_api() {
+		let web = tempfile::tempdir().unwrap();
+		std::fs::write(web.path().join("index.html"), "<!doctype html><title>POP</title>").unwrap();
+		std::fs::write(web.path().join("app.js"), "console.log('pop')").unwrap();
+		let sidecar = Sidecar::with(|config| config.web_dir = Some(web.path().to_owned()));
+		for (uri, status, kind) in [
+			("/", 200, Some("text/html")),
+			("/app.js", 200, Some("text/javascript")),
+			("/../Cargo.toml", 404, None),
+			("/missing.js", 404, None),
+		] {
+			let response = sidecar.send(Request::get(uri).body(Body::empty()).unwrap()).await;
+			assert_eq!(response.status(), status, "{uri}");
+			if let Some(kind) = kind {
+				assert!(header(&response, "content-type").unwrap().starts_with(kind), "{uri}");
+				let policy = header(&response, "content-security-policy").unwrap();
+				assert!(policy.contains("script-src 'self'") && policy.contains("object-src 'none'"));
+			}
+		}
+		// The API answers as without it.
+		let health = sidecar.send(Request::get("/health").body(Body::empty()).unwrap()).await;
+		assert_eq!(health.status(), 200);
+		assert_eq!(header(&health, "content-security-policy"), None);
+		let content = sidecar.send(Request::get("/content/nope").body(Body::empty()).unwrap()).await;
+		assert_eq!(content.status(), 400);
+	}
+
 }

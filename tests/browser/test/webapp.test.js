@@ -97,6 +97,7 @@ describe('the POP web app in Chromium', { timeout: 25 * 60_000 }, () => {
       (k) => ['done', 'failed'].includes(document.querySelector(`[data-step=${k}]`)?.dataset.state), key, seconds);
     const stepText = (key) => page.textContent(`[data-step=${key}]`);
     await stepDone('upload', 120);
+    const uploadedAt = Date.now();
     assert.equal(await page.getAttribute('[data-step=upload]', 'data-state'), 'done', await stepText('upload'));
     assert.equal(await page.getAttribute('[data-step=upload] .progress', 'data-percent'), '100');
     // Transcoding progress as the page shows it, sampled until it is done.
@@ -107,10 +108,20 @@ describe('the POP web app in Chromium', { timeout: 25 * 60_000 }, () => {
     }, 600);
     assert.equal(await page.getAttribute('[data-step=transcode]', 'data-state'), 'done', await stepText('transcode'));
     assert.equal(await page.getAttribute('[data-step=transcode] .progress', 'data-percent'), '100');
+    const transcodedAt = Date.now();
     await stepDone('register', 120);
+    const registeredAt = Date.now();
     assert.equal(await page.getAttribute('[data-step=register]', 'data-state'), 'done', await stepText('register'));
     const href = await page.getAttribute('.watch-link', 'href');
-    return { id: href.split('/').at(-1), transcodePercents: [...seen].filter(Boolean).map(Number) };
+    const id = href.split('/').at(-1);
+    // Playable once the sidecar it went to serves its master playlist: it saw the registration.
+    await until('the master playlist', async () => (await fetch(`${sidecars[A].url}/videos/${id}/master.m3u8`)).ok, 120);
+    const timings = {
+      transcodedMs: transcodedAt - uploadedAt,
+      registeredMs: registeredAt - uploadedAt,
+      playableMs: Date.now() - uploadedAt,
+    };
+    return { id, transcodePercents: [...seen].filter(Boolean).map(Number), timings };
   }
 
   before(async () => {
@@ -171,7 +182,9 @@ describe('the POP web app in Chromium', { timeout: 25 * 60_000 }, () => {
 
   it('Dave uploads a video through the upload page: 100 % sent, transcoded, registered with one injected signature', { timeout: 12 * 60_000 }, keepFailure('upload', async () => {
     const before = signed.length;
-    const { id, transcodePercents } = await uploadThroughPage(freeVideo, { title: 'Test pattern — 720p ✓', price: '0', replication: 2 });
+    const { id, transcodePercents, timings } = await uploadThroughPage(freeVideo, { title: 'Test pattern — 720p ✓', price: '0', replication: 2 });
+    metrics.uploadToPlayable = { video: '40 s of 1280x720 at 30 fps', seconds: 40, ...timings };
+    console.log(`upload complete to playable: ${timings.playableMs} ms (transcoded after ${timings.transcodedMs} ms, registered after ${timings.registeredMs} ms)`);
     await shoot('upload');
     uploaded.free = id;
     // The injected wallet signed the upload token (raw) and the one registration (payload).
