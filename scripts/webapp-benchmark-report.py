@@ -83,7 +83,7 @@ def main():
     lines += [
         "",
         f"Of the first frame's {first['medianMs']:,} ms, {share:.0%} is the player's own work, "
-        f"the rest loading the app and connecting to the chain. A {playable['video']} upload "
+        f"the rest loading the app and connecting to the chain. An upload of {playable['video']} "
         f"was playable after {playable['playableMs'] / 1000:.1f} s, "
         f"{verdict(playable['playableMs'], target)} (half its length, DESIGN.md), "
         f"{playable['transcodedMs'] / playable['playableMs']:.0%} of the wait being transcoding.",
