@@ -11,12 +11,11 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import statistics
 import subprocess
 from collections import defaultdict
 
-from benchmarks_doc import replace_sections
+from benchmarks_doc import cpu_name, replace_sections
 
 START, END = "<!-- staking:start -->", "<!-- staking:end -->"
 PROOF_START, PROOF_END = "<!-- proofs:start -->", "<!-- proofs:end -->"
@@ -107,17 +106,6 @@ def cover_section(cover):
         COVER_END,
     ]
     return "\n".join(lines)
-
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def main():

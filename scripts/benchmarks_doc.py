@@ -1,5 +1,6 @@
 """Writes generated sections into docs/benchmarks.md; shared by the benchmark report scripts."""
 import os
+import platform
 import re
 
 HEADER = (
@@ -25,3 +26,15 @@ def replace_sections(path, sections):
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path, "w") as f:
         f.write(text + ("" if text.endswith("\n") else "\n"))
+
+
+def cpu_name():
+    """The machine's CPU model, as /proc/cpuinfo names it."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"

@@ -2,26 +2,14 @@
 (scripts/webapp-benchmark.sh). Every sentence that concludes is computed from the numbers."""
 import argparse
 import json
-import platform
 import subprocess
 
-from benchmarks_doc import replace_sections
+from benchmarks_doc import cpu_name, replace_sections
 
 START, END = "<!-- webapp:start -->", "<!-- webapp:end -->"
 # DESIGN.md's target for adaptive streams: a video playable within half its length after its
 # upload.
 PLAYABLE_SHARE_OF_LENGTH = 0.5
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.machine()
 
 
 def chromium_version():
@@ -57,7 +45,7 @@ def main():
         START,
         "## Web app: first frame, upload to playable (`scripts/webapp-benchmark.sh`)",
         "",
-        f"Measured on {cpu_model()} (load average {args.load} at the start), {chromium_version()} "
+        f"Measured on {cpu_name()} (load average {args.load} at the start), {chromium_version()} "
         "headless, against a dev pop-node and two pop-sidecars on loopback, by the browser test "
         "(`tests/browser`).",
         "",
