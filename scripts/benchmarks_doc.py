@@ -38,3 +38,11 @@ def cpu_name():
     except OSError:
         pass
     return platform.processor() or "unknown CPU"
+
+
+def write_section(out, start, end, section):
+    """Prints `section` when `out` is `-`, else puts it between its markers in the file `out`."""
+    if out == "-":
+        print(section)
+    else:
+        replace_sections(out, [(start, end, section)])

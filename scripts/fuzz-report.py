@@ -7,7 +7,7 @@ replaced (other text stays); with `--out -` the section is printed instead.
 """
 import argparse
 
-from benchmarks_doc import replace_sections
+from benchmarks_doc import write_section
 
 START, END = "<!-- fuzz:start -->", "<!-- fuzz:end -->"
 # Executions every target must reach (issue 12: at least 10 million, no crash).
@@ -118,10 +118,7 @@ def main():
     lines += ["", END]
     section = "\n".join(lines)
 
-    if args.out == "-":
-        print(section)
-    else:
-        replace_sections(args.out, [(START, END, section)])
+    write_section(args.out, START, END, section)
 
 
 if __name__ == "__main__":

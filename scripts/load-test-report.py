@@ -9,7 +9,7 @@ text stays); with `--out -` the section is printed instead.
 """
 import argparse
 
-from benchmarks_doc import replace_sections
+from benchmarks_doc import write_section
 
 START, END = "<!-- load:start -->", "<!-- load:end -->"
 BLOCK_SECONDS = 3
@@ -251,10 +251,7 @@ def main():
     ]
     section = "\n".join(lines)
 
-    if args.out == "-":
-        print(section)
-        return
-    replace_sections(args.out, ((START, END, section),))
+    write_section(args.out, START, END, section)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ output file is replaced (other text stays); with `--out -` the section is printe
 import argparse
 import json
 
-from benchmarks_doc import replace_sections
+from benchmarks_doc import write_section
 
 START, END = "<!-- media:start -->", "<!-- media:end -->"
 # DESIGN.md: a 1080p30 source's whole ladder transcoded faster than real time on 2 cores, and
@@ -153,10 +153,7 @@ def main():
     lines += ["", "".join(conclusion), END]
     section = "\n".join(lines)
 
-    if args.out == "-":
-        print(section)
-        return
-    replace_sections(args.out, ((START, END, section),))
+    write_section(args.out, START, END, section)
 
 
 if __name__ == "__main__":

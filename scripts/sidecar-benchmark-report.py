@@ -10,7 +10,7 @@ import argparse
 import statistics
 from collections import defaultdict
 
-from benchmarks_doc import replace_sections
+from benchmarks_doc import write_section
 
 START, END = "<!-- sidecar:start -->", "<!-- sidecar:end -->"
 STREAM_TARGET, UPLOAD_TARGET = 0.9, 0.7
@@ -221,10 +221,7 @@ def main():
     ]
     section = "\n".join(lines)
 
-    if args.out == "-":
-        print(section)
-        return
-    replace_sections(args.out, ((START, END, section),))
+    write_section(args.out, START, END, section)
 
 
 if __name__ == "__main__":
