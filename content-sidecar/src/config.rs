@@ -25,6 +25,155 @@ pub enum Command {
 	/// Rebuild the metadata index from the content files and print what changed. Stop the
 	/// daemon first: the index cannot be opened twice.
 	Reindex(ReindexArgs),
+	/// Make or show a key file (a proof key, or an operator's account key).
+	#[command(subcommand)]
+	Key(KeyCommand),
+	/// Send one of the masternode registry's calls, signed by the operator's account, and
+	/// print the block it landed in with its events, or the chain's error.
+	Masternode(MasternodeArgs),
+	/// Show a masternode's standing on chain, its replicas, and its sidecar's and node's
+	/// health.
+	Status(StatusArgs),
+}
+
+/// `key` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+	/// Make a new key and write its secret phrase to a new file, readable by its owner alone
+	/// (an existing file is never overwritten), and print its account.
+	Generate(KeyFileArgs),
+	/// Print the account of the key in a file.
+	Inspect(KeyFileArgs),
+}
+
+/// Options of `key generate` and `key inspect`.
+#[derive(Args, Debug)]
+pub struct KeyFileArgs {
+	/// The key file.
+	#[arg(long)]
+	pub file: PathBuf,
+	/// Print JSON (`account`, `public`, `file`) instead of text.
+	#[arg(long)]
+	pub json: bool,
+}
+
+/// How the node is reached and results printed, for the commands that talk to the chain.
+#[derive(Args, Debug, Clone)]
+pub struct ChainArgs {
+	/// JSON-RPC endpoint of a pop-node of the network.
+	#[arg(long, env = "POP_NODE_URL", default_value = "ws://127.0.0.1:9944", global = true)]
+	pub node_url: String,
+	/// Print JSON instead of text.
+	#[arg(long, global = true)]
+	pub json: bool,
+}
+
+/// Options of `masternode`.
+#[derive(Args, Debug)]
+pub struct MasternodeArgs {
+	/// The call to send.
+	#[command(subcommand)]
+	pub action: MasternodeAction,
+	/// The node, and the output.
+	#[command(flatten)]
+	pub chain: ChainArgs,
+	/// Secret URI of the operator's (bonded) account. Prefer `--operator-key-file` or the
+	/// environment: a command line is seen by every user of the machine.
+	#[arg(
+		long,
+		env = "POP_OPERATOR_KEY",
+		hide_env_values = true,
+		global = true,
+		conflicts_with = "operator_key_file"
+	)]
+	pub operator_key: Option<String>,
+	/// File holding the secret URI of the operator's account (see `key generate`).
+	#[arg(long, env = "POP_OPERATOR_KEY_FILE", global = true)]
+	pub operator_key_file: Option<PathBuf>,
+}
+
+/// The masternode registry's calls.
+#[derive(Subcommand, Debug)]
+pub enum MasternodeAction {
+	/// Register the operator's account as a masternode, holding its self-bond.
+	Register {
+		/// Self-bond in POP (e.g. `10000` or `1500.5`); at least the chain's minimum.
+		#[arg(long, value_parser = parse_pop)]
+		bond: u128,
+		/// Public URL of the masternode's sidecar (`http://` or `https://`).
+		#[arg(long)]
+		endpoint: String,
+		/// The proof key its sidecar signs with.
+		#[command(flatten)]
+		proof_key: ProofKeyArg,
+		/// Bytes of content offered, with a unit (e.g. `500GiB`).
+		#[arg(long, value_parser = parse_size)]
+		capacity: u64,
+		/// Share of rewards kept before backers are paid, in percent (e.g. `10` or `2.5`).
+		#[arg(long, value_parser = parse_percent)]
+		commission: u32,
+	},
+	/// Change the masternode's endpoint, proof key, capacity or commission; what is not
+	/// given stays as it is.
+	Update {
+		/// A new public URL of its sidecar.
+		#[arg(long)]
+		endpoint: Option<String>,
+		/// A new proof key.
+		#[command(flatten)]
+		proof_key: ProofKeyArg,
+		/// A new capacity, with a unit.
+		#[arg(long, value_parser = parse_size)]
+		capacity: Option<u64>,
+		/// A new commission in percent.
+		#[arg(long, value_parser = parse_percent)]
+		commission: Option<u32>,
+	},
+	/// Add POP from the operator's free balance to the bond.
+	BondMore {
+		/// POP to add.
+		#[arg(long, value_parser = parse_pop)]
+		amount: u128,
+	},
+	/// Start unbonding part of the bond; it can be withdrawn after the bonding duration.
+	Unbond {
+		/// POP to unbond.
+		#[arg(long, value_parser = parse_pop)]
+		amount: u128,
+	},
+	/// Release every unbonded chunk whose unlock era has come.
+	Withdraw,
+	/// Leave the registry; the whole bond starts unbonding.
+	Deregister,
+	/// Leave jail once the jail period is over.
+	Unjail,
+}
+
+/// A proof key, named by its account or by its key file.
+#[derive(Args, Debug, Clone)]
+#[group(multiple = false)]
+pub struct ProofKeyArg {
+	/// The proof key's account (SS58).
+	#[arg(long)]
+	pub proof_key: Option<String>,
+	/// The proof key's file (see `key generate`); only its account is read.
+	#[arg(long)]
+	pub proof_key_file: Option<PathBuf>,
+}
+
+/// Options of `status`.
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+	/// The node, and the output.
+	#[command(flatten)]
+	pub chain: ChainArgs,
+	/// URL of the masternode's sidecar, whose health is shown.
+	#[arg(long, env = "POP_SIDECAR_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+	pub sidecar_url: String,
+	/// The masternode (its operator account, SS58); by default the one the sidecar's proof
+	/// key signs for.
+	#[arg(long)]
+	pub masternode: Option<String>,
 }
 
 /// Options of `reindex`.
@@ -70,11 +219,23 @@ pub struct Config {
 	/// and unregistered uploads expired by their TTL alone. Never on a network.
 	#[arg(long, env = "POP_SIDECAR_STANDALONE")]
 	pub standalone: bool,
-	/// Secret URI of the masternode's proof key (a mnemonic, a `0x` seed or a dev path like
-	/// `//Alice//stash`, the dev chain's masternode), with which proofs and confirmations are
-	/// signed. Keep it out of the command line in production: use the environment.
-	#[arg(long, env = "POP_SIDECAR_PROOF_KEY", default_value = "//Alice//stash")]
-	pub proof_key: String,
+	/// Secret URI of the masternode's proof key (a mnemonic, a `0x` seed or a development
+	/// path like `//Alice//stash`), with which proofs, confirmations and receipts are signed.
+	/// A command line is seen by every user of the machine: prefer `--proof-key-file`. With
+	/// neither, the development chains' masternode key `//Alice//stash` is used, and only
+	/// where development keys are allowed (see `--proof-key-file`).
+	#[arg(
+		long,
+		env = "POP_SIDECAR_PROOF_KEY",
+		hide_env_values = true,
+		conflicts_with = "proof_key_file"
+	)]
+	pub proof_key: Option<String>,
+	/// File holding the proof key's secret URI, readable by its owner alone (`pop-sidecar key
+	/// generate` makes one). Keys derived from the public development phrase (`//Alice`, ...)
+	/// sign on development and local chains only: on any other the daemon refuses to start.
+	#[arg(long, env = "POP_SIDECAR_PROOF_KEY_FILE")]
+	pub proof_key_file: Option<PathBuf>,
 	/// Largest upload accepted, in bytes or with a unit (KiB, MiB, GiB, TiB).
 	#[arg(
 		long,
@@ -283,7 +444,7 @@ fn parse_public_url(text: &str) -> Result<String, String> {
 }
 
 /// Parses a byte count: digits, optionally followed by a binary unit.
-fn parse_size(text: &str) -> Result<u64, String> {
+pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
 	const UNITS: [(&str, u64); 5] =
 		[("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("B", 1)];
 	let text = text.trim();
@@ -296,6 +457,16 @@ fn parse_size(text: &str) -> Result<u64, String> {
 		.ok()
 		.and_then(|count| count.checked_mul(unit))
 		.ok_or_else(|| format!("`{text}` is not a size (e.g. 1048576, 512MiB, 4GiB)"))
+}
+
+/// POP, with up to 12 decimals, as planck.
+fn parse_pop(text: &str) -> Result<u128, String> {
+	crate::operator::amount::parse_pop(text)
+}
+
+/// A percentage with up to 7 decimals, as parts per billion (`Perbill`).
+fn parse_percent(text: &str) -> Result<u32, String> {
+	crate::operator::amount::parse_percent(text)
 }
 
 #[cfg(test)]

@@ -22,6 +22,9 @@
 //!   and reads grants: typed queries, a chain view, and a follower that plans each block's
 //!   actions from a snapshot (pure, tested without a node) and then applies them.
 //! - [`ops`]: `/health` and `/metrics`.
+//! - [`keys`]: secret keys, key files readable by their owner alone, and which keys are the
+//!   public development keys that only development chains accept.
+//! - [`operator`]: the operator's commands (`key`, `masternode`, `status`).
 //! - [`metrics`]: the Prometheus metrics, and the middleware counting requests.
 //! - [`gc`]: deleting uploads not registered in time and content withdrawn from here, never
 //!   what the chain may still need.
@@ -45,9 +48,11 @@ pub mod error;
 pub mod gc;
 pub mod hashing;
 pub mod index;
+pub mod keys;
 pub mod ledger;
 pub mod media;
 pub mod metrics;
+pub mod operator;
 pub mod ops;
 pub mod receipts;
 pub mod state;

@@ -6,8 +6,9 @@ use pop_sidecar::{
 	chain::{self, ChainLedger, Connection, ProofKey},
 	config::{Cli, Command, Config, LogFormat},
 	gc, index,
+	keys::{allows_development_keys, SecretKey, DEV_PROOF_KEY},
 	ledger::{Ledger, MemoryLedger},
-	state, unix_time_ms, AppState,
+	operator, state, unix_time_ms, AppState,
 };
 use std::{error::Error, io::IsTerminal, path::Path, process::ExitCode, sync::Arc, time::Duration};
 use tracing_subscriber::EnvFilter;
@@ -22,6 +23,9 @@ fn main() -> ExitCode {
 	let result = match cli.command.unwrap_or_else(|| Command::Run(Box::new(cli.run))) {
 		Command::Run(config) => run(*config, open_files),
 		Command::Reindex(args) => reindex(&args.data_dir),
+		Command::Key(command) => operator::key(command).map_err(Into::into),
+		Command::Masternode(args) => operate(operator::masternode::run(args)),
+		Command::Status(args) => operate(operator::status::run(args)),
 	};
 	match result {
 		Ok(()) => ExitCode::SUCCESS,
@@ -61,10 +65,19 @@ fn keep_freed_memory() {
 	}
 }
 
+/// Runs an operator's command that talks to the chain.
+fn operate(
+	command: impl std::future::Future<Output = Result<(), operator::OperatorError>>,
+) -> Result<(), Box<dyn Error>> {
+	let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+	Ok(runtime.block_on(command)?)
+}
+
 #[tokio::main]
 async fn run(config: Config, open_files: Option<u64>) -> Result<(), Box<dyn Error>> {
 	init_logs(config.log_format);
-	let proof_key = Arc::new(ProofKey::from_uri(&config.proof_key)?);
+	let proof_key = proof_key(&config).await?;
+	let proof_key = Arc::new(ProofKey::new(proof_key));
 	let connection = Connection::default();
 	let ledger: Arc<dyn Ledger> = match config.standalone {
 		true => Arc::new(MemoryLedger::default()),
@@ -124,6 +137,51 @@ async fn run(config: Config, open_files: Option<u64>) -> Result<(), Box<dyn Erro
 	state.index.flush()?;
 	tracing::info!("stopped");
 	Ok(())
+}
+
+/// The proof key: from `--proof-key-file`, `--proof-key`, or the development chains' default.
+/// A development key (anyone can sign with it) is refused unless the node's chain is a
+/// development or local one, which is asked before anything is served.
+async fn proof_key(config: &Config) -> Result<SecretKey, Box<dyn Error>> {
+	let key = match (&config.proof_key_file, &config.proof_key) {
+		(Some(path), _) => SecretKey::from_file(path)?,
+		(None, Some(uri)) => SecretKey::from_uri(uri)?,
+		(None, None) => SecretKey::from_uri(DEV_PROOF_KEY)?,
+	};
+	if !key.is_development() || config.standalone {
+		return Ok(key);
+	}
+	let chain_type = loop {
+		match chain::chain_type(&config.node_url).await {
+			Ok(chain_type) => break chain_type,
+			Err(error) => {
+				tracing::info!(
+					node_url = config.node_url,
+					%error,
+					"waiting for the node, to learn whether its chain takes a development proof key"
+				);
+				tokio::select! {
+					_ = tokio::time::sleep(Duration::from_secs(2)) => {},
+					_ = shutdown_signal() => return Err("stopped while waiting for the node".into()),
+				}
+			}
+		}
+	};
+	if !allows_development_keys(chain_type.as_deref()) {
+		return Err(format!(
+			"the proof key {} derives from the public development phrase, so anyone can sign \
+			 with it, and the node's chain is {}: make a key of its own with `pop-sidecar key \
+			 generate --file proof.key` and run with `--proof-key-file proof.key`",
+			pop_sidecar::auth::ss58(&key.account()),
+			chain_type.as_deref().map_or("of an unknown type".into(), |kind| format!("`{kind}`")),
+		)
+		.into());
+	}
+	tracing::warn!(
+		proof_key = pop_sidecar::auth::ss58(&key.account()),
+		"signing with a public development proof key: fine on this development chain, never on a live one"
+	);
+	Ok(key)
 }
 
 /// Ctrl-C or SIGTERM.

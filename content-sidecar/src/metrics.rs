@@ -103,6 +103,13 @@ pub struct Metrics {
 	pub disk_bytes: Gauge,
 	/// Bytes free on the data dir's file system for this process, set when scraped.
 	pub disk_free_bytes: Gauge,
+	/// Free space the sidecar leaves on that file system (`--disk-reserve`), set when scraped.
+	pub disk_reserve_bytes: Gauge,
+	/// 1 while the chain client is connected to its node and following it, else 0.
+	pub chain_connected: Gauge,
+	/// Faults of this sidecar's masternode counted in the current era, at the last finalized
+	/// block (chain client).
+	pub masternode_faults: Gauge,
 }
 
 impl Default for Metrics {
@@ -133,6 +140,9 @@ impl Default for Metrics {
 			rendition_checks: Family::default(),
 			disk_bytes: Gauge::default(),
 			disk_free_bytes: Gauge::default(),
+			disk_reserve_bytes: Gauge::default(),
+			chain_connected: Gauge::default(),
+			masternode_faults: Gauge::default(),
 		};
 		// The registry holds clones, which share their values with the fields.
 		let registry = &mut metrics.registry;
@@ -251,6 +261,21 @@ impl Default for Metrics {
 			"disk_free_bytes",
 			"Bytes free on the data directory's file system",
 			metrics.disk_free_bytes.clone(),
+		);
+		registry.register(
+			"disk_reserve_bytes",
+			"Free space the sidecar leaves on the data directory's file system",
+			metrics.disk_reserve_bytes.clone(),
+		);
+		registry.register(
+			"chain_connected",
+			"1 while the chain client follows its node, else 0",
+			metrics.chain_connected.clone(),
+		);
+		registry.register(
+			"masternode_faults",
+			"Faults of this sidecar's masternode counted in the current era",
+			metrics.masternode_faults.clone(),
 		);
 		metrics
 	}

@@ -34,6 +34,13 @@ pub struct Health {
 	pub items_stored: u64,
 	/// Bytes of content stored.
 	pub disk_bytes: u64,
+	/// Bytes free on the data directory's file system, if it can be read.
+	pub disk_free_bytes: Option<u64>,
+	/// Free space the sidecar leaves on that file system (`--disk-reserve`).
+	pub disk_reserve_bytes: u64,
+	/// The proof key this sidecar signs proofs and receipts with (SS58): the chain names the
+	/// masternode it signs for.
+	pub proof_key: String,
 }
 
 async fn health(State(state): State<AppState>, State(tokens): State<TokenPolicy>) -> Json<Health> {
@@ -51,6 +58,9 @@ async fn health(State(state): State<AppState>, State(tokens): State<TokenPolicy>
 			.unwrap_or_else(|| state.config.node_url.clone()),
 		items_stored: usage.items,
 		disk_bytes: usage.bytes,
+		disk_free_bytes: state.store.free_space().ok(),
+		disk_reserve_bytes: state.config.disk_reserve,
+		proof_key: crate::auth::ss58(&state.uploads.proof_key()),
 	})
 }
 
@@ -60,6 +70,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
 	if let Ok(free) = state.store.free_space() {
 		state.metrics.disk_free_bytes.set(i64::try_from(free).unwrap_or(i64::MAX));
 	}
+	state.metrics.disk_reserve_bytes.set(i64::try_from(state.config.disk_reserve).unwrap_or(i64::MAX));
 	(
 		[(
 			header::CONTENT_TYPE,
@@ -88,6 +99,9 @@ mod tests {
 		assert_eq!(health["upload_token_max_secs"], 86_400);
 		assert_eq!(health["items_stored"], 1);
 		assert_eq!(health["disk_bytes"], 1234);
+		assert!(health["disk_free_bytes"].as_u64().unwrap() > 0);
+		assert_eq!(health["disk_reserve_bytes"], sidecar.state.config.disk_reserve);
+		assert_eq!(health["proof_key"], crate::auth::ss58(&sp_core::Pair::public(&crate::testing::dev_proof_key()).0));
 	}
 
 	#[tokio::test]

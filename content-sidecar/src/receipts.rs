@@ -22,11 +22,18 @@ use std::{sync::Arc, time::Duration};
 pub trait ReceiptSigner: Send + Sync {
 	/// The proof key's signature of `payload`.
 	fn sign(&self, payload: &[u8]) -> sr25519::Signature;
+
+	/// The proof key's account.
+	fn account(&self) -> crate::auth::Account;
 }
 
 impl ReceiptSigner for sr25519::Pair {
 	fn sign(&self, payload: &[u8]) -> sr25519::Signature {
 		sp_core::Pair::sign(self, payload)
+	}
+
+	fn account(&self) -> crate::auth::Account {
+		sp_core::Pair::public(self).0
 	}
 }
 
@@ -57,6 +64,11 @@ impl Receipts {
 	/// Receipts signed by `signer`, each valid for `validity` after it is issued.
 	pub fn new(signer: Arc<dyn ReceiptSigner>, validity: Duration) -> Self {
 		Self { signer, validity }
+	}
+
+	/// The account of the proof key that signs receipts.
+	pub fn signer(&self) -> crate::auth::Account {
+		self.signer.account()
 	}
 
 	/// A receipt for `owner`'s upload of `content`, `size` bytes, issued at `now_ms` (Unix

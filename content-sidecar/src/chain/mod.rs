@@ -47,14 +47,18 @@
 mod fetch;
 mod follower;
 mod ledger;
-mod queries;
+pub(crate) mod queries;
 mod view;
 
 pub use fetch::Fetcher;
 pub use ledger::ChainLedger;
 
 use crate::{
-	auth::Account, blob_store::StoreError, receipts::ReceiptSigner, state::AppState,
+	auth::Account,
+	blob_store::StoreError,
+	keys::{allows_development_keys, SecretKey},
+	receipts::ReceiptSigner,
+	state::AppState,
 	uploads::UploadError,
 };
 use std::{sync::Arc, time::Duration};
@@ -68,7 +72,7 @@ use tokio::sync::RwLock;
 
 /// The client type: pop-node speaks the standard Substrate dialect.
 pub type Client = OnlineClient<SubstrateConfig>;
-type AtBlock = OnlineClientAtBlock<SubstrateConfig>;
+pub(crate) type AtBlock = OnlineClientAtBlock<SubstrateConfig>;
 
 /// Why a step of the chain client failed.
 #[derive(Debug, thiserror::Error)]
@@ -93,45 +97,53 @@ impl From<subxt::Error> for ChainError {
 	}
 }
 
-/// The masternode's signing keys: the proof key signs transactions, fetch tokens and upload
+/// The masternode's signing key: the proof key signs transactions, fetch tokens and upload
 /// receipts.
-pub struct ProofKey {
-	signer: subxt_signer::sr25519::Keypair,
-	pair: sp_core::sr25519::Pair,
-}
+pub struct ProofKey(SecretKey);
 
 impl ProofKey {
-	/// Derives the key from a secret URI (`//Alice//stash`, a mnemonic, `0x` seed, with
-	/// optional derivation paths).
-	pub fn from_uri(uri: &str) -> Result<Self, String> {
-		use sp_core::Pair;
-		let secret: subxt_signer::SecretUri =
-			uri.parse().map_err(|e| format!("bad proof key URI: {e}"))?;
-		let signer = subxt_signer::sr25519::Keypair::from_uri(&secret)
-			.map_err(|e| format!("bad proof key: {e}"))?;
-		let pair = sp_core::sr25519::Pair::from_string(uri, None)
-			.map_err(|e| format!("bad proof key: {e:?}"))?;
-		Ok(Self { signer, pair })
+	/// The proof key `key`.
+	pub fn new(key: SecretKey) -> Self {
+		Self(key)
 	}
 
 	/// The proof key's account.
 	pub fn account(&self) -> Account {
-		self.signer.public_key().0
+		self.0.account()
+	}
+
+	/// Whether anyone can sign with it (see [`SecretKey::is_development`]).
+	pub fn is_development(&self) -> bool {
+		self.0.is_development()
+	}
+
+	fn signer(&self) -> &subxt_signer::sr25519::Keypair {
+		self.0.signer()
+	}
+
+	fn pair(&self) -> &sp_core::sr25519::Pair {
+		self.0.pair()
 	}
 }
 
 impl ReceiptSigner for ProofKey {
 	fn sign(&self, payload: &[u8]) -> sp_core::sr25519::Signature {
-		sp_core::Pair::sign(&self.pair, payload)
+		sp_core::Pair::sign(self.pair(), payload)
+	}
+
+	fn account(&self) -> Account {
+		ProofKey::account(self)
 	}
 }
 
 /// A connection to the node: the client, and the RPC client under it for the calls subxt does
 /// not make itself.
 #[derive(Clone)]
-struct Link {
-	client: Client,
-	rpc: RpcClient,
+pub(crate) struct Link {
+	/// The subxt client.
+	pub client: Client,
+	/// The RPC client under it.
+	pub rpc: RpcClient,
 }
 
 /// The connection to the node while there is one, shared by the follower and
@@ -165,6 +177,16 @@ pub async fn run(
 	loop {
 		let connected = tokio::time::timeout(CONNECT_TIMEOUT, connect(&url)).await;
 		match connected {
+			Ok(Ok((_, chain_type)))
+				if key.is_development() && !allows_development_keys(chain_type.as_deref()) =>
+			{
+				tracing::error!(
+					%url,
+					chain_type = chain_type.as_deref().unwrap_or("unknown"),
+					"the proof key derives from the public development phrase and may not sign \
+					 on this chain; nothing is signed until the sidecar runs with a key of its own"
+				);
+			}
 			Ok(Ok((link, chain_type))) => {
 				let private_endpoints = fetcher.learn_chain(chain_type.as_deref());
 				tracing::info!(
@@ -175,11 +197,13 @@ pub async fn run(
 					"connected to the node"
 				);
 				*connection.0.write().await = Some(link.clone());
+				state.metrics.chain_connected.set(1);
 				follower.reconnected();
 				if let Err(error) = follower.follow(&state, &link.client, &key).await {
 					tracing::warn!(%error, "lost the node; reconnecting");
 				}
 				*connection.0.write().await = None;
+				state.metrics.chain_connected.set(0);
 			}
 			Ok(Err(error)) => tracing::debug!(%url, %error, "node not reachable; retrying"),
 			Err(_) => {
@@ -193,16 +217,24 @@ pub async fn run(
 /// Connects to the node at `url`, and reads the type of its chain (`system_chainType`:
 /// `Development`, `Local`, `Live`), which decides whether replicas are fetched from non-public
 /// addresses; `None` if it is custom or cannot be read.
-async fn connect(url: &str) -> Result<(Link, Option<String>), OnlineClientError> {
+pub(crate) async fn connect(url: &str) -> Result<(Link, Option<String>), OnlineClientError> {
 	let rpc = RpcClient::from_insecure_url(url).await?;
-	let chain_type = match rpc.request::<serde_json::Value>("system_chainType", rpc_params![]).await
-	{
+	let chain_type = read_chain_type(&rpc).await;
+	let client = OnlineClient::from_rpc_client(rpc.clone()).await?;
+	Ok((Link { client, rpc }, chain_type))
+}
+
+/// The type of the chain of the node at `url` (see [`connect`]).
+pub async fn chain_type(url: &str) -> Result<Option<String>, OnlineClientError> {
+	Ok(read_chain_type(&RpcClient::from_insecure_url(url).await?).await)
+}
+
+async fn read_chain_type(rpc: &RpcClient) -> Option<String> {
+	match rpc.request::<serde_json::Value>("system_chainType", rpc_params![]).await {
 		Ok(chain_type) => chain_type.as_str().map(str::to_owned),
 		Err(error) => {
 			tracing::warn!(%error, "reading the chain's type failed; taken for a production chain");
 			None
 		}
-	};
-	let client = OnlineClient::from_rpc_client(rpc.clone()).await?;
-	Ok((Link { client, rpc }, chain_type))
+	}
 }

@@ -33,12 +33,12 @@ pub(super) struct OpenChallenge {
 #[derive(Debug, Clone, Copy, DecodeAsType, EncodeAsType)]
 #[decode_as_type(crate_path = "subxt::ext::scale_decode")]
 #[encode_as_type(crate_path = "subxt::ext::scale_encode")]
-pub(super) struct ChainContentId(pub [u8; 32]);
+pub(crate) struct ChainContentId(pub [u8; 32]);
 
 /// What this client reads of `Content::Contents` values.
 #[derive(Debug, Clone, PartialEq, Eq, DecodeAsType)]
 #[decode_as_type(crate_path = "subxt::ext::scale_decode")]
-pub(super) struct ContentInfo {
+pub(crate) struct ContentInfo {
 	/// The account that registered it.
 	pub owner: Account,
 	/// Bytes of the content.
@@ -54,7 +54,7 @@ pub(super) struct ContentInfo {
 /// One masternode's replica of a content item.
 #[derive(Debug, Clone, PartialEq, Eq, DecodeAsType)]
 #[decode_as_type(crate_path = "subxt::ext::scale_decode")]
-pub(super) struct Replica {
+pub(crate) struct Replica {
 	/// The masternode (its operator account).
 	pub holder: Account,
 	/// Whether the holder confirmed it stores the content.
@@ -196,7 +196,7 @@ pub(super) fn grants() -> DynamicAddress<(Account, [u8; 32]), u32> {
 }
 
 /// `Masternodes::ProofKeyOwner`: proof key → the masternode it signs for.
-pub(super) fn proof_key_owner() -> DynamicAddress<(Account,), Account> {
+pub(crate) fn proof_key_owner() -> DynamicAddress<(Account,), Account> {
 	dynamic::storage("Masternodes", "ProofKeyOwner")
 }
 
@@ -206,8 +206,27 @@ pub(super) fn masternodes() -> DynamicAddress<(Account,), MasternodeInfo> {
 }
 
 /// `Content::Assignments`: (operator, content) → `()` for every replica assigned.
-pub(super) fn assignments() -> DynamicAddress<(Account, ChainContentId), ()> {
+pub(crate) fn assignments() -> DynamicAddress<(Account, ChainContentId), ()> {
 	dynamic::storage("Content", "Assignments")
+}
+
+/// `Content::Faults`: operator → (era, faults counted in it).
+pub(crate) fn faults() -> DynamicAddress<(Account,), (u32, u32)> {
+	dynamic::storage("Content", "Faults")
+}
+
+/// `Delegation::CurrentEra`: the era under way.
+pub(crate) fn current_era() -> DynamicAddress<(), u32> {
+	dynamic::storage("Delegation", "CurrentEra")
+}
+
+/// The faults of `operator`'s masternode counted in the current era.
+pub(crate) async fn faults_this_era(at: &AtBlock, operator: Account) -> Result<u32, subxt::Error> {
+	let era = read(at, current_era(), ()).await?.unwrap_or_default();
+	Ok(match read(at, faults(), (operator,)).await? {
+		Some((counted_in, faults)) if counted_in == era => faults,
+		_ => 0,
+	})
 }
 
 /// `Content::Challenges`: (operator, challenge id) → the open challenge.
@@ -216,7 +235,7 @@ pub(super) fn challenges() -> DynamicAddress<(Account, u64), OpenChallenge> {
 }
 
 /// `Content::Contents`: content → its record.
-pub(super) fn contents() -> DynamicAddress<(ChainContentId,), ContentInfo> {
+pub(crate) fn contents() -> DynamicAddress<(ChainContentId,), ContentInfo> {
 	dynamic::storage("Content", "Contents")
 }
 
@@ -232,7 +251,7 @@ pub(super) fn confirm_replica(content: ContentId) -> DynamicPayload<(ChainConten
 }
 
 /// The value at `keys` of `address`, if one is stored.
-pub(super) async fn read<Keys, Value>(
+pub(crate) async fn read<Keys, Value>(
 	at: &AtBlock,
 	address: DynamicAddress<Keys, Value>,
 	keys: Keys,
@@ -249,7 +268,7 @@ where
 
 /// Every entry of the double map at `address` under `first`, as (second key, value). Entries
 /// whose second key does not decode are left out.
-pub(super) async fn entries<Second, Value>(
+pub(crate) async fn entries<Second, Value>(
 	at: &AtBlock,
 	address: DynamicAddress<(Account, Second), Value>,
 	first: Account,
@@ -269,6 +288,31 @@ where
 		let value = entry.value().decode()?;
 		if let Some(second) = second {
 			found.push((second, value));
+		}
+	}
+	Ok(found)
+}
+
+/// Every entry of the single map at `address`, as (key, value). Entries whose key does not
+/// decode are left out.
+pub(crate) async fn all<Key, Value>(
+	at: &AtBlock,
+	address: DynamicAddress<(Key,), Value>,
+) -> Result<Vec<(Key, Value)>, subxt::Error>
+where
+	(Key,): IntoEncodableValues + IntoDecodableValues,
+	(): PrefixOf<(Key,)>,
+	Key: DecodeAsType,
+	Value: DecodeAsType,
+{
+	let mut stream = at.storage().iter(address, ()).await?;
+	let mut found = Vec::new();
+	while let Some(entry) = stream.next().await {
+		let entry = entry?;
+		let key = entry.key()?.part(0).and_then(|part| part.decode_as::<Key>().ok().flatten());
+		let value = entry.value().decode()?;
+		if let Some(key) = key {
+			found.push((key, value));
 		}
 	}
 	Ok(found)

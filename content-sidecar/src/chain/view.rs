@@ -136,6 +136,12 @@ pub(super) trait ChainView: Sync {
 		operator: Account,
 	) -> impl Future<Output = Result<Option<String>, subxt::Error>> + Send;
 
+	/// The faults of `operator`'s masternode counted in the current era.
+	fn faults_this_era(
+		&self,
+		operator: Account,
+	) -> impl Future<Output = Result<u32, subxt::Error>> + Send;
+
 	/// The proof key's next nonce as of this block.
 	fn nonce(&self, key: &ProofKey) -> impl Future<Output = Result<u64, subxt::Error>> + Send;
 
@@ -188,8 +194,12 @@ impl ChainView for AtBlock {
 		Ok(node.map(|node| String::from_utf8_lossy(&node.endpoint).into_owned()))
 	}
 
+	async fn faults_this_era(&self, operator: Account) -> Result<u32, subxt::Error> {
+		queries::faults_this_era(self, operator).await
+	}
+
 	async fn nonce(&self, key: &ProofKey) -> Result<u64, subxt::Error> {
-		Ok(self.transactions().account_nonce(&key.signer.public_key().to_account_id()).await?)
+		Ok(self.transactions().account_nonce(&key.signer().public_key().to_account_id()).await?)
 	}
 
 	async fn submit(&self, key: &ProofKey, call: Call, nonce: u64) -> Result<(), subxt::Error> {
@@ -220,6 +230,6 @@ async fn sign_and_submit(
 		.nonce(nonce)
 		.mortal(MORTALITY)
 		.build();
-	at.transactions().sign_and_submit(call, &key.signer, params).await?;
+	at.transactions().sign_and_submit(call, key.signer(), params).await?;
 	Ok(())
 }

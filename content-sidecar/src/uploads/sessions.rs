@@ -62,6 +62,11 @@ pub struct Uploads {
 }
 
 impl Uploads {
+	/// The account of the proof key that signs this sidecar's receipts.
+	pub fn proof_key(&self) -> crate::auth::Account {
+		self.receipts.signer()
+	}
+
 	/// Opens the sessions under `data_dir/uploads`: partial files are cut back to their recorded
 	/// offsets, finished uploads whose storing a crash cut short are stored, and files without a
 	/// session are removed. Finished uploads get their receipts from `receipts`.

@@ -1,5 +1,6 @@
 // Starts real `pop-sidecar` processes for tests, signs their auth tokens, stops, kills and
 // restarts them, and uploads to them.
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,21 @@ import { onFreePort, releaseBinary, startProcess } from './process.js';
 import { receiptFromHeaders } from './receipt.js';
 
 export const sidecarBinary = () => releaseBinary('pop-sidecar', 'POP_SIDECAR_BIN');
+
+/**
+ * Runs a `pop-sidecar` command (`key`, `masternode`, `status`, ...) to its end, at most
+ * `seconds`; resolves with `{ code, stdout, stderr, json }`, `json` being stdout parsed when it
+ * is JSON. Never rejects on a failing exit: the tests check failures.
+ */
+export function sidecarCommand(args, { env = {}, seconds = 120 } = {}) {
+  return new Promise((resolve) => {
+    execFile(sidecarBinary(), args, { env: { ...process.env, ...env }, timeout: seconds * 1000 }, (error, stdout, stderr) => {
+      let json;
+      try { json = JSON.parse(stdout); } catch { json = undefined; }
+      resolve({ code: error ? (error.code ?? error.signal) : 0, stdout, stderr, json });
+    });
+  });
+}
 
 /**
  * The `Authorization` header value for `audience` (a sidecar's public URL), signed by `pair`

@@ -299,7 +299,7 @@ impl Fetcher {
 			.map_err(|e| FetchError::BadEndpoint(e.to_string()))?;
 		self.addresses.check_url(&url)?;
 		let expires = crate::unix_time_secs() + FETCH_TOKEN_SECS;
-		let token = auth::sign_token(&key.pair, auth::Scope::Stream, base, expires);
+		let token = auth::sign_token(key.pair(), auth::Scope::Stream, base, expires);
 		let started = Instant::now();
 		let response = self
 			.http

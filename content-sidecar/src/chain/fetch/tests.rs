@@ -129,7 +129,7 @@ async fn fetch(
 	bytes: &[u8],
 	sources: &[Source],
 ) -> Option<String> {
-	let (key, id) = (ProofKey::from_uri("//Bob//stash").unwrap(), id_of(bytes));
+	let (key, id) = (ProofKey::new(crate::keys::SecretKey::from_uri("//Bob//stash").unwrap()), id_of(bytes));
 	let fetching = fetcher.fetch_from_any(&sidecar.state, &key, &id, bytes.len() as u64, sources);
 	let served = tokio::time::timeout(Duration::from_secs(20), fetching).await;
 	served.expect("a fetch is bounded").map(|source| source.endpoint.clone())

@@ -47,6 +47,8 @@ struct FakeChain {
 	moved: BTreeMap<ContentId, ContentInfo>,
 	/// Contents whose chain records were read.
 	read: Mutex<Vec<ContentId>>,
+	/// Faults of this masternode in the current era.
+	faults: u32,
 }
 
 impl FakeChain {
@@ -79,6 +81,10 @@ impl ChainView for FakeChain {
 
 	async fn endpoint(&self, _: Account) -> Result<Option<String>, subxt::Error> {
 		Ok(None)
+	}
+
+	async fn faults_this_era(&self, _: Account) -> Result<u32, subxt::Error> {
+		Ok(self.faults)
 	}
 
 	async fn nonce(&self, _: &ProofKey) -> Result<u64, subxt::Error> {
@@ -121,7 +127,7 @@ fn sidecar() -> (tempfile::TempDir, AppState, Arc<ProofKey>) {
 	let config = Config::with_data_dir(dir.path().to_owned());
 	let ledger = Arc::new(MemoryLedger::default());
 	let state = AppState::open(config, ledger, Arc::new(dev_proof_key())).unwrap();
-	(dir, state, Arc::new(ProofKey::from_uri("//Alice").unwrap()))
+	(dir, state, Arc::new(ProofKey::new(crate::keys::SecretKey::from_uri("//Alice").unwrap())))
 }
 
 /// A follower with a fetcher bounded as `state` says.
@@ -408,4 +414,17 @@ async fn a_replica_whose_bytes_changed_is_not_proved_but_dropped_to_be_fetched_a
 	assert_eq!(chain.take_sent(), []);
 	assert_eq!(state.metrics.proofs_failed.get(), 1);
 	assert!(!state.store.contains(&content));
+}
+
+#[tokio::test]
+async fn a_finalized_block_tells_the_masternodes_faults_this_era() {
+	let (_dir, state, key) = sidecar();
+	let mut follower = follower(&state);
+	let mut chain = FakeChain { block: 5, faults: 2, ..FakeChain::default() };
+	follower.on_finalized_block(&chain, &state, &key).await.unwrap();
+	assert_eq!(state.metrics.masternode_faults.get(), 2);
+	// A new era counts afresh.
+	chain.faults = 0;
+	follower.on_finalized_block(&chain, &state, &key).await.unwrap();
+	assert_eq!(state.metrics.masternode_faults.get(), 0);
 }

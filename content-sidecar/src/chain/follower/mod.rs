@@ -167,6 +167,12 @@ impl Follower {
 		key: &Arc<ProofKey>,
 	) -> Result<(), subxt::Error> {
 		let Some(operator) = operator(view, key).await? else { return Ok(()) };
+		match view.faults_this_era(operator).await {
+			Ok(faults) => {
+				state.metrics.masternode_faults.set(faults.into());
+			}
+			Err(error) => tracing::warn!(%error, "reading this era's faults failed"),
+		}
 		let replicas = match self.observe_replicas(view, state, operator).await {
 			Ok(replicas) => Some(replicas),
 			Err(error) => {

@@ -1,0 +1,176 @@
+//! Secret keys: secret URIs, key files, and which keys are public development keys.
+//!
+//! A key file holds one secret URI (a fresh key's BIP-39 phrase, or any URI with derivation
+//! paths) and must be readable by its owner alone: it is created `0600` and refused when the
+//! group or others may read it, as ssh refuses a private key. A development key is one
+//! derived from the well-known development phrase (`//Alice//stash`, `//Bob`, ...): anyone can
+//! sign with it, so it is only ever accepted on development and local chains.
+
+use crate::auth::Account;
+use sp_core::{crypto::Pair as _, sr25519};
+use std::{
+	fs::OpenOptions,
+	io::Write,
+	os::unix::fs::{OpenOptionsExt, PermissionsExt},
+	path::{Path, PathBuf},
+};
+use subxt_signer::{sr25519::Keypair, ExposeSecret, SecretUri, DEV_PHRASE};
+
+/// The proof key of the development chains' masternode, used when `run` is given none.
+pub const DEV_PROOF_KEY: &str = "//Alice//stash";
+
+/// Why a key could not be made, read or used.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+	/// The key file exists already; a key is never overwritten.
+	#[error("{0} exists already; a key file is never overwritten")]
+	Exists(PathBuf),
+	/// The key file may be read by others than its owner.
+	#[error("{path} is readable by others (mode {mode:04o}); run `chmod 600 {path}`", path = .0.display(), mode = .1)]
+	Exposed(PathBuf, u32),
+	/// The key file could not be read or written.
+	#[error("{0}: {1}")]
+	Io(PathBuf, std::io::Error),
+	/// The secret URI does not parse or derive.
+	#[error("bad secret key: {0}")]
+	Bad(String),
+}
+
+/// A signing key and its secret URI, for signing payloads (`sp-core`) and transactions
+/// (`subxt`).
+pub struct SecretKey {
+	uri: String,
+	pair: sr25519::Pair,
+	signer: Keypair,
+}
+
+impl SecretKey {
+	/// The key of a secret URI (a phrase, a `0x` seed, or a development path like `//Alice`,
+	/// with optional derivation paths).
+	pub fn from_uri(uri: &str) -> Result<Self, KeyError> {
+		let uri = uri.trim();
+		let pair = sr25519::Pair::from_string(uri, None)
+			.map_err(|error| KeyError::Bad(format!("{error:?}")))?;
+		let secret: SecretUri = uri.parse().map_err(|error| KeyError::Bad(format!("{error}")))?;
+		let signer = Keypair::from_uri(&secret).map_err(|error| KeyError::Bad(error.to_string()))?;
+		Ok(Self { uri: uri.to_owned(), pair, signer })
+	}
+
+	/// The key in the file at `path`, refused if others than its owner may read it.
+	pub fn from_file(path: &Path) -> Result<Self, KeyError> {
+		let io = |error| KeyError::Io(path.to_owned(), error);
+		let mode = std::fs::metadata(path).map_err(io)?.permissions().mode();
+		if mode & 0o077 != 0 {
+			return Err(KeyError::Exposed(path.to_owned(), mode & 0o7777));
+		}
+		Self::from_uri(&std::fs::read_to_string(path).map_err(io)?)
+	}
+
+	/// Makes a new key and writes its phrase to a new file at `path`, readable by its owner
+	/// alone; an existing file is left as it is.
+	pub fn generate(path: &Path) -> Result<Self, KeyError> {
+		let io = |error| KeyError::Io(path.to_owned(), error);
+		let (_, phrase, _) = sr25519::Pair::generate_with_phrase(None);
+		// `create_new` refuses an existing file, even one made between a check and the write;
+		// the mode is set as the file is created, so it is never readable by others.
+		let mut file =
+			match OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+				Ok(file) => file,
+				Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+					return Err(KeyError::Exists(path.to_owned()))
+				}
+				Err(error) => return Err(io(error)),
+			};
+		file.write_all(format!("{phrase}\n").as_bytes()).map_err(io)?;
+		file.sync_all().map_err(io)?;
+		Self::from_uri(&phrase)
+	}
+
+	/// The key's account.
+	pub fn account(&self) -> Account {
+		self.pair.public().0
+	}
+
+	/// The key as `sp-core` signs with it.
+	pub fn pair(&self) -> &sr25519::Pair {
+		&self.pair
+	}
+
+	/// The key as `subxt` signs transactions with it.
+	pub fn signer(&self) -> &Keypair {
+		&self.signer
+	}
+
+	/// The key's secret URI.
+	pub fn uri(&self) -> &str {
+		&self.uri
+	}
+
+	/// Whether anyone can know this key: it derives from the public development phrase.
+	pub fn is_development(&self) -> bool {
+		self.uri
+			.parse::<SecretUri>()
+			.is_ok_and(|uri| uri.phrase.expose_secret() == DEV_PHRASE)
+	}
+}
+
+/// Whether a chain of this type (`system_chainType`) is one where development keys may sign:
+/// `Development` and `Local`, never `Live` or a custom type.
+pub fn allows_development_keys(chain_type: Option<&str>) -> bool {
+	matches!(chain_type, Some("Development" | "Local"))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn a_generated_key_is_private_never_overwritten_and_read_back() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("proof.key");
+		let made = SecretKey::generate(&path).unwrap();
+		assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+		assert_eq!(made.uri().split_whitespace().count(), 12, "a BIP-39 phrase");
+		assert!(!made.is_development());
+		let read = SecretKey::from_file(&path).unwrap();
+		assert_eq!(read.account(), made.account());
+
+		let before = std::fs::read(&path).unwrap();
+		assert!(matches!(SecretKey::generate(&path), Err(KeyError::Exists(_))));
+		assert_eq!(std::fs::read(&path).unwrap(), before, "the existing key is kept");
+	}
+
+	#[test]
+	fn a_key_file_others_can_read_is_refused() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("proof.key");
+		SecretKey::generate(&path).unwrap();
+		for mode in [0o640, 0o604, 0o644] {
+			std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+			let error = SecretKey::from_file(&path).err().unwrap();
+			assert!(matches!(error, KeyError::Exposed(_, m) if m == mode), "{mode:o}: {error}");
+		}
+		std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+		assert!(SecretKey::from_file(&path).is_ok());
+	}
+
+	#[test]
+	fn development_keys_are_told_apart() {
+		for uri in ["//Alice", "//Alice//stash", "//Bob", DEV_PHRASE, &format!("{DEV_PHRASE}//x")] {
+			assert!(SecretKey::from_uri(uri).unwrap().is_development(), "{uri}");
+		}
+		let dir = tempfile::tempdir().unwrap();
+		let own = SecretKey::generate(&dir.path().join("k")).unwrap();
+		let derived = SecretKey::from_uri(&format!("{}//proof", own.uri())).unwrap();
+		assert!(!derived.is_development());
+		assert!(matches!(SecretKey::from_uri("not a key"), Err(KeyError::Bad(_))));
+	}
+
+	#[test]
+	fn development_keys_are_allowed_on_development_and_local_chains_only() {
+		assert!(allows_development_keys(Some("Development")));
+		assert!(allows_development_keys(Some("Local")));
+		assert!(!allows_development_keys(Some("Live")));
+		assert!(!allows_development_keys(None));
+	}
+}
