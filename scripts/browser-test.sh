@@ -18,13 +18,7 @@ apt_install "${need_apt[@]}"
 [[ -x "$POP_NODE_BIN" && -x "$POP_SIDECAR_BIN" ]] || "$REPO_ROOT/scripts/build.sh"
 export POP_WEB_DIR="$("$REPO_ROOT/scripts/webapp.sh")"
 # The test imports the Polkadot.js tests' helpers, which need their own packages.
-for suite in polkadotjs browser; do
-	dir="$REPO_ROOT/tests/$suite"
-	if [[ ! "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]]; then
-		log "installing the npm packages of tests/$suite"
-		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
-	fi
-done
+for suite in polkadotjs browser; do npm_ci "$REPO_ROOT/tests/$suite"; done
 log "running the web app's unit tests, then the browser test"
 (cd "$REPO_ROOT/webapp" && npm test)
 cd "$REPO_ROOT/tests/browser" && npm test

@@ -17,6 +17,13 @@ apt_install() {
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
 }
+# Installs the npm packages of package folder `$1` from its lockfile (`npm ci`), unless its
+# node_modules already matches the lockfile (npm's record of the last install is newer).
+npm_ci() {
+	[[ "$1/node_modules/.package-lock.json" -nt "$1/package-lock.json" ]] && return 0
+	log "installing the npm packages of ${1#"$REPO_ROOT/"}"
+	(cd "$1" && npm ci --no-audit --no-fund --loglevel=error) >&2
+}
 # Keep the runtime wasm independent of where the clone and target folder live, so chain specs
 # (which embed the wasm) are byte-for-byte reproducible on every machine with this toolchain.
 # The wasm builder looks for Cargo.lock above its OUT_DIR; with the target folder outside the

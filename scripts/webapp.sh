@@ -14,11 +14,7 @@ if [[ -f "$dist/index.html" ]] &&
 	log "web app up to date in $dist"
 else
 	command -v npm >/dev/null 2>&1 || "$REPO_ROOT/scripts/setup.sh"
-	# npm ci starts from scratch each time; its own record of the last install says whether to.
-	if [[ ! "$webapp/node_modules/.package-lock.json" -nt "$webapp/package-lock.json" ]]; then
-		log "installing the web app's npm packages"
-		(cd "$webapp" && npm ci --no-audit --no-fund --loglevel=error) >&2
-	fi
+	npm_ci "$webapp"
 	log "building the web app into $dist"
 	(cd "$webapp" && npm run --silent build) >&2
 fi

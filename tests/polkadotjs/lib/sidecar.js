@@ -1,5 +1,7 @@
 // Starts real `pop-sidecar` processes for tests, signs their auth tokens, stops, kills and
-// restarts them, and uploads to them.
+// restarts them, uploads to them, follows an upload's transcoding, reads their metrics, and
+// runs their operator commands.
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +10,7 @@ import { stringToU8a, u8aToHex, u8aWrapBytes } from '@polkadot/util';
 import * as tus from 'tus-js-client';
 import { onFreePort, releaseBinary, startProcess } from './process.js';
 import { receiptFromHeaders } from './receipt.js';
+import { waitFor } from './util.js';
 
 export const sidecarBinary = () => releaseBinary('pop-sidecar', 'POP_SIDECAR_BIN');
 
@@ -116,4 +119,48 @@ export function upload(url, owner, bytes, { filename = 'film.mp4', filetype = 'v
     });
     task.start();
   });
+}
+
+/**
+ * `GET /uploads/{id}` of `uploadUrl` as `owner`, signed for the sidecar whose public URL is
+ * `audience`: the upload's JSON (its id, length, receipt and `media` status).
+ */
+export async function uploadStatus(audience, uploadUrl, owner) {
+  const response = await fetch(uploadUrl, {
+    headers: { Authorization: authHeader(owner, audience, { scope: 'upload' }) },
+  });
+  assert.equal(response.status, 200, `GET ${uploadUrl}: ${await response.clone().text()}`);
+  return response.json();
+}
+
+/**
+ * The finished upload at `uploadUrl` as an item to register (see `registerItem` in video.js):
+ * `{ content, size, mime, receipt }`.
+ */
+export async function uploadedItem(audience, uploadUrl, owner) {
+  const { content, length, receipt } = await uploadStatus(audience, uploadUrl, owner);
+  return { content, size: length, mime: 'video/mp4', receipt };
+}
+
+/**
+ * Polls the upload at `uploadUrl` as `owner` until its transcoding ends, for at most `seconds`,
+ * calling `onProgress(media)` on each answer; returns the media status, failing if the
+ * transcoding failed. `context()` adds to a timeout's message (say, the sidecar's log tail).
+ */
+export async function transcoded(audience, uploadUrl, owner, { seconds = 120, context, onProgress } = {}) {
+  let media;
+  await waitFor('the transcoding to end', async () => {
+    ({ media } = await uploadStatus(audience, uploadUrl, owner));
+    if (media) onProgress?.(media);
+    return media && (media.state === 'done' || media.state === 'failed');
+  }, seconds, { context });
+  assert.equal(media.state, 'done', media.error);
+  return media;
+}
+
+/** The value of the metric line starting with `name` in `/metrics` of the sidecar at `url`, 0 if absent. */
+export async function metric(url, name) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(name));
+  return line ? Number(line.split(' ').pop()) : 0;
 }

@@ -1,6 +1,8 @@
-// Sample videos made at test time with ffmpeg (Debian's), never downloaded.
+// Videos: samples made at test time with ffmpeg (Debian's), never downloaded, and their
+// registration on chain once a sidecar has transcoded them.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { registerContent } from './receipt.js';
 
 const run = promisify(execFile);
 
@@ -22,4 +24,32 @@ export async function makeVideo(path, { seconds, width, height, pattern = 'tests
     '-c:a', 'aac', '-b:a', '128k', ...layout, path,
   ], { timeout: 120_000 });
   return path;
+}
+
+/**
+ * `content.registerContent` of an uploaded `item` (`{ content, size, mime, receipt }`, as
+ * `uploadedItem` of sidecar.js or a transcoding's rendition or poster gives it, the receipt as
+ * the sidecar's JSON has it), uploaded to masternode `uploader`.
+ */
+export function registerItem(api, item, { title, price = 0, replication, uploader }) {
+  return registerContent(api, {
+    content: item.content, size: item.size, mime: item.mime, title, price, replication, uploader,
+  }, { expiresMs: item.receipt.expires_ms, signature: item.receipt.signature });
+}
+
+/**
+ * One `utility.batchAll` that registers the source `video`, every rendition of its transcoding
+ * `media` at `price` and its poster free, and describes the video: all a creator signs once.
+ */
+export function registerVideo(api, { video, media, title, price = 0, replication, uploader }) {
+  const part = (item, itemPrice, itemTitle) => registerItem(api, item, { title: itemTitle, price: itemPrice, replication, uploader });
+  const renditions = media.renditions.map((r) => ({
+    content: r.content, width: r.width, height: r.height, bandwidth: r.bandwidth, codecs: r.codecs,
+  }));
+  return api.tx.utility.batchAll([
+    part(video, price, title),
+    ...media.renditions.map((r) => part(r, price, `${title} ${r.height}p`)),
+    part(media.poster, 0, `${title}: poster`),
+    api.tx.content.describeVideo(video.content, media.duration_ms, media.poster.content, renditions),
+  ]);
 }

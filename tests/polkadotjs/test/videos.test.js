@@ -16,47 +16,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { sendOk, startDevNode } from '../lib/node.js';
-import { authHeader, startSidecar, upload } from '../lib/sidecar.js';
-import { registerContent } from '../lib/receipt.js';
+import { authHeader, metric, startSidecar, transcoded, upload, uploadedItem } from '../lib/sidecar.js';
 import { registerMasternode, serveFrom } from '../lib/masternodes.js';
-import { makeVideo } from '../lib/video.js';
+import { makeVideo, registerItem, registerVideo } from '../lib/video.js';
 import { collectEvents, devKeys, findEvent, POP, waitFor } from '../lib/util.js';
 
 const run = promisify(execFile);
 const PRICE = 2n * POP;
-
-/** The value of the metric line starting with `name` in `/metrics` of `url`, 0 if absent. */
-async function metric(url, name) {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(name));
-  return line ? Number(line.split(' ').pop()) : 0;
-}
-
-/** `GET /uploads/{id}` as `owner`: the upload's JSON. */
-async function uploadStatus(sidecar, uploadUrl, owner) {
-  const response = await fetch(uploadUrl, {
-    headers: { Authorization: authHeader(owner, sidecar.publicUrl, { scope: 'upload' }) },
-  });
-  assert.equal(response.status, 200);
-  return response.json();
-}
-
-/** The finished upload at `uploadUrl` as an item to register: id, size, type and receipt. */
-async function uploadedItem(sidecar, uploadUrl, owner) {
-  const { content, length, receipt } = await uploadStatus(sidecar, uploadUrl, owner);
-  return { content, size: length, mime: 'video/mp4', receipt };
-}
-
-/** Polls `GET /uploads/{id}` as `owner` until its transcoding ends; returns the media status. */
-async function transcoded(sidecar, uploadUrl, owner) {
-  let media;
-  await waitFor('the transcoding to end', async () => {
-    ({ media } = await uploadStatus(sidecar, uploadUrl, owner));
-    return media && (media.state === 'done' || media.state === 'failed');
-  }, 120, { context: () => sidecar.logTail() });
-  assert.equal(media.state, 'done', media.error);
-  return media;
-}
 
 /** The `[offset, length]` byte ranges an fMP4 media playlist names: the map's, then each segment's. */
 function byteRanges(playlist) {
@@ -86,10 +52,11 @@ describe('videos: transcoded on upload, registered in one batch, checked by hold
   const uploadFile = (path) => upload(sidecarA.publicUrl, dave, readFileSync(path));
 
   /** `registerContent` of a made item at `price`, uploaded to Alice's masternode. */
-  const registerPart = (item, price, title) => registerContent(api, {
-    content: item.content, size: item.size, mime: item.mime, title, price, replication: 2,
-    uploader: alice.address,
-  }, { expiresMs: item.receipt.expires_ms, signature: item.receipt.signature });
+  const registerPart = (item, price, title) => registerItem(api, item, { title, price, replication: 2, uploader: alice.address });
+  /** Dave's upload at `uploadUrl` on Alice's sidecar as an item to register. */
+  const uploadedToA = (uploadUrl) => uploadedItem(sidecarA.publicUrl, uploadUrl, dave);
+  /** Waits for the transcoding of Dave's upload at `uploadUrl` on Alice's sidecar; its media status. */
+  const transcodedByA = (uploadUrl) => transcoded(sidecarA.publicUrl, uploadUrl, dave, { context: () => sidecarA.logTail() });
 
   before(async () => {
     ({ keyring, alice, bob, dave, eve } = await devKeys());
@@ -114,7 +81,7 @@ describe('videos: transcoded on upload, registered in one batch, checked by hold
     const source = join(work, 'source.mp4');
     await makeVideo(source, { seconds: 8, width: 640, height: 360 });
     const uploaded = await uploadFile(source);
-    const media = await transcoded(sidecarA, uploaded.url, dave);
+    const media = await transcodedByA(uploaded.url);
     assert.deepEqual(media.renditions.map((r) => r.height), [360, 240]);
     for (const rendition of media.renditions) {
       assert.equal(rendition.mime, 'video/mp4');
@@ -124,20 +91,14 @@ describe('videos: transcoded on upload, registered in one batch, checked by hold
     assert.equal(media.poster.mime, 'image/jpeg');
     assert.ok(Math.abs(media.duration_ms - 8000) < 200, `duration ${media.duration_ms}`);
     assert.equal(await metric(sidecarA.url, 'pop_sidecar_transcodes_total{outcome="done"}'), 1);
-    video = await uploadedItem(sidecarA, uploaded.url, dave);
+    video = await uploadedToA(uploaded.url);
     parts = media;
   });
 
   it('registers the source, renditions and poster and describes the video in one signed batch', { timeout: 3 * 60_000 }, async () => {
-    const renditions = parts.renditions.map((r) => ({
-      content: r.content, width: r.width, height: r.height, bandwidth: r.bandwidth, codecs: r.codecs,
-    }));
-    const batch = api.tx.utility.batchAll([
-      registerPart(video, PRICE, 'A test film'),
-      ...parts.renditions.map((r) => registerPart(r, PRICE, `A test film ${r.height}p`)),
-      registerPart(parts.poster, 0, 'A test film: poster'),
-      api.tx.content.describeVideo(video.content, parts.duration_ms, parts.poster.content, renditions),
-    ]);
+    const batch = registerVideo(api, {
+      video, media: parts, title: 'A test film', price: PRICE, replication: 2, uploader: alice.address,
+    });
     const { events: included } = await sendOk(batch, dave);
     const described = findEvent(included, 'content', 'VideoDescribed');
     assert.ok(described, 'VideoDescribed');
@@ -200,8 +161,8 @@ describe('videos: transcoded on upload, registered in one batch, checked by hold
     const source = join(work, 'second.mp4');
     await makeVideo(source, { seconds: 6, width: 640, height: 360 });
     const uploaded = await uploadFile(source);
-    const media = await transcoded(sidecarA, uploaded.url, dave);
-    const second = await uploadedItem(sidecarA, uploaded.url, dave);
+    const media = await transcodedByA(uploaded.url);
+    const second = await uploadedToA(uploaded.url);
     // Forgeries, fragmented as renditions are: a 320x180 clip, and a 640x360 one of other
     // pictures, each as long as the video. Every upload of a video is transcoded too, which does
     // no harm.
@@ -209,7 +170,7 @@ describe('videos: transcoded on upload, registered in one batch, checked by hold
       const path = join(work, name);
       await makeVideo(path, { seconds: 6, width, height, pattern, fragmented: true });
       const forged = await uploadFile(path);
-      return uploadedItem(sidecarA, forged.url, dave);
+      return uploadedToA(forged.url);
     };
     const small = await forge('small.mp4', 320, 180, 'testsrc2');
     const other = await forge('other.mp4', 640, 360, 'smptebars');
