@@ -45,10 +45,14 @@ command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
 $monitor && ! command -v prometheus >/dev/null 2>&1 && need_apt+=(prometheus)
 apt_install "${need_apt[@]}"
 web_dir="$("$REPO_ROOT/scripts/webapp.sh")"
+# Proof keys are funded with tests/polkadotjs/tools/fund.js (@polkadot/api).
+polkadotjs="$REPO_ROOT/tests/polkadotjs"
+npm_ci "$polkadotjs"
 
 offset="${LOCAL_NET_PORT_OFFSET:-0}"
 dir="${LOCAL_NET_DIR:-$(mktemp -d -t pop-local-net.XXXXXX)}"
 mkdir -p "$dir"/{logs,run,keys}
+chmod 700 "$dir/keys"
 dir="$(cd "$dir" && pwd)"
 if [[ -f "$dir/run/local-net.pid" ]] && kill -0 "$(cat "$dir/run/local-net.pid")" 2>/dev/null; then
 	log "a local network already runs in $dir (pid $(cat "$dir/run/local-net.pid"))"
@@ -64,7 +68,7 @@ prometheus_port=$((9090 + offset))
 capital() { echo "${1^}"; }
 
 declare -A supervisors=() # process name -> supervisor pid
-updates=()                 # masternode updates under way
+helpers=()                 # one-off commands under way (masternode updates, funding)
 
 # Runs `command...` as process `name` (log logs/<name>.log, pid file run/<name>.pid) until it
 # exits cleanly or the supervisor is sent SIGTERM, which it passes on and waits out.
@@ -125,7 +129,7 @@ stop_all() {
 	trap - EXIT INT TERM
 	log "stopping the local network"
 	local name pid deadline=$((SECONDS + 30))
-	for pid in "${updates[@]}" "${supervisors[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+	for pid in "${helpers[@]}" "${supervisors[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
 	for name in "${!supervisors[@]}"; do
 		pid=${supervisors[$name]}
 		while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
@@ -180,42 +184,45 @@ done
 for i in "${!names[@]}"; do await "${names[$i]}-node" 120 rpc_health "$(rpc_port "$i")"; done
 
 # Each masternode gets a proof key of its own, kept in the folder for the next run, and is
-# pointed at its sidecar by its operator (a finalized transaction each, sent side by side).
-sidecar_cli=false
-"$POP_SIDECAR_BIN" key --help >/dev/null 2>&1 && sidecar_cli=true
-if $sidecar_cli; then
-	for i in "${!names[@]}"; do
-		name=${names[$i]}
-		key_file="$dir/keys/$name.proof-key"
-		[[ -f "$key_file" ]] || "$POP_SIDECAR_BIN" key generate --file "$key_file" >/dev/null
-		"$POP_SIDECAR_BIN" masternode update --operator-key "//$(capital "$name")" \
-			--endpoint "http://127.0.0.1:$(sidecar_port "$i")" --proof-key-file "$key_file" \
-			--node-url "ws://127.0.0.1:$(rpc_port "$i")" >"$dir/logs/$name-masternode-update.log" 2>&1 &
-		updates+=($!)
-	done
-	for i in "${!names[@]}"; do
-		wait "${updates[$i]}" || {
-			log "pointing ${names[$i]}'s masternode at its sidecar failed:"
-			cat "$dir/logs/${names[$i]}-masternode-update.log" >&2
-			exit 1
-		}
-	done
-	log "masternodes point at their sidecars with their own proof keys"
-else
-	log "this pop-sidecar has no operator commands: its masternodes keep the genesis endpoints and dev proof keys"
-fi
+# pointed at its sidecar by its operator (a finalized transaction each, sent side by side; on a
+# reused folder it changes nothing) before the sidecar starts signing with that key. Then each
+# operator funds its proof key, which pays its proofs' fees up front.
+funding=()
+for i in "${!names[@]}"; do
+	name=${names[$i]}
+	key_file="$dir/keys/$name.proof-key"
+	[[ -f "$key_file" ]] || "$POP_SIDECAR_BIN" key generate --file "$key_file" >/dev/null
+	proof_key=$("$POP_SIDECAR_BIN" key inspect --file "$key_file" --json |
+		node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).account)')
+	funding+=("//$(capital "$name")=$proof_key")
+	"$POP_SIDECAR_BIN" masternode update --operator-key "//$(capital "$name")" \
+		--endpoint "http://127.0.0.1:$(sidecar_port "$i")" --proof-key-file "$key_file" \
+		--node-url "ws://127.0.0.1:$(rpc_port "$i")" >"$dir/logs/$name-masternode-update.log" 2>&1 &
+	helpers+=($!)
+done
+for i in "${!names[@]}"; do
+	wait "${helpers[$i]}" || {
+		log "pointing ${names[$i]}'s masternode at its sidecar failed:"
+		cat "$dir/logs/${names[$i]}-masternode-update.log" >&2
+		exit 1
+	}
+done
+node "$polkadotjs/tools/fund.js" "ws://127.0.0.1:$(rpc_port 0)" 100 "${funding[@]}" >"$dir/logs/fund-proof-keys.log" 2>&1 &
+helpers+=($!)
+wait $! || {
+	log "funding the proof keys failed:"
+	cat "$dir/logs/fund-proof-keys.log" >&2
+	exit 1
+}
+log "masternodes point at their sidecars, each with its own funded proof key"
 
 for i in "${!names[@]}"; do
 	name=${names[$i]}
 	port=$(sidecar_port "$i")
-	if $sidecar_cli; then
-		proof_key=(--proof-key-file "$dir/keys/$name.proof-key")
-	else
-		proof_key=(--proof-key "//$(capital "$name")//stash")
-	fi
 	start "$name-sidecar" "$POP_SIDECAR_BIN" run --data-dir "$dir/$name/sidecar" \
 		--listen "127.0.0.1:$port" --public-url "http://127.0.0.1:$port" \
-		--node-url "ws://127.0.0.1:$(rpc_port "$i")" "${proof_key[@]}" --web-dir "$web_dir"
+		--node-url "ws://127.0.0.1:$(rpc_port "$i")" --proof-key-file "$dir/keys/$name.proof-key" \
+		--web-dir "$web_dir"
 done
 for i in "${!names[@]}"; do
 	await "${names[$i]}-sidecar" 60 curl -sf "http://127.0.0.1:$(sidecar_port "$i")/health"

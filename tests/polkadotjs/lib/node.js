@@ -9,6 +9,10 @@ import { releaseBinary, startProcess } from './process.js';
 
 export const nodeBinary = () => releaseBinary('pop-node', 'POP_NODE_BIN');
 
+/** An ApiPromise connected to the node at `rpcUrl`; fails if the first connection does. */
+export const connect = (rpcUrl) =>
+  ApiPromise.create({ provider: new WsProvider(rpcUrl), noInitWarn: true, throwOnConnect: true });
+
 /** Starts `pop-node --dev` and returns a connected ApiPromise plus a `stop` function. */
 export function startDevNode() {
   return startNode(['--dev']);
@@ -62,7 +66,7 @@ export async function startNode(chainArgs) {
       throw error;
     }
     handle.rpcUrl = `ws://127.0.0.1:${rpcPort}`;
-    handle.api = await ApiPromise.create({ provider: new WsProvider(handle.rpcUrl), noInitWarn: true, throwOnConnect: true });
+    handle.api = await connect(handle.rpcUrl);
     [handle.bootnode] = (await handle.api.rpc.system.localListenAddresses()).map(String);
     assert.ok(handle.bootnode, `pop-node has no p2p address:\n${child.logTail()}`);
   }

@@ -9,8 +9,7 @@
 //   node tools/demo-video.js <work dir> <node ws URL> <sidecar URL>...
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { ApiPromise, WsProvider } from '@polkadot/api';
-import { sendOk } from '../lib/node.js';
+import { connect, sendOk } from '../lib/node.js';
 import { transcoded, upload, uploadedItem } from '../lib/sidecar.js';
 import { makeVideo, registerVideo } from '../lib/video.js';
 import { devKeys, waitFor } from '../lib/util.js';
@@ -40,8 +39,7 @@ try {
     if (!health.ok) throw new Error(`the sidecar at ${url} does not answer (${health.statusText}): is scripts/local-net.sh running?`);
   }
   const { dave } = await devKeys();
-  api = await ApiPromise.create({ provider: new WsProvider(nodeUrl), noInitWarn: true, throwOnConnect: true })
-    .catch((error) => { throw new Error(`cannot connect to the node at ${nodeUrl}: ${error.message}`); });
+  api = await connect(nodeUrl).catch((error) => { throw new Error(`cannot connect to the node at ${nodeUrl}: ${error.message}`); });
   const holders = await Promise.all(sidecars.map((url) => masternodeAt(api, url)));
   const [uploadTo] = sidecars;
 
