@@ -7,7 +7,9 @@
 # - checks: the pallet benchmarks, run once each as tests, and pop-try-state's own tests;
 # - the Polkadot.js tests, which also run pop-try-state on a live chain's state;
 # - then, alone (Chromium, ffmpeg and three processes would starve the suites above), the web
-#   app's unit tests and its end-to-end test in headless Chromium.
+#   app's unit tests and its end-to-end test in headless Chromium;
+# - last, alone too (seven processes), the alert rules' unit tests and the local network's test:
+#   local-net.sh --monitor and demo.sh, checked end to end.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 "$REPO_ROOT/scripts/setup.sh"
 # The Polkadot.js tests' npm packages download while Rust compiles (into a log in the target
@@ -72,4 +74,6 @@ if ((${#failed[@]})); then
 fi
 log "running the web app's tests in Chromium"
 "$REPO_ROOT/scripts/browser-test.sh" || { log "failed: browser"; exit 1; }
+log "running the local network's test"
+"$REPO_ROOT/scripts/network-test.sh" || { log "failed: network"; exit 1; }
 log "all suites passed in $((SECONDS - started)) s"

@@ -234,6 +234,8 @@ describe('local network: local-net.sh --monitor, demo.sh, supervision and alerts
 
     await until('alice\'s sidecar connected to her node again', async () =>
       (await metric(sidecarUrl(0), 'pop_sidecar_chain_connected')) === 1, 120, 'alice-sidecar');
+    const [lowest] = (await prometheus('/api/v1/query?query=min_over_time(pop_sidecar_chain_connected{instance="alice"}[2m])')).result;
+    t.diagnostic(`Prometheus saw alice's sidecar ${lowest?.value[1] === '0' ? 'disconnected, then' : 'always'} connected`);
     await until('a proof by alice\'s masternode after the restart', () => proofsBy(events, keys.alice).length > 0, 180, 'alice-sidecar', 'alice-node');
     t.diagnostic(`alice's first proof landed ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`);
 
