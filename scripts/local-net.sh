@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A whole local POP network from one command: three validators (alice, bob, charlie) from
-# chain-specs/local.raw.json, each with its masternode's pop-sidecar beside it (its own proof
-# key, serving the web app), and with --monitor a Prometheus that scrapes all six and evaluates
-# ops/prometheus/alerts.yml. Stops everything cleanly on Ctrl-C or SIGTERM.
+# chain-specs/local.raw.json, each with its masternode's pop-sidecar beside it (serving the web
+# app, signing with a proof key of its own that the operator points the masternode at with
+# `pop-sidecar masternode update` and funds), and with --monitor a Prometheus that scrapes all
+# six and evaluates ops/prometheus/alerts.yml. Stops everything cleanly on Ctrl-C or SIGTERM.
 #
 #   scripts/local-net.sh [--monitor]
 #   LOCAL_NET_DIR=/path scripts/local-net.sh     keep the state there (reused on the next run)
@@ -12,7 +13,8 @@
 # 9615+i; sidecar (uploads, streaming, web app, /metrics) 8080+i; Prometheus 9090.
 # State under one folder ($LOCAL_NET_DIR, else a new temporary one, printed): <name>/node (the
 # chain database), <name>/sidecar (content), keys/<name>.proof-key, logs/<name>-node.log,
-# logs/<name>-sidecar.log, logs/prometheus.log, run/<process>.pid.
+# logs/<name>-sidecar.log, logs/prometheus.log (and the set-up's: <name>-masternode-update.log,
+# fund-proof-keys.log), run/<process>.pid (run/local-net.pid: this script).
 #
 # Every process is supervised as systemd's Restart=on-failure would: one that fails (a non-zero
 # exit, or death by a signal such as SIGKILL) is started again on the same data after 2 s; one
