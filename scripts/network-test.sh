@@ -24,4 +24,4 @@ log "unit tests of the alert rules"
 promtool test rules "$REPO_ROOT/ops/prometheus/alerts.test.yml"
 log "the local network's test"
 cd "$REPO_ROOT/tests/network"
-node --test --test-timeout=1800000 --test-reporter=spec local-net.test.js
+npm test
