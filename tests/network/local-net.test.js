@@ -18,7 +18,7 @@ import { promisify } from 'node:util';
 import { contentId } from '../polkadotjs/lib/commitment.js';
 import { connect } from '../polkadotjs/lib/node.js';
 import { startProcess } from '../polkadotjs/lib/process.js';
-import { metric, sidecarBinary } from '../polkadotjs/lib/sidecar.js';
+import { metric, sidecarCommand } from '../polkadotjs/lib/sidecar.js';
 import { bestNumber, collectEvents, devKeys, finalizedNumber, waitFor } from '../polkadotjs/lib/util.js';
 
 const run = promisify(execFile);
@@ -169,9 +169,10 @@ describe('local network: local-net.sh --monitor, demo.sh, supervision and alerts
     for (const i of NAMES.keys()) {
       let status;
       await until(`${NAMES[i]}'s status to count the four parts held`, async () => {
-        const { stdout: json } = await run(sidecarBinary(), ['status', '--json',
+        const answer = await sidecarCommand(['status', '--json',
           '--node-url', `ws://127.0.0.1:${ports.rpc[i]}`, '--sidecar-url', sidecarUrl(i)]);
-        status = JSON.parse(json);
+        assert.equal(answer.code, 0, answer.stderr);
+        status = answer.json;
         return status.replicas.held === parts.length;
       }, 60, `${NAMES[i]}-sidecar`);
       assert.equal(status.masternode, keys[NAMES[i]].address);
