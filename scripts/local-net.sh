@@ -2,7 +2,7 @@
 # A whole local POP network from one command: three validators (alice, bob, charlie) from
 # chain-specs/local.raw.json, each with its masternode's pop-sidecar beside it (serving the web
 # app, signing with a proof key of its own that the operator points the masternode at with
-# `pop-sidecar masternode update` and funds), and with --monitor a Prometheus that scrapes all
+# `pop-sidecar masternode update` and funds with `masternode fund`), and with --monitor a Prometheus that scrapes all
 # six and evaluates ops/prometheus/alerts.yml. Stops everything cleanly on Ctrl-C or SIGTERM.
 #
 #   scripts/local-net.sh [--monitor]
@@ -13,8 +13,8 @@
 # 9615+i; sidecar (uploads, streaming, web app, /metrics) 8080+i; Prometheus 9090.
 # State under one folder ($LOCAL_NET_DIR, else a new temporary one, printed): <name>/node (the
 # chain database), <name>/sidecar (content), keys/<name>.proof-key, logs/<name>-node.log,
-# logs/<name>-sidecar.log, logs/prometheus.log (and the set-up's: <name>-masternode-update.log,
-# fund-proof-keys.log), run/<process>.pid (run/local-net.pid: this script).
+# logs/<name>-sidecar.log, logs/prometheus.log (and the set-up's: <name>-masternode-update.log),
+# run/<process>.pid (run/local-net.pid: this script).
 #
 # Every process is supervised as systemd's Restart=on-failure would: one that fails (a non-zero
 # exit, or death by a signal such as SIGKILL) is started again on the same data after 2 s; one
@@ -47,9 +47,6 @@ command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
 $monitor && ! command -v prometheus >/dev/null 2>&1 && need_apt+=(prometheus)
 apt_install "${need_apt[@]}"
 web_dir="$("$REPO_ROOT/scripts/webapp.sh")"
-# Proof keys are funded with tests/polkadotjs/tools/fund.js (@polkadot/api).
-polkadotjs="$REPO_ROOT/tests/polkadotjs"
-npm_ci "$polkadotjs"
 
 offset="${LOCAL_NET_PORT_OFFSET:-0}"
 dir="${LOCAL_NET_DIR:-$(mktemp -d -t pop-local-net.XXXXXX)}"
@@ -187,19 +184,18 @@ for i in "${!names[@]}"; do await "${names[$i]}-node" 120 rpc_health "$(rpc_port
 
 # Each masternode gets a proof key of its own, kept in the folder for the next run, and is
 # pointed at its sidecar by its operator (a finalized transaction each, sent side by side; on a
-# reused folder it changes nothing) before the sidecar starts signing with that key. Then each
-# operator funds its proof key, which pays its proofs' fees up front.
-funding=()
+# reused folder it changes nothing) before the sidecar starts signing with that key; then the
+# operator sends its proof key 100 POP, for the fees its proofs pay up front.
 for i in "${!names[@]}"; do
 	name=${names[$i]}
 	key_file="$dir/keys/$name.proof-key"
 	[[ -f "$key_file" ]] || "$POP_SIDECAR_BIN" key generate --file "$key_file" >/dev/null
-	proof_key=$("$POP_SIDECAR_BIN" key inspect --file "$key_file" --json |
-		node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).account)')
-	funding+=("//$(capital "$name")=$proof_key")
-	"$POP_SIDECAR_BIN" masternode update --operator-key "//$(capital "$name")" \
-		--endpoint "http://127.0.0.1:$(sidecar_port "$i")" --proof-key-file "$key_file" \
-		--node-url "ws://127.0.0.1:$(rpc_port "$i")" >"$dir/logs/$name-masternode-update.log" 2>&1 &
+	(
+		export POP_OPERATOR_KEY="//$(capital "$name")" POP_NODE_URL="ws://127.0.0.1:$(rpc_port "$i")"
+		"$POP_SIDECAR_BIN" masternode update --endpoint "http://127.0.0.1:$(sidecar_port "$i")" \
+			--proof-key-file "$key_file" &&
+			"$POP_SIDECAR_BIN" masternode fund --amount 100 --proof-key-file "$key_file"
+	) >"$dir/logs/$name-masternode-update.log" 2>&1 &
 	helpers+=($!)
 done
 for i in "${!names[@]}"; do
@@ -209,13 +205,6 @@ for i in "${!names[@]}"; do
 		exit 1
 	}
 done
-node "$polkadotjs/tools/fund.js" "ws://127.0.0.1:$(rpc_port 0)" 100 "${funding[@]}" >"$dir/logs/fund-proof-keys.log" 2>&1 &
-helpers+=($!)
-wait $! || {
-	log "funding the proof keys failed:"
-	cat "$dir/logs/fund-proof-keys.log" >&2
-	exit 1
-}
 log "masternodes point at their sidecars, each with its own funded proof key"
 
 for i in "${!names[@]}"; do

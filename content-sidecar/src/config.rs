@@ -147,6 +147,16 @@ pub enum MasternodeAction {
 	Deregister,
 	/// Leave jail once the jail period is over.
 	Unjail,
+	/// Send POP from the operator's account to the proof key, which pays its proofs' and
+	/// confirmations' fees up front (valid ones get them back).
+	Fund {
+		/// POP to send.
+		#[arg(long, value_parser = parse_pop)]
+		amount: u128,
+		/// The proof key.
+		#[command(flatten)]
+		proof_key: ProofKeyArg,
+	},
 }
 
 /// A proof key, named by its account or by its key file.

@@ -208,9 +208,26 @@ pub trait MetadataIndex: Send + Sync {
 	fn remove_transcode(&self, id: &ContentId) -> Result<(), IndexError>;
 	/// Every transcoding.
 	fn transcodes(&self) -> Result<Vec<(ContentId, TranscodeRecord)>, IndexError>;
+	/// The last finalized block whose assignments were reconciled here, and its chain.
+	fn reconciled(&self) -> Result<Option<ReconciledAt>, IndexError>;
+	/// Records the last finalized block whose assignments were reconciled here.
+	fn put_reconciled(&self, at: &ReconciledAt) -> Result<(), IndexError>;
 	/// Makes every write so far durable.
 	fn flush(&self) -> Result<(), IndexError>;
 }
+
+/// A finalized block whose assignments were reconciled: the chain client never reconciles at
+/// an older one of the same chain, since content registered after it would look removed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode)]
+pub struct ReconciledAt {
+	/// The chain's genesis hash.
+	pub genesis: [u8; 32],
+	/// The block's number.
+	pub block: u64,
+}
+
+/// The key of [`ReconciledAt`] in the index's default tree.
+const RECONCILED_KEY: &[u8; 10] = b"reconciled";
 
 /// [`MetadataIndex`] in a sled database.
 pub struct SledIndex {
@@ -331,6 +348,15 @@ impl MetadataIndex for SledIndex {
 
 	fn uploads(&self) -> Result<Vec<(UploadId, UploadRecord)>, IndexError> {
 		read_all(&self.uploads)
+	}
+
+	fn reconciled(&self) -> Result<Option<ReconciledAt>, IndexError> {
+		read(&self.db, RECONCILED_KEY)
+	}
+
+	fn put_reconciled(&self, at: &ReconciledAt) -> Result<(), IndexError> {
+		self.db.insert(RECONCILED_KEY, at.encode())?;
+		Ok(())
 	}
 
 	fn flush(&self) -> Result<(), IndexError> {

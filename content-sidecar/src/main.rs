@@ -199,6 +199,10 @@ fn init_logs(format: LogFormat) {
 	let logs = tracing_subscriber::fmt()
 		.with_env_filter(filter)
 		.with_writer(std::io::stderr)
+		// A log reader that went away (a closed pipe) must not take the daemon down: by
+		// default a failed write is reported on stderr, which panics when stderr is the
+		// closed pipe.
+		.log_internal_errors(false)
 		.with_ansi(std::io::stderr().is_terminal());
 	match format {
 		LogFormat::Compact => logs.compact().init(),

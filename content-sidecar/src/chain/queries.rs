@@ -88,7 +88,7 @@ pub(super) struct MasternodeInfo {
 /// What this client reads of `System::Account` values.
 #[derive(Debug, DecodeAsType)]
 #[decode_as_type(crate_path = "subxt::ext::scale_decode")]
-pub(super) struct AccountInfo {
+pub(crate) struct AccountInfo {
 	/// The account's balances.
 	pub data: AccountData,
 }
@@ -96,7 +96,7 @@ pub(super) struct AccountInfo {
 /// What this client reads of `pallet_balances::AccountData`.
 #[derive(Debug, DecodeAsType)]
 #[decode_as_type(crate_path = "subxt::ext::scale_decode")]
-pub(super) struct AccountData {
+pub(crate) struct AccountData {
 	/// Balance neither held nor reserved.
 	pub free: u128,
 	/// Balance held (deposits among it) or reserved.
@@ -171,7 +171,7 @@ pub(super) struct ProofArg {
 }
 
 /// `System::Account`: account → its nonce and balances.
-pub(super) fn accounts() -> DynamicAddress<(Account,), AccountInfo> {
+pub(crate) fn accounts() -> DynamicAddress<(Account,), AccountInfo> {
 	dynamic::storage("System", "Account")
 }
 

@@ -106,6 +106,9 @@ pub(super) trait ChainView: Sync {
 	/// The block's number.
 	fn number(&self) -> u64;
 
+	/// The chain's genesis hash.
+	fn genesis(&self) -> [u8; 32];
+
 	/// The masternode `proof_key` signs for, if any.
 	fn operator_of(
 		&self,
@@ -158,6 +161,10 @@ pub(super) trait ChainView: Sync {
 impl ChainView for AtBlock {
 	fn number(&self) -> u64 {
 		self.block_number()
+	}
+
+	fn genesis(&self) -> [u8; 32] {
+		self.genesis_hash().map(|hash| hash.0).unwrap_or_default()
 	}
 
 	async fn operator_of(&self, proof_key: Account) -> Result<Option<Account>, subxt::Error> {

@@ -1,5 +1,6 @@
-//! `pop-sidecar masternode …`: the registry's calls, signed by the operator's account, sent
-//! and followed until finalized, with the block's events for the call or the chain's error.
+//! `pop-sidecar masternode …`: the registry's calls, and funding the proof key, signed by the
+//! operator's account, sent and followed until finalized, with the block's events for the call
+//! or the chain's error.
 
 use super::{render, OperatorError, Output};
 use crate::{
@@ -137,6 +138,17 @@ fn payload(action: MasternodeAction) -> Result<DynamicPayload<Composite<()>>, Op
 		MasternodeAction::Withdraw => call("withdraw_unbonded", vec![]),
 		MasternodeAction::Deregister => call("deregister", vec![]),
 		MasternodeAction::Unjail => call("unjail", vec![]),
+		MasternodeAction::Fund { amount, proof_key } => {
+			let proof_key = proof_key_account(&proof_key)?.ok_or_else(|| {
+				OperatorError::Usage("fund needs --proof-key or --proof-key-file".into())
+			})?;
+			let destination = Value::unnamed_variant("Id", [account(proof_key)]);
+			dynamic::tx(
+				"Balances",
+				"transfer_keep_alive",
+				Composite::unnamed([destination, Value::u128(amount)]),
+			)
+		}
 	})
 }
 
@@ -212,4 +224,60 @@ fn describe(outcome: &Outcome) -> String {
 		text.push_str(&format!("  {}.{} {}\n", event.pallet, event.event, event.fields));
 	}
 	text
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn no_proof_key() -> ProofKeyArg {
+		ProofKeyArg { proof_key: None, proof_key_file: None }
+	}
+
+	#[test]
+	fn calls_that_cannot_be_right_are_refused_before_signing() {
+		let register = MasternodeAction::Register {
+			bond: 1,
+			endpoint: "http://a".into(),
+			proof_key: no_proof_key(),
+			capacity: 1,
+			commission: 0,
+		};
+		assert!(matches!(payload(register), Err(OperatorError::Usage(reason)) if reason.contains("--proof-key")));
+		let update = MasternodeAction::Update {
+			endpoint: None,
+			proof_key: no_proof_key(),
+			capacity: None,
+			commission: None,
+		};
+		assert!(matches!(payload(update), Err(OperatorError::Usage(reason)) if reason.contains("nothing to update")));
+		let bad_key = ProofKeyArg { proof_key: Some("5Fnot-an-address".into()), proof_key_file: None };
+		let update = MasternodeAction::Update { endpoint: None, proof_key: bad_key, capacity: None, commission: None };
+		assert!(matches!(payload(update), Err(OperatorError::Usage(reason)) if reason.contains("SS58")));
+	}
+
+	#[test]
+	fn each_action_names_its_call() {
+		let named = |action| {
+			let call = payload(action).unwrap();
+			(call.pallet_name().to_owned(), call.call_name().to_owned())
+		};
+		assert_eq!(named(MasternodeAction::Withdraw), ("Masternodes".into(), "withdraw_unbonded".into()));
+		assert_eq!(named(MasternodeAction::BondMore { amount: 5 }).1, "bond_more");
+		assert_eq!(named(MasternodeAction::Unbond { amount: 5 }).1, "unbond");
+		assert_eq!(named(MasternodeAction::Deregister).1, "deregister");
+		assert_eq!(named(MasternodeAction::Unjail).1, "unjail");
+		let fund = MasternodeAction::Fund { amount: 1, proof_key: no_proof_key() };
+		assert!(matches!(payload(fund), Err(OperatorError::Usage(_))));
+		let to = ProofKeyArg { proof_key: Some(crate::auth::ss58(&[1; 32])), proof_key_file: None };
+		let fund = payload(MasternodeAction::Fund { amount: 1, proof_key: to }).unwrap();
+		assert_eq!((fund.pallet_name(), fund.call_name()), ("Balances", "transfer_keep_alive"));
+		let update = MasternodeAction::Update {
+			endpoint: None,
+			proof_key: no_proof_key(),
+			capacity: Some(1),
+			commission: None,
+		};
+		assert_eq!(named(update).1, "update");
+	}
 }

@@ -2,8 +2,8 @@
 //!
 //! - `key generate | inspect` ([`key`]): key files, made `0600` and refused when others may
 //!   read them ([`crate::keys`]).
-//! - `masternode register | update | bond-more | unbond | withdraw | deregister | unjail`
-//!   ([`masternode`]): signed by the operator's account (a secret URI, a key file or the
+//! - `masternode register | update | bond-more | unbond | withdraw | deregister | unjail |
+//!   fund` ([`masternode`]): signed by the operator's account (a secret URI, a key file or the
 //!   environment), followed until finalized; they print the block and the call's decoded
 //!   events, or the chain's decoded error and exit with a failure.
 //! - `status` ([`status`]): what an operator watches, from the chain, the node and the

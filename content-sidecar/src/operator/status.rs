@@ -1,5 +1,5 @@
 //! `pop-sidecar status`: a masternode's standing as its operator watches it, read at the
-//! node's best block: registration, bond and backing, rank in the next election, faults and
+//! node's finalized block (what no re-org takes back): registration, bond and backing, rank in the next election, faults and
 //! points this era, pending rewards, unbonding, replicas, and the sidecar's and node's health.
 
 use super::{amount, OperatorError, Output};
@@ -84,6 +84,9 @@ pub struct Status {
 	pub endpoint: Option<String>,
 	/// Its proof key as registered.
 	pub proof_key: Option<String>,
+	/// What the proof key can spend: proofs and confirmations pay their fee up front (valid
+	/// ones get it back), so a proof key with nothing confirms and proves nothing.
+	pub proof_key_spendable: Option<String>,
 	/// Bytes of content it offers.
 	pub capacity: Option<u64>,
 	/// Its commission, e.g. `10%`.
@@ -156,7 +159,7 @@ pub struct NodeHealth {
 	pub syncing: bool,
 	/// The best block's number.
 	pub best: u64,
-	/// The finalized block's number.
+	/// The finalized block's number: the block the status is read at.
 	pub finalized: u64,
 }
 
@@ -221,11 +224,7 @@ async fn node_health(
 		rpc.request::<serde_json::Value>(method, rpc_params![]).await.map_err(OperatorError::node)
 	};
 	let health = call("system_health").await?;
-	let finalized_hash = call("chain_getFinalizedHead").await?;
-	let finalized = rpc
-		.request::<serde_json::Value>("chain_getHeader", rpc_params![finalized_hash])
-		.await
-		.map_err(OperatorError::node)?;
+	let best = call("chain_getHeader").await?;
 	let number = |header: &serde_json::Value| {
 		header["number"].as_str().and_then(|hex| u64::from_str_radix(hex.trim_start_matches("0x"), 16).ok())
 	};
@@ -235,8 +234,8 @@ async fn node_health(
 		version: call("system_version").await?.as_str().unwrap_or_default().to_owned(),
 		peers: health["peers"].as_u64().unwrap_or_default(),
 		syncing: health["isSyncing"].as_bool().unwrap_or_default(),
-		best: at.block_number(),
-		finalized: number(&finalized).unwrap_or_default(),
+		best: number(&best).unwrap_or_default(),
+		finalized: at.block_number(),
 	})
 }
 
@@ -249,6 +248,12 @@ async fn read(
 ) -> Result<Status, subxt::Error> {
 	let masternodes = dynamic::storage::<(Account,), Masternode>("Masternodes", "Masternodes");
 	let record = queries::read(at, masternodes.clone(), (masternode,)).await?;
+	let proof_key_spendable = match &record {
+		Some(node) => queries::read(at, queries::accounts(), (node.proof_key,))
+			.await?
+			.map(|account| account.data.spendable()),
+		None => None,
+	};
 	let pools = dynamic::storage::<(Account,), Pool>("Delegation", "Pools");
 	let pool = queries::read(at, pools.clone(), (masternode,)).await?;
 	let delegated = pool.as_ref().map_or(0, |pool| pool.value);
@@ -299,6 +304,7 @@ async fn read(
 		delegators: pool.map_or(0, |pool| pool.delegators),
 		endpoint: record.as_ref().map(|node| String::from_utf8_lossy(&node.endpoint).into_owned()),
 		proof_key: record.as_ref().map(|node| ss58(&node.proof_key)),
+		proof_key_spendable: record.as_ref().map(|_| proof_key_spendable.unwrap_or(0).to_string()),
 		capacity: record.as_ref().map(|node| node.capacity),
 		commission: record.as_ref().map(|node| amount::format_percent(node.commission)),
 		rank,
@@ -340,7 +346,13 @@ fn describe(status: &Status) -> String {
 				}
 			));
 			lines.push(format!("endpoint     {}", status.endpoint.as_deref().unwrap_or_default()));
-			lines.push(format!("proof key    {}", status.proof_key.as_deref().unwrap_or_default()));
+			let spendable = status.proof_key_spendable.as_deref().unwrap_or("0");
+			lines.push(format!(
+				"proof key    {} ({}{})",
+				status.proof_key.as_deref().unwrap_or_default(),
+				pop(spendable),
+				if spendable == "0" { ": fund it, or it can neither prove nor confirm" } else { "" }
+			));
 			lines.push(format!(
 				"offers       {} bytes, commission {}",
 				status.capacity.unwrap_or_default(),

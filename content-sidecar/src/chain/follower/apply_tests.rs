@@ -49,6 +49,8 @@ struct FakeChain {
 	read: Mutex<Vec<ContentId>>,
 	/// Faults of this masternode in the current era.
 	faults: u32,
+	/// The chain's genesis hash.
+	genesis: [u8; 32],
 }
 
 impl FakeChain {
@@ -60,6 +62,10 @@ impl FakeChain {
 impl ChainView for FakeChain {
 	fn number(&self) -> u64 {
 		self.block
+	}
+
+	fn genesis(&self) -> [u8; 32] {
+		self.genesis
 	}
 
 	async fn operator_of(&self, _: Account) -> Result<Option<Account>, subxt::Error> {
@@ -427,4 +433,40 @@ async fn a_finalized_block_tells_the_masternodes_faults_this_era() {
 	chain.faults = 0;
 	follower.on_finalized_block(&chain, &state, &key).await.unwrap();
 	assert_eq!(state.metrics.masternode_faults.get(), 0);
+}
+
+#[tokio::test]
+async fn a_finalized_block_older_than_one_reconciled_withdraws_nothing() {
+	let (_dir, state, key) = sidecar();
+	let content = store(&state, 300);
+	let record = ItemRecord {
+		size: 300,
+		state: ItemState::Registered { price: 0 },
+		stored_at_ms: 1,
+		mime: "video/mp4".into(),
+	};
+	state.index.put_item(&content, &record).unwrap();
+	let mut follower = follower(&state);
+	let registered = FakeChain {
+		block: 24,
+		contents: [(content, ContentInfo { size: 300, ..info(&[(ME, true)]) })].into(),
+		..FakeChain::default()
+	};
+	follower.on_finalized_block(&registered, &state, &key).await.unwrap();
+	assert_eq!(state.index.reconciled().unwrap().map(|at| at.block), Some(24));
+
+	// The node, restarted after a crash, names block 5 finalized: the item is not on chain
+	// there yet. Nothing is withdrawn, by this follower or by one of a restarted sidecar.
+	let before = FakeChain { block: 5, ..FakeChain::default() };
+	follower.on_finalized_block(&before, &state, &key).await.unwrap();
+	self::follower(&state).on_finalized_block(&before, &state, &key).await.unwrap();
+	let state_of = || state.index.item(&content).unwrap().map(|record| record.state);
+	assert!(matches!(state_of(), Some(ItemState::Registered { .. })));
+	assert_eq!(state.metrics.replicas_withdrawn.get(), 0);
+	assert_eq!(state.index.reconciled().unwrap().map(|at| at.block), Some(24));
+
+	// Another chain (a new genesis) is reconciled from its own start.
+	let other_chain = FakeChain { block: 5, genesis: [9; 32], ..FakeChain::default() };
+	follower.on_finalized_block(&other_chain, &state, &key).await.unwrap();
+	assert!(matches!(state_of(), Some(ItemState::Withdrawn { removed: true, .. })));
 }

@@ -25,7 +25,7 @@ use super::{
 use crate::{
 	auth::{ss58, Account},
 	blob_store::{id_hex, StoreError},
-	index::{ItemRecord, ItemState},
+	index::{ItemRecord, ItemState, ReconciledAt},
 	state::AppState,
 };
 use futures_util::FutureExt as _;
@@ -166,6 +166,25 @@ impl Follower {
 		state: &AppState,
 		key: &Arc<ProofKey>,
 	) -> Result<(), subxt::Error> {
+		// A node restarted after a crash, or syncing afresh, may name a finalized block older
+		// than one reconciled already: content registered since would look removed, and be
+		// withdrawn (then deleted) while the chain still assigns it here.
+		let reached = ReconciledAt { genesis: view.genesis(), block: view.number() };
+		match state.index.reconciled() {
+			Ok(Some(seen)) if seen.genesis == reached.genesis && seen.block > reached.block => {
+				tracing::info!(
+					block = reached.block,
+					reconciled = seen.block,
+					"the node's finalized block is behind one reconciled already; waiting for it"
+				);
+				return Ok(());
+			}
+			Ok(_) => {}
+			Err(error) => {
+				tracing::warn!(%error, "reading the last block reconciled failed");
+				return Ok(());
+			}
+		}
 		let Some(operator) = operator(view, key).await? else { return Ok(()) };
 		match view.faults_this_era(operator).await {
 			Ok(faults) => {
@@ -182,8 +201,13 @@ impl Follower {
 		};
 		let snapshot = Snapshot { block: view.number(), operator, challenges: None, replicas };
 		let plan = plan(&snapshot, &self.memory);
-		if let Err(error) = self.apply(view, state, key, &plan.replicas, snapshot.block).await {
-			tracing::warn!(%error, "reconciling assignments failed");
+		match self.apply(view, state, key, &plan.replicas, snapshot.block).await {
+			Ok(()) => {
+				if let Err(error) = state.index.put_reconciled(&reached) {
+					tracing::warn!(%error, "recording the last block reconciled failed");
+				}
+			}
+			Err(error) => tracing::warn!(%error, "reconciling assignments failed"),
 		}
 		Ok(())
 	}
@@ -294,7 +318,7 @@ impl Follower {
 						"a confirmed replica is missing from disk and no other holder has it"
 					)
 				}
-				Action::Withdraw { content, removed } => withdraw(state, content, *removed)?,
+				Action::Withdraw { content, removed } => withdraw(state, content, *removed, block)?,
 				Action::RefuseForeign { content, owner } => {
 					state.metrics.foreign_registrations.inc();
 					tracing::warn!(
@@ -424,7 +448,12 @@ fn register_fetched(
 
 /// Stops serving `content`, which the chain no longer assigns here: it was `removed` by its
 /// owner, or moved to other holders. The collector deletes it after `--withdrawn-grace`.
-fn withdraw(state: &AppState, content: &ContentId, removed: bool) -> Result<(), ChainError> {
+fn withdraw(
+	state: &AppState,
+	content: &ContentId,
+	removed: bool,
+	block: u64,
+) -> Result<(), ChainError> {
 	let Some(mut record) = state.index.item(content)? else { return Ok(()) };
 	record.state = ItemState::Withdrawn { at_ms: crate::unix_time_ms(), removed };
 	state.index.put_item(content, &record)?;
@@ -433,6 +462,7 @@ fn withdraw(state: &AppState, content: &ContentId, removed: bool) -> Result<(), 
 	tracing::info!(
 		content = %id_hex(content),
 		removed,
+		block,
 		"no longer assigned here: withdrawn, to be deleted after the grace period"
 	);
 	Ok(())
