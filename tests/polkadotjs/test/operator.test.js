@@ -242,8 +242,11 @@ describe('the operator command line', { timeout: 15 * 60_000 }, () => {
     }
 
     await until('Dave jailed', () => named('Jailed', dave).length > 0, 240);
-    const jailed = await status('--masternode', dave.address, '--sidecar-url', sidecar.url);
-    assert.equal(jailed.status, 'Jailed');
+    // Seen in a best block; status reads the finalized one.
+    const jailed = await until('Dave jailed in his status', async () => {
+      const shown = await status('--masternode', dave.address, '--sidecar-url', sidecar.url);
+      return shown.status === 'Jailed' && shown;
+    }, 60);
     assert.equal(jailed.rank, null, 'a jailed masternode is not electable');
     assert.ok(jailed.jailed_until > jailed.era);
     assert.equal(failedWith(await masternode('//Dave', 'unjail')), 'Masternodes::StillJailed');
