@@ -1,6 +1,6 @@
 //! Weights of `pallet_content`, measured by its benchmarks (`benchmarking.rs`).
 //!
-//! Measured on 2026-11-26 on Intel(R) Xeon(R) Processor with pop-node 0.1.0-6c94326dc81, wasm compiled,
+//! Measured on 2026-11-27 on Intel(R) Xeon(R) Processor with pop-node 0.1.0-ddcacbff37a, wasm compiled,
 //! dev genesis; 50 steps × 20 repeats.
 
 //! Proof sizes are not estimated: POP is a solochain, and its blocks have no proof-size limit.
@@ -14,6 +14,7 @@ use frame_support::{traits::Get, weights::{constants::RocksDbWeight, Weight}};
 
 /// Weight functions needed by `pallet_content`.
 pub trait WeightInfo {
+	fn describe_video(r: u32, ) -> Weight;
 	fn register_content(a: u32, ) -> Weight;
 	fn assign_pending(n: u32, ) -> Weight;
 	fn remove_content(r: u32, ) -> Weight;
@@ -23,25 +24,34 @@ pub trait WeightInfo {
 	fn reassign(r: u32, ) -> Weight;
 	fn issue_challenges() -> Weight;
 	fn handle_deadlines(n: u32, ) -> Weight;
-	fn describe_video(r: u32, ) -> Weight;
 }
 
 /// Measured weights, with the runtime's database weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
+	fn describe_video(r: u32, ) -> Weight {
+		// Measured proof size: 795 + r × 320 bytes.
+		// Fastest run: 94_626 ns.
+		Weight::from_parts(187_085_694, 0)
+			.saturating_add(Weight::from_parts(21_173_231, 0).saturating_mul(r.into()))
+			.saturating_add(T::DbWeight::get().reads(6))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(r.into())))
+			.saturating_add(T::DbWeight::get().writes(2))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(r.into())))
+	}
 	fn register_content(a: u32, ) -> Weight {
 		// Measured proof size: 1614 + a × 40 bytes.
-		// Fastest run: 268_876 ns.
-		Weight::from_parts(467_686_686, 0)
-			.saturating_add(Weight::from_parts(1_192_801, 0).saturating_mul(a.into()))
+		// Fastest run: 253_413 ns.
+		Weight::from_parts(481_001_701, 0)
+			.saturating_add(Weight::from_parts(2_395_211, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().writes(9))
 	}
 	fn assign_pending(n: u32, ) -> Weight {
 		// Measured proof size: 17907 + n × 353 bytes.
-		// Fastest run: 6_556 ns.
-		Weight::from_parts(5_135_912_122, 0)
-			.saturating_add(Weight::from_parts(858_154_650, 0).saturating_mul(n.into()))
+		// Fastest run: 5_332 ns.
+		Weight::from_parts(1_905_791_955, 0)
+			.saturating_add(Weight::from_parts(1_403_928_911, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(252))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(8))
@@ -49,44 +59,44 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	fn remove_content(r: u32, ) -> Weight {
 		// Measured proof size: 1031 + r × 128 bytes.
-		// Fastest run: 128_337 ns.
-		Weight::from_parts(176_648_285, 0)
-			.saturating_add(Weight::from_parts(13_252_590, 0).saturating_mul(r.into()))
-			.saturating_add(T::DbWeight::get().reads(7))
+		// Fastest run: 234_970 ns.
+		Weight::from_parts(303_073_451, 0)
+			.saturating_add(Weight::from_parts(16_110_374, 0).saturating_mul(r.into()))
+			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(r.into())))
 	}
 	fn confirm_replica() -> Weight {
 		// Measured proof size: 1104 bytes.
-		// Fastest run: 43_422 ns.
-		Weight::from_parts(55_733_000, 0)
+		// Fastest run: 58_051 ns.
+		Weight::from_parts(99_535_000, 0)
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
 	fn submit_proof(d: u32, ) -> Weight {
 		// Measured proof size: 1131 bytes.
-		// Fastest run: 61_507 ns.
-		Weight::from_parts(125_629_763, 0)
-			.saturating_add(Weight::from_parts(854_709, 0).saturating_mul(d.into()))
+		// Fastest run: 87_853 ns.
+		Weight::from_parts(134_646_223, 0)
+			.saturating_add(Weight::from_parts(1_815_133, 0).saturating_mul(d.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
 	fn expire_challenges(c: u32, ) -> Weight {
-		// Measured proof size: 259 + c × 1136 bytes.
-		// Fastest run: 7_360 ns.
-		Weight::from_parts(115_220_586, 0)
-			.saturating_add(Weight::from_parts(227_500_005, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(2))
+		// Measured proof size: 287 + c × 1137 bytes.
+		// Fastest run: 13_868 ns.
+		Weight::from_parts(55_212_091, 0)
+			.saturating_add(Weight::from_parts(293_142_537, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((15_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
 			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(c.into())))
 	}
 	fn reassign(r: u32, ) -> Weight {
 		// Measured proof size: 18889 + r × 867 bytes.
-		// Fastest run: 1_827_710 ns.
-		Weight::from_parts(5_001_417_312, 0)
-			.saturating_add(Weight::from_parts(756_886_980, 0).saturating_mul(r.into()))
+		// Fastest run: 2_146_396 ns.
+		Weight::from_parts(2_608_913_368, 0)
+			.saturating_add(Weight::from_parts(1_158_601_059, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(298))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -94,46 +104,48 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	fn issue_challenges() -> Weight {
 		// Measured proof size: 2021 bytes.
-		// Fastest run: 168_538 ns.
-		Weight::from_parts(205_588_000, 0)
+		// Fastest run: 223_003 ns.
+		Weight::from_parts(326_695_000, 0)
 			.saturating_add(T::DbWeight::get().reads(16))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	fn handle_deadlines(n: u32, ) -> Weight {
 		// Measured proof size: 18423 + n × 851 bytes.
-		// Fastest run: 1_344_166 ns.
-		Weight::from_parts(5_174_049_104, 0)
-			.saturating_add(Weight::from_parts(818_090_045, 0).saturating_mul(n.into()))
+		// Fastest run: 1_463_015 ns.
+		Weight::from_parts(2_700_935_761, 0)
+			.saturating_add(Weight::from_parts(1_243_129_200, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(297))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(24))
 			.saturating_add(T::DbWeight::get().writes((23_u64).saturating_mul(n.into())))
 	}
-	fn describe_video(r: u32, ) -> Weight {
-		Weight::from_parts(250_000_000, 0)
-			.saturating_add(Weight::from_parts(60_000_000, 0).saturating_mul(r.into()))
-			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(r.into())))
-			.saturating_add(T::DbWeight::get().writes(3))
-			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(r.into())))
-	}
 }
 
 /// Measured weights, with RocksDB's database weights (for tests and mocks).
 impl WeightInfo for () {
+	fn describe_video(r: u32, ) -> Weight {
+		// Measured proof size: 795 + r × 320 bytes.
+		// Fastest run: 94_626 ns.
+		Weight::from_parts(187_085_694, 0)
+			.saturating_add(Weight::from_parts(21_173_231, 0).saturating_mul(r.into()))
+			.saturating_add(RocksDbWeight::get().reads(6))
+			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(r.into())))
+			.saturating_add(RocksDbWeight::get().writes(2))
+			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(r.into())))
+	}
 	fn register_content(a: u32, ) -> Weight {
 		// Measured proof size: 1614 + a × 40 bytes.
-		// Fastest run: 268_876 ns.
-		Weight::from_parts(467_686_686, 0)
-			.saturating_add(Weight::from_parts(1_192_801, 0).saturating_mul(a.into()))
+		// Fastest run: 253_413 ns.
+		Weight::from_parts(481_001_701, 0)
+			.saturating_add(Weight::from_parts(2_395_211, 0).saturating_mul(a.into()))
 			.saturating_add(RocksDbWeight::get().reads(10))
 			.saturating_add(RocksDbWeight::get().writes(9))
 	}
 	fn assign_pending(n: u32, ) -> Weight {
 		// Measured proof size: 17907 + n × 353 bytes.
-		// Fastest run: 6_556 ns.
-		Weight::from_parts(5_135_912_122, 0)
-			.saturating_add(Weight::from_parts(858_154_650, 0).saturating_mul(n.into()))
+		// Fastest run: 5_332 ns.
+		Weight::from_parts(1_905_791_955, 0)
+			.saturating_add(Weight::from_parts(1_403_928_911, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(252))
 			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(8))
@@ -141,44 +153,44 @@ impl WeightInfo for () {
 	}
 	fn remove_content(r: u32, ) -> Weight {
 		// Measured proof size: 1031 + r × 128 bytes.
-		// Fastest run: 128_337 ns.
-		Weight::from_parts(176_648_285, 0)
-			.saturating_add(Weight::from_parts(13_252_590, 0).saturating_mul(r.into()))
-			.saturating_add(RocksDbWeight::get().reads(7))
+		// Fastest run: 234_970 ns.
+		Weight::from_parts(303_073_451, 0)
+			.saturating_add(Weight::from_parts(16_110_374, 0).saturating_mul(r.into()))
+			.saturating_add(RocksDbWeight::get().reads(9))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(RocksDbWeight::get().writes(10))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(r.into())))
 	}
 	fn confirm_replica() -> Weight {
 		// Measured proof size: 1104 bytes.
-		// Fastest run: 43_422 ns.
-		Weight::from_parts(55_733_000, 0)
+		// Fastest run: 58_051 ns.
+		Weight::from_parts(99_535_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(2))
 			.saturating_add(RocksDbWeight::get().writes(3))
 	}
 	fn submit_proof(d: u32, ) -> Weight {
 		// Measured proof size: 1131 bytes.
-		// Fastest run: 61_507 ns.
-		Weight::from_parts(125_629_763, 0)
-			.saturating_add(Weight::from_parts(854_709, 0).saturating_mul(d.into()))
+		// Fastest run: 87_853 ns.
+		Weight::from_parts(134_646_223, 0)
+			.saturating_add(Weight::from_parts(1_815_133, 0).saturating_mul(d.into()))
 			.saturating_add(RocksDbWeight::get().reads(6))
 			.saturating_add(RocksDbWeight::get().writes(3))
 	}
 	fn expire_challenges(c: u32, ) -> Weight {
-		// Measured proof size: 259 + c × 1136 bytes.
-		// Fastest run: 7_360 ns.
-		Weight::from_parts(115_220_586, 0)
-			.saturating_add(Weight::from_parts(227_500_005, 0).saturating_mul(c.into()))
-			.saturating_add(RocksDbWeight::get().reads(2))
+		// Measured proof size: 287 + c × 1137 bytes.
+		// Fastest run: 13_868 ns.
+		Weight::from_parts(55_212_091, 0)
+			.saturating_add(Weight::from_parts(293_142_537, 0).saturating_mul(c.into()))
+			.saturating_add(RocksDbWeight::get().reads(3))
 			.saturating_add(RocksDbWeight::get().reads((15_u64).saturating_mul(c.into())))
 			.saturating_add(RocksDbWeight::get().writes(1))
 			.saturating_add(RocksDbWeight::get().writes((8_u64).saturating_mul(c.into())))
 	}
 	fn reassign(r: u32, ) -> Weight {
 		// Measured proof size: 18889 + r × 867 bytes.
-		// Fastest run: 1_827_710 ns.
-		Weight::from_parts(5_001_417_312, 0)
-			.saturating_add(Weight::from_parts(756_886_980, 0).saturating_mul(r.into()))
+		// Fastest run: 2_146_396 ns.
+		Weight::from_parts(2_608_913_368, 0)
+			.saturating_add(Weight::from_parts(1_158_601_059, 0).saturating_mul(r.into()))
 			.saturating_add(RocksDbWeight::get().reads(298))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(r.into())))
 			.saturating_add(RocksDbWeight::get().writes(1))
@@ -186,27 +198,19 @@ impl WeightInfo for () {
 	}
 	fn issue_challenges() -> Weight {
 		// Measured proof size: 2021 bytes.
-		// Fastest run: 168_538 ns.
-		Weight::from_parts(205_588_000, 0)
+		// Fastest run: 223_003 ns.
+		Weight::from_parts(326_695_000, 0)
 			.saturating_add(RocksDbWeight::get().reads(16))
 			.saturating_add(RocksDbWeight::get().writes(6))
 	}
 	fn handle_deadlines(n: u32, ) -> Weight {
 		// Measured proof size: 18423 + n × 851 bytes.
-		// Fastest run: 1_344_166 ns.
-		Weight::from_parts(5_174_049_104, 0)
-			.saturating_add(Weight::from_parts(818_090_045, 0).saturating_mul(n.into()))
+		// Fastest run: 1_463_015 ns.
+		Weight::from_parts(2_700_935_761, 0)
+			.saturating_add(Weight::from_parts(1_243_129_200, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(297))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(24))
 			.saturating_add(RocksDbWeight::get().writes((23_u64).saturating_mul(n.into())))
-	}
-	fn describe_video(r: u32, ) -> Weight {
-		Weight::from_parts(250_000_000, 0)
-			.saturating_add(Weight::from_parts(60_000_000, 0).saturating_mul(r.into()))
-			.saturating_add(RocksDbWeight::get().reads(5))
-			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(r.into())))
-			.saturating_add(RocksDbWeight::get().writes(3))
-			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(r.into())))
 	}
 }
