@@ -49,6 +49,7 @@ apt_install "${need_apt[@]}"
 web_dir="$("$REPO_ROOT/scripts/webapp.sh")"
 
 offset="${LOCAL_NET_PORT_OFFSET:-0}"
+[[ "$offset" =~ ^[0-9]{1,5}$ ]] || { log "LOCAL_NET_PORT_OFFSET must be a number of ports, not '$offset'"; exit 2; }
 dir="${LOCAL_NET_DIR:-$(mktemp -d -t pop-local-net.XXXXXX)}"
 mkdir -p "$dir"/{logs,run,keys}
 chmod 700 "$dir/keys"
@@ -205,6 +206,8 @@ for i in "${!names[@]}"; do
 		exit 1
 	}
 done
+# Reaped: stopping must not signal their pids, which other processes may have by then.
+helpers=()
 log "masternodes point at their sidecars, each with its own funded proof key"
 
 for i in "${!names[@]}"; do

@@ -22,8 +22,9 @@ pub enum Command {
 	/// Serve uploads and streams (the default). Boxed: settings are far larger than the other
 	/// subcommand's.
 	Run(Box<Config>),
-	/// Rebuild the metadata index from the content files and print what changed. Stop the
-	/// daemon first: the index cannot be opened twice.
+	/// Rebuild the metadata index from the content files and print what changed, and forget
+	/// the last chain block reconciled (after a chain reset, or to serve another network).
+	/// Stop the daemon first: the index cannot be opened twice.
 	Reindex(ReindexArgs),
 	/// Make or show a key file (a proof key, or an operator's account key).
 	#[command(subcommand)]
@@ -163,9 +164,9 @@ pub enum MasternodeAction {
 #[derive(Args, Debug, Clone)]
 #[group(multiple = false)]
 pub struct ProofKeyArg {
-	/// The proof key's account (SS58).
+	/// The proof key's account (SS58), never its secret.
 	#[arg(long)]
-	pub proof_key: Option<String>,
+	pub proof_key_account: Option<String>,
 	/// The proof key's file (see `key generate`); only its account is read.
 	#[arg(long)]
 	pub proof_key_file: Option<PathBuf>,

@@ -212,12 +212,16 @@ pub trait MetadataIndex: Send + Sync {
 	fn reconciled(&self) -> Result<Option<ReconciledAt>, IndexError>;
 	/// Records the last finalized block whose assignments were reconciled here.
 	fn put_reconciled(&self, at: &ReconciledAt) -> Result<(), IndexError>;
+	/// Forgets it, so that the chain client reconciles at whatever its node finalizes.
+	fn forget_reconciled(&self) -> Result<(), IndexError>;
 	/// Makes every write so far durable.
 	fn flush(&self) -> Result<(), IndexError>;
 }
 
 /// A finalized block whose assignments were reconciled: the chain client never reconciles at
-/// an older one of the same chain, since content registered after it would look removed.
+/// an older one of the same chain, since content registered after it would look removed, nor
+/// at a block of another chain (its node pointed at the wrong network would withdraw
+/// everything), until `pop-sidecar reindex` forgets it.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode)]
 pub struct ReconciledAt {
 	/// The chain's genesis hash.
@@ -356,6 +360,11 @@ impl MetadataIndex for SledIndex {
 
 	fn put_reconciled(&self, at: &ReconciledAt) -> Result<(), IndexError> {
 		self.db.insert(RECONCILED_KEY, at.encode())?;
+		Ok(())
+	}
+
+	fn forget_reconciled(&self) -> Result<(), IndexError> {
+		self.db.remove(RECONCILED_KEY)?;
 		Ok(())
 	}
 

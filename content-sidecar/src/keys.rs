@@ -49,6 +49,10 @@ impl SecretKey {
 	/// with optional derivation paths).
 	pub fn from_uri(uri: &str) -> Result<Self, KeyError> {
 		let uri = uri.trim();
+		// An empty URI would mean the development phrase's root key, which anyone can use.
+		if uri.is_empty() {
+			return Err(KeyError::Bad("the secret key is empty".into()));
+		}
 		let pair = sr25519::Pair::from_string(uri, None)
 			.map_err(|error| KeyError::Bad(format!("{error:?}")))?;
 		let secret: SecretUri = uri.parse().map_err(|error| KeyError::Bad(format!("{error}")))?;
@@ -81,8 +85,12 @@ impl SecretKey {
 				}
 				Err(error) => return Err(io(error)),
 			};
-		file.write_all(format!("{phrase}\n").as_bytes()).map_err(io)?;
-		file.sync_all().map_err(io)?;
+		let written = file.write_all(format!("{phrase}\n").as_bytes()).and_then(|()| file.sync_all());
+		if let Err(error) = written {
+			// An empty key file left behind would block the next try (never overwritten).
+			let _ = std::fs::remove_file(path);
+			return Err(io(error));
+		}
 		Self::from_uri(&phrase)
 	}
 
@@ -106,12 +114,28 @@ impl SecretKey {
 		&self.uri
 	}
 
-	/// Whether anyone can know this key: it derives from the public development phrase.
+	/// Whether anyone can know this key: it derives from the public development phrase
+	/// (however its words are spaced), or it is one of the well-known development accounts
+	/// however it is written (their seeds are public too).
 	pub fn is_development(&self) -> bool {
-		self.uri
-			.parse::<SecretUri>()
-			.is_ok_and(|uri| uri.phrase.expose_secret() == DEV_PHRASE)
+		let from_dev_phrase = self.uri.parse::<SecretUri>().is_ok_and(|uri| {
+			let words: Vec<&str> = uri.phrase.expose_secret().split_whitespace().collect();
+			words.join(" ") == DEV_PHRASE
+		});
+		from_dev_phrase || development_accounts().contains(&self.account())
 	}
+}
+
+/// The well-known development accounts: the development phrase's root, and `//Alice` to
+/// `//Ferdie` with their `//stash` keys.
+fn development_accounts() -> Vec<Account> {
+	let names = ["Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie"];
+	let paths = names.iter().flat_map(|name| [format!("//{name}"), format!("//{name}//stash")]);
+	std::iter::once(String::new())
+		.chain(paths)
+		.filter_map(|path| sr25519::Pair::from_string(&format!("{DEV_PHRASE}{path}"), None).ok())
+		.map(|pair| pair.public().0)
+		.collect()
 }
 
 /// Whether a chain of this type (`system_chainType`) is one where development keys may sign:
@@ -160,10 +184,21 @@ mod tests {
 			assert!(SecretKey::from_uri(uri).unwrap().is_development(), "{uri}");
 		}
 		let dir = tempfile::tempdir().unwrap();
+		// The same keys written otherwise: spaced words, a space before the path, the seed.
+		let spaced = DEV_PHRASE.replace(' ', "  ");
+		let (_, alice_seed) =
+			sr25519::Pair::from_string_with_seed(&format!("{DEV_PHRASE}//Alice"), None).unwrap();
+		let alice_seed = format!("0x{}", hex::encode(alice_seed.unwrap()));
+		for uri in [format!("{spaced}//Alice"), format!("{DEV_PHRASE} //Alice//stash"), alice_seed] {
+			assert!(SecretKey::from_uri(&uri).unwrap().is_development(), "{uri}");
+		}
 		let own = SecretKey::generate(&dir.path().join("k")).unwrap();
 		let derived = SecretKey::from_uri(&format!("{}//proof", own.uri())).unwrap();
 		assert!(!derived.is_development());
 		assert!(matches!(SecretKey::from_uri("not a key"), Err(KeyError::Bad(_))));
+		for empty in ["", " ", "\n"] {
+			assert!(matches!(SecretKey::from_uri(empty), Err(KeyError::Bad(_))), "{empty:?}");
+		}
 	}
 
 	#[test]

@@ -213,6 +213,9 @@ fn init_logs(format: LogFormat) {
 fn reindex(data_dir: &Path) -> Result<(), Box<dyn Error>> {
 	let (store, index) = state::open_data(data_dir)?;
 	let report = index::reindex(&store, &*index, unix_time_ms())?;
+	// After a chain reset, or a move to another network: reconcile at what the node finalizes.
+	index.forget_reconciled()?;
+	index.flush()?;
 	println!("{report:?}");
 	Ok(())
 }

@@ -110,6 +110,12 @@ pub struct Metrics {
 	/// Faults of this sidecar's masternode counted in the current era, at the last finalized
 	/// block (chain client).
 	pub masternode_faults: Gauge,
+	/// 1 while the proof key signs for a masternode at the last finalized block, else 0: a
+	/// masternode moved to another key leaves this sidecar answering nothing.
+	pub proof_key_registered: Gauge,
+	/// 1 while the chain client does not reconcile replicas: its node's finalized block is
+	/// behind one reconciled already, or of another chain.
+	pub reconcile_waiting: Gauge,
 }
 
 impl Default for Metrics {
@@ -143,6 +149,8 @@ impl Default for Metrics {
 			disk_reserve_bytes: Gauge::default(),
 			chain_connected: Gauge::default(),
 			masternode_faults: Gauge::default(),
+			proof_key_registered: Gauge::default(),
+			reconcile_waiting: Gauge::default(),
 		};
 		// The registry holds clones, which share their values with the fields.
 		let registry = &mut metrics.registry;
@@ -276,6 +284,16 @@ impl Default for Metrics {
 			"masternode_faults",
 			"Faults of this sidecar's masternode counted in the current era",
 			metrics.masternode_faults.clone(),
+		);
+		registry.register(
+			"proof_key_registered",
+			"1 while the proof key signs for a masternode, else 0",
+			metrics.proof_key_registered.clone(),
+		);
+		registry.register(
+			"reconcile_waiting",
+			"1 while replicas are not reconciled: the node is behind a block reconciled already, or on another chain",
+			metrics.reconcile_waiting.clone(),
 		);
 		metrics
 	}

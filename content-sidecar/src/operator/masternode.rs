@@ -7,12 +7,12 @@ use crate::{
 	auth::Account,
 	chain,
 	config::{MasternodeAction, MasternodeArgs, ProofKeyArg},
-	keys::SecretKey,
+	keys::{allows_development_keys, SecretKey},
 };
 use serde::Serialize;
 use subxt::{
 	dynamic,
-	error::{DispatchError, TransactionEventsError},
+	error::{DispatchError, TransactionEventsError, TransactionProgressError},
 	ext::scale_value::{Composite, Value},
 	transactions::{DynamicPayload, Payload},
 };
@@ -98,7 +98,7 @@ fn payload(action: MasternodeAction) -> Result<DynamicPayload<Composite<()>>, Op
 	Ok(match action {
 		MasternodeAction::Register { bond, endpoint, proof_key, capacity, commission } => {
 			let proof_key = proof_key_account(&proof_key)?.ok_or_else(|| {
-				OperatorError::Usage("register needs --proof-key or --proof-key-file".into())
+				OperatorError::Usage("register needs --proof-key-account or --proof-key-file".into())
 			})?;
 			call(
 				"register",
@@ -116,8 +116,8 @@ fn payload(action: MasternodeAction) -> Result<DynamicPayload<Composite<()>>, Op
 			if endpoint.is_none() && proof_key.is_none() && capacity.is_none() && commission.is_none()
 			{
 				return Err(OperatorError::Usage(
-					"nothing to update: give --endpoint, --proof-key(-file), --capacity or \
-					 --commission"
+					"nothing to update: give --endpoint, --proof-key-account, --proof-key-file, \
+					 --capacity or --commission"
 						.into(),
 				));
 			}
@@ -140,7 +140,7 @@ fn payload(action: MasternodeAction) -> Result<DynamicPayload<Composite<()>>, Op
 		MasternodeAction::Unjail => call("unjail", vec![]),
 		MasternodeAction::Fund { amount, proof_key } => {
 			let proof_key = proof_key_account(&proof_key)?.ok_or_else(|| {
-				OperatorError::Usage("fund needs --proof-key or --proof-key-file".into())
+				OperatorError::Usage("fund needs --proof-key-account or --proof-key-file".into())
 			})?;
 			let destination = Value::unnamed_variant("Id", [account(proof_key)]);
 			dynamic::tx(
@@ -154,7 +154,7 @@ fn payload(action: MasternodeAction) -> Result<DynamicPayload<Composite<()>>, Op
 
 /// The proof key's account, from its SS58 address or its key file, if one is given.
 fn proof_key_account(arg: &ProofKeyArg) -> Result<Option<Account>, OperatorError> {
-	match (&arg.proof_key, &arg.proof_key_file) {
+	match (&arg.proof_key_account, &arg.proof_key_file) {
 		(Some(address), _) => super::parse_account(address).map(Some),
 		(None, Some(path)) => Ok(Some(SecretKey::from_file(path)?.account())),
 		(None, None) => Ok(None),
@@ -164,31 +164,47 @@ fn proof_key_account(arg: &ProofKeyArg) -> Result<Option<Account>, OperatorError
 /// Signs `call` with `signer`, sends it to the node at `url` and follows it until it is
 /// finalized.
 async fn send(url: &str, signer: &SecretKey, call: &impl Payload) -> Result<Outcome, OperatorError> {
-	let (link, _) = chain::connect(url).await.map_err(|error| OperatorError::connect(url, error))?;
+	let (link, chain_type) =
+		chain::connect(url).await.map_err(|error| OperatorError::connect(url, error))?;
+	if signer.is_development() && !allows_development_keys(chain_type.as_deref()) {
+		return Err(OperatorError::Usage(format!(
+			"the operator's key derives from the public development phrase, and the chain is {}: \
+			 anyone can spend from it there",
+			chain_type.as_deref().map_or("of an unknown type".into(), |kind| format!("`{kind}`"))
+		)));
+	}
 	let at = link.client.at_current_block().await.map_err(OperatorError::node)?;
 	let progress = at
 		.transactions()
 		.sign_and_submit_then_watch_default(call, signer.signer())
 		.await
 		.map_err(|error| OperatorError::Refused(error.to_string()))?;
-	let in_block = progress
-		.wait_for_finalized()
-		.await
-		.map_err(|error| OperatorError::Refused(error.to_string()))?;
+	let hash = format!("{:?}", progress.extrinsic_hash());
+	let unknown = |reason: String| OperatorError::Unknown { hash: hash.clone(), reason };
+	let in_block = match progress.wait_for_finalized().await {
+		Ok(in_block) => in_block,
+		// The node said the transaction is out: it never lands.
+		Err(TransactionProgressError::TransactionStatusError(error)) => {
+			return Err(OperatorError::Refused(error.to_string()))
+		}
+		Err(error) => return Err(unknown(error.to_string())),
+	};
 	let block_hash = format!("{:?}", in_block.block_hash());
-	let block = in_block.at().await.map_err(OperatorError::node)?.block_number();
+	let block = in_block.at().await.map_err(|error| unknown(error.to_string()))?.block_number();
 	match in_block.wait_for_success().await {
 		Ok(events) => {
 			let mut records = Vec::new();
 			for event in events.iter() {
-				let event = event.map_err(OperatorError::node)?;
+				// Finalized and successful: an event that does not decode is shown as such.
+				let Ok(event) = event else { continue };
 				let fields = event
 					.decode_fields_unchecked_as::<Composite<()>>()
-					.map_err(OperatorError::node)?;
+					.map(|fields| render::composite_json(&fields))
+					.unwrap_or_else(|error| format!("(not decoded: {error})").into());
 				records.push(EventRecord {
 					pallet: event.pallet_name().to_owned(),
 					event: event.event_name().to_owned(),
-					fields: render::composite_json(&fields),
+					fields,
 				});
 			}
 			Ok(Outcome { block, block_hash, events: records, error: None })
@@ -196,7 +212,7 @@ async fn send(url: &str, signer: &SecretKey, call: &impl Payload) -> Result<Outc
 		Err(TransactionEventsError::ExtrinsicFailed(error)) => {
 			Ok(Outcome { block, block_hash, events: Vec::new(), error: Some(named(&error)) })
 		}
-		Err(error) => Err(OperatorError::node(error)),
+		Err(error) => Err(unknown(error.to_string())),
 	}
 }
 
@@ -231,7 +247,7 @@ mod tests {
 	use super::*;
 
 	fn no_proof_key() -> ProofKeyArg {
-		ProofKeyArg { proof_key: None, proof_key_file: None }
+		ProofKeyArg { proof_key_account: None, proof_key_file: None }
 	}
 
 	#[test]
@@ -243,7 +259,7 @@ mod tests {
 			capacity: 1,
 			commission: 0,
 		};
-		assert!(matches!(payload(register), Err(OperatorError::Usage(reason)) if reason.contains("--proof-key")));
+		assert!(matches!(payload(register), Err(OperatorError::Usage(reason)) if reason.contains("--proof-key-account")));
 		let update = MasternodeAction::Update {
 			endpoint: None,
 			proof_key: no_proof_key(),
@@ -251,7 +267,7 @@ mod tests {
 			commission: None,
 		};
 		assert!(matches!(payload(update), Err(OperatorError::Usage(reason)) if reason.contains("nothing to update")));
-		let bad_key = ProofKeyArg { proof_key: Some("5Fnot-an-address".into()), proof_key_file: None };
+		let bad_key = ProofKeyArg { proof_key_account: Some("5Fnot-an-address".into()), proof_key_file: None };
 		let update = MasternodeAction::Update { endpoint: None, proof_key: bad_key, capacity: None, commission: None };
 		assert!(matches!(payload(update), Err(OperatorError::Usage(reason)) if reason.contains("SS58")));
 	}
@@ -269,7 +285,7 @@ mod tests {
 		assert_eq!(named(MasternodeAction::Unjail).1, "unjail");
 		let fund = MasternodeAction::Fund { amount: 1, proof_key: no_proof_key() };
 		assert!(matches!(payload(fund), Err(OperatorError::Usage(_))));
-		let to = ProofKeyArg { proof_key: Some(crate::auth::ss58(&[1; 32])), proof_key_file: None };
+		let to = ProofKeyArg { proof_key_account: Some(crate::auth::ss58(&[1; 32])), proof_key_file: None };
 		let fund = payload(MasternodeAction::Fund { amount: 1, proof_key: to }).unwrap();
 		assert_eq!((fund.pallet_name(), fund.call_name()), ("Balances", "transfer_keep_alive"));
 		let update = MasternodeAction::Update {

@@ -46,6 +46,17 @@ pub enum OperatorError {
 	/// The command was given something it cannot use.
 	#[error("{0}")]
 	Usage(String),
+	/// A transaction was sent, and what became of it could not be learnt.
+	#[error(
+		"transaction {hash} was sent, but its outcome is unknown ({reason}): check it on chain \
+		 before sending it again"
+	)]
+	Unknown {
+		/// The transaction's hash.
+		hash: String,
+		/// Why its outcome is unknown.
+		reason: String,
+	},
 }
 
 impl OperatorError {
@@ -77,12 +88,19 @@ impl Output {
 	}
 }
 
-/// An SS58 address, of any network prefix.
+/// An SS58 address of POP's prefix (42). The text is not repeated in the error: a secret
+/// pasted where an address belongs would land in logs and terminals.
 fn parse_account(address: &str) -> Result<Account, OperatorError> {
-	use sp_core::crypto::{AccountId32, Ss58Codec};
-	AccountId32::from_ss58check(address.trim())
-		.map(|account| account.into())
-		.map_err(|error| OperatorError::Usage(format!("`{address}` is not an SS58 address: {error:?}")))
+	use sp_core::crypto::{AccountId32, Ss58AddressFormat, Ss58Codec};
+	let (account, format) = AccountId32::from_ss58check_with_version(address.trim())
+		.map_err(|error| OperatorError::Usage(format!("not an SS58 address ({error:?})")))?;
+	if format != Ss58AddressFormat::custom(42) {
+		return Err(OperatorError::Usage(format!(
+			"an SS58 address of another network (prefix {}); POP's is 42",
+			u16::from(format)
+		)));
+	}
+	Ok(account.into())
 }
 
 /// A key file's account, as `key generate | inspect` print it.

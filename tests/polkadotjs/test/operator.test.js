@@ -124,7 +124,7 @@ describe('the operator command line', { timeout: 15 * 60_000 }, () => {
     assert.equal(failedWith(await register({ endpoint: 'ftp://127.0.0.1:9' })), 'Masternodes::InvalidEndpoint');
     // Wrong keys: the operator's own account, or a key another masternode signs with.
     const registerWith = (proofKey) => masternode('//Dave', 'register', '--bond', '2000', '--endpoint', 'http://127.0.0.1:9',
-      '--proof-key', proofKey, '--capacity', '1GiB', '--commission', '5');
+      '--proof-key-account', proofKey, '--capacity', '1GiB', '--commission', '5');
     assert.equal(failedWith(await registerWith(dave.address)), 'Masternodes::ProofKeyIsOperator');
     assert.equal(failedWith(await registerWith(keyring.addFromUri('//Alice//stash').address)), 'Masternodes::ProofKeyInUse');
     // A key that runs no masternode.
@@ -133,8 +133,17 @@ describe('the operator command line', { timeout: 15 * 60_000 }, () => {
     assert.equal(await held(node.api, dave), heldBefore, 'no bond held');
 
     // Refused by the command line itself, before anything is signed.
+    // An empty key would be the development phrase's root account, which anyone can use.
     const noKey = await sidecarCommand(['masternode', 'withdraw', '--node-url', node.rpcUrl], { env: { POP_OPERATOR_KEY: '' } });
     assert.notEqual(noKey.code, 0);
+    assert.match(noKey.stderr, /the secret key is empty/);
+    assert.equal(noKey.stdout, '', 'nothing was sent');
+    // A secret pasted where an address belongs is not echoed; another network's address is refused.
+    const pasted = await masternode('//Dave', 'fund', '--amount', '1', '--proof-key-account', '//Dave//my secret words');
+    assert.match(pasted.stderr, /not an SS58 address/);
+    assert.doesNotMatch(pasted.stderr + pasted.stdout, /secret words/);
+    const polkadot = await masternode('//Dave', 'fund', '--amount', '1', '--proof-key-account', keyring.encodeAddress(daveProofKey.publicKey, 0));
+    assert.match(polkadot.stderr, /another network \(prefix 0\); POP's is 42/);
     const badAmount = await masternode('//Dave', 'bond-more', '--amount', '1e3');
     assert.notEqual(badAmount.code, 0);
     assert.match(badAmount.stderr, /not an amount of POP/);

@@ -465,8 +465,16 @@ async fn a_finalized_block_older_than_one_reconciled_withdraws_nothing() {
 	assert_eq!(state.metrics.replicas_withdrawn.get(), 0);
 	assert_eq!(state.index.reconciled().unwrap().map(|at| at.block), Some(24));
 
-	// Another chain (a new genesis) is reconciled from its own start.
-	let other_chain = FakeChain { block: 5, genesis: [9; 32], ..FakeChain::default() };
+	assert_eq!(state.metrics.reconcile_waiting.get(), 1);
+
+	// Another chain (a node pointed at the wrong network) withdraws nothing either, until
+	// `reindex` forgets the block reconciled; then it is reconciled from its own start.
+	let other_chain = FakeChain { block: 30, genesis: [9; 32], ..FakeChain::default() };
+	follower.on_finalized_block(&other_chain, &state, &key).await.unwrap();
+	assert!(matches!(state_of(), Some(ItemState::Registered { .. })));
+	state.index.forget_reconciled().unwrap();
 	follower.on_finalized_block(&other_chain, &state, &key).await.unwrap();
 	assert!(matches!(state_of(), Some(ItemState::Withdrawn { removed: true, .. })));
+	assert_eq!(state.metrics.reconcile_waiting.get(), 0);
+	assert_eq!(state.metrics.proof_key_registered.get(), 1);
 }

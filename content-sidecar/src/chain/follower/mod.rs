@@ -170,22 +170,37 @@ impl Follower {
 		// than one reconciled already: content registered since would look removed, and be
 		// withdrawn (then deleted) while the chain still assigns it here.
 		let reached = ReconciledAt { genesis: view.genesis(), block: view.number() };
-		match state.index.reconciled() {
-			Ok(Some(seen)) if seen.genesis == reached.genesis && seen.block > reached.block => {
+		let waiting = match state.index.reconciled() {
+			Ok(Some(seen)) if seen.genesis != reached.genesis => {
+				tracing::error!(
+					genesis = hex::encode(reached.genesis),
+					reconciled_genesis = hex::encode(seen.genesis),
+					"the node follows another chain than the one this content was reconciled \
+					 with; nothing is reconciled (after a chain reset, run `pop-sidecar reindex`)"
+				);
+				true
+			}
+			Ok(Some(seen)) if seen.block > reached.block => {
 				tracing::info!(
 					block = reached.block,
 					reconciled = seen.block,
 					"the node's finalized block is behind one reconciled already; waiting for it"
 				);
-				return Ok(());
+				true
 			}
-			Ok(_) => {}
+			Ok(_) => false,
 			Err(error) => {
 				tracing::warn!(%error, "reading the last block reconciled failed");
-				return Ok(());
+				true
 			}
+		};
+		state.metrics.reconcile_waiting.set(waiting.into());
+		if waiting {
+			return Ok(());
 		}
-		let Some(operator) = operator(view, key).await? else { return Ok(()) };
+		let operator = operator(view, key).await?;
+		state.metrics.proof_key_registered.set(operator.is_some().into());
+		let Some(operator) = operator else { return Ok(()) };
 		match view.faults_this_era(operator).await {
 			Ok(faults) => {
 				state.metrics.masternode_faults.set(faults.into());
