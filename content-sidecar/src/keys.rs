@@ -34,6 +34,18 @@ pub enum KeyError {
 	/// The secret URI does not parse or derive.
 	#[error("bad secret key: {0}")]
 	Bad(String),
+	/// A development key, on a chain that is not a development one.
+	#[error(
+		"the key {account} derives from the public development phrase, so anyone can sign with \
+		 it, and the node's chain is {chain}: make a key of its own with `pop-sidecar key \
+		 generate --file <file>`"
+	)]
+	Public {
+		/// The key's account (SS58).
+		account: String,
+		/// The chain's type, as told.
+		chain: String,
+	},
 }
 
 /// A signing key and its secret URI, for signing payloads (`sp-core`) and transactions
@@ -109,6 +121,18 @@ impl SecretKey {
 		&self.signer
 	}
 
+	/// Whether the key may sign on a chain of `chain_type` (`system_chainType`, `None` if
+	/// unknown): a development key only on development and local chains.
+	pub fn check_chain(&self, chain_type: Option<&str>) -> Result<(), KeyError> {
+		if self.is_development() && !allows_development_keys(chain_type) {
+			return Err(KeyError::Public {
+				account: crate::auth::ss58(&self.account()),
+				chain: chain_type.map_or("of an unknown type".into(), |kind| format!("`{kind}`")),
+			});
+		}
+		Ok(())
+	}
+
 	/// The key's secret URI.
 	pub fn uri(&self) -> &str {
 		&self.uri
@@ -140,7 +164,7 @@ fn development_accounts() -> Vec<Account> {
 
 /// Whether a chain of this type (`system_chainType`) is one where development keys may sign:
 /// `Development` and `Local`, never `Live` or a custom type.
-pub fn allows_development_keys(chain_type: Option<&str>) -> bool {
+fn allows_development_keys(chain_type: Option<&str>) -> bool {
 	matches!(chain_type, Some("Development" | "Local"))
 }
 
@@ -207,5 +231,11 @@ mod tests {
 		assert!(allows_development_keys(Some("Local")));
 		assert!(!allows_development_keys(Some("Live")));
 		assert!(!allows_development_keys(None));
+		let alice = SecretKey::from_uri(DEV_PROOF_KEY).unwrap();
+		assert!(alice.check_chain(Some("Local")).is_ok());
+		assert!(matches!(alice.check_chain(Some("Live")), Err(KeyError::Public { .. })));
+		let dir = tempfile::tempdir().unwrap();
+		let own = SecretKey::generate(&dir.path().join("k")).unwrap();
+		assert!(own.check_chain(Some("Live")).is_ok() && own.check_chain(None).is_ok());
 	}
 }

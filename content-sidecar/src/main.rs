@@ -6,7 +6,7 @@ use pop_sidecar::{
 	chain::{self, ChainLedger, Connection, ProofKey},
 	config::{Cli, Command, Config, LogFormat},
 	gc, index,
-	keys::{allows_development_keys, SecretKey, DEV_PROOF_KEY},
+	keys::{SecretKey, DEV_PROOF_KEY},
 	ledger::{Ledger, MemoryLedger},
 	operator, state, unix_time_ms, AppState,
 };
@@ -167,16 +167,7 @@ async fn proof_key(config: &Config) -> Result<SecretKey, Box<dyn Error>> {
 			}
 		}
 	};
-	if !allows_development_keys(chain_type.as_deref()) {
-		return Err(format!(
-			"the proof key {} derives from the public development phrase, so anyone can sign \
-			 with it, and the node's chain is {}: make a key of its own with `pop-sidecar key \
-			 generate --file proof.key` and run with `--proof-key-file proof.key`",
-			pop_sidecar::auth::ss58(&key.account()),
-			chain_type.as_deref().map_or("of an unknown type".into(), |kind| format!("`{kind}`")),
-		)
-		.into());
-	}
+	key.check_chain(chain_type.as_deref())?;
 	tracing::warn!(
 		proof_key = pop_sidecar::auth::ss58(&key.account()),
 		"signing with a public development proof key: fine on this development chain, never on a live one"

@@ -56,7 +56,7 @@ pub use ledger::ChainLedger;
 use crate::{
 	auth::Account,
 	blob_store::StoreError,
-	keys::{allows_development_keys, SecretKey},
+	keys::{KeyError, SecretKey},
 	receipts::ReceiptSigner,
 	state::AppState,
 	uploads::UploadError,
@@ -112,9 +112,9 @@ impl ProofKey {
 		self.0.account()
 	}
 
-	/// Whether anyone can sign with it (see [`SecretKey::is_development`]).
-	pub fn is_development(&self) -> bool {
-		self.0.is_development()
+	/// Whether it may sign on a chain of `chain_type` (see [`SecretKey::check_chain`]).
+	pub fn check_chain(&self, chain_type: Option<&str>) -> Result<(), KeyError> {
+		self.0.check_chain(chain_type)
 	}
 
 	fn signer(&self) -> &subxt_signer::sr25519::Keypair {
@@ -177,33 +177,27 @@ pub async fn run(
 	loop {
 		let connected = tokio::time::timeout(CONNECT_TIMEOUT, connect(&url)).await;
 		match connected {
-			Ok(Ok((_, chain_type)))
-				if key.is_development() && !allows_development_keys(chain_type.as_deref()) =>
-			{
-				tracing::error!(
-					%url,
-					chain_type = chain_type.as_deref().unwrap_or("unknown"),
-					"the proof key derives from the public development phrase and may not sign \
-					 on this chain; nothing is signed until the sidecar runs with a key of its own"
-				);
-			}
 			Ok(Ok((link, chain_type))) => {
-				let private_endpoints = fetcher.learn_chain(chain_type.as_deref());
-				tracing::info!(
-					%url,
-					proof_key = %crate::auth::ss58(&key.account()),
-					chain_type = chain_type.as_deref().unwrap_or("unknown"),
-					private_endpoints,
-					"connected to the node"
-				);
-				*connection.0.write().await = Some(link.clone());
-				state.metrics.chain_connected.set(1);
-				follower.reconnected();
-				if let Err(error) = follower.follow(&state, &link.client, &key).await {
-					tracing::warn!(%error, "lost the node; reconnecting");
+				if let Err(error) = key.check_chain(chain_type.as_deref()) {
+					tracing::error!(%url, %error, "nothing is signed on this chain");
+				} else {
+					let private_endpoints = fetcher.learn_chain(chain_type.as_deref());
+					tracing::info!(
+						%url,
+						proof_key = %crate::auth::ss58(&key.account()),
+						chain_type = chain_type.as_deref().unwrap_or("unknown"),
+						private_endpoints,
+						"connected to the node"
+					);
+					*connection.0.write().await = Some(link.clone());
+					state.metrics.chain_connected.set(1);
+					follower.reconnected();
+					if let Err(error) = follower.follow(&state, &link.client, &key).await {
+						tracing::warn!(%error, "lost the node; reconnecting");
+					}
+					*connection.0.write().await = None;
+					state.metrics.chain_connected.set(0);
 				}
-				*connection.0.write().await = None;
-				state.metrics.chain_connected.set(0);
 			}
 			Ok(Err(error)) => tracing::debug!(%url, %error, "node not reachable; retrying"),
 			Err(_) => {

@@ -7,7 +7,7 @@ use crate::{
 	auth::Account,
 	chain,
 	config::{MasternodeAction, MasternodeArgs, ProofKeyArg},
-	keys::{allows_development_keys, SecretKey},
+	keys::SecretKey,
 };
 use serde::Serialize;
 use subxt::{
@@ -126,7 +126,7 @@ fn payload(action: MasternodeAction) -> Result<DynamicPayload<Composite<()>>, Op
 				None => Value::unnamed_variant("None", []),
 			};
 			let update = Value::named_composite([
-				("endpoint", option(endpoint.map(|endpoint| Value::from_bytes(endpoint)))),
+				("endpoint", option(endpoint.map(Value::from_bytes))),
 				("proof_key", option(proof_key.map(account))),
 				("capacity", option(capacity.map(|capacity| Value::u128(capacity.into())))),
 				("commission", option(commission.map(|parts| Value::u128(parts.into())))),
@@ -166,13 +166,7 @@ fn proof_key_account(arg: &ProofKeyArg) -> Result<Option<Account>, OperatorError
 async fn send(url: &str, signer: &SecretKey, call: &impl Payload) -> Result<Outcome, OperatorError> {
 	let (link, chain_type) =
 		chain::connect(url).await.map_err(|error| OperatorError::connect(url, error))?;
-	if signer.is_development() && !allows_development_keys(chain_type.as_deref()) {
-		return Err(OperatorError::Usage(format!(
-			"the operator's key derives from the public development phrase, and the chain is {}: \
-			 anyone can spend from it there",
-			chain_type.as_deref().map_or("of an unknown type".into(), |kind| format!("`{kind}`"))
-		)));
-	}
+	signer.check_chain(chain_type.as_deref())?;
 	let at = link.client.at_current_block().await.map_err(OperatorError::node)?;
 	let progress = at
 		.transactions()
