@@ -109,10 +109,7 @@ async fn run(config: Config, open_files: Option<u64>) -> Result<(), Box<dyn Erro
 	});
 
 	let (signalled, on_signal) = tokio::sync::oneshot::channel();
-	let listener = listener.tap_io(|stream| {
-		// Responses are written in large frames; small ones should not wait for more.
-		let _ = stream.set_nodelay(true);
-	});
+	let listener = pop_sidecar::streaming::zero_copy::ZeroCopyListener(listener);
 	let server =
 		axum::serve(listener, pop_sidecar::app(state.clone())).with_graceful_shutdown(async move {
 			shutdown_signal().await;
