@@ -113,7 +113,26 @@ impl AsyncWrite for ZeroCopyStream {
 					}
 				}
 			}
-			Some(end) => Pin::new(stream).poll_write_vectored(cx, &bufs[..end]),
+			// The head before a mapped frame: held back (MSG_MORE) to leave in one segment
+			// with the frame's first bytes, as nginx corks its headers before sendfile.
+			Some(end) => loop {
+				let send = || {
+					rustix::net::sendmsg(
+						stream.as_fd(),
+						&bufs[..end],
+						&mut rustix::net::SendAncillaryBuffer::default(),
+						rustix::net::SendFlags::MORE,
+					)
+					.map_err(io::Error::from)
+				};
+				match stream.try_io(Interest::WRITABLE, send) {
+					Ok(sent) => return Poll::Ready(Ok(sent)),
+					Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+						ready!(stream.poll_write_ready(cx))?;
+					}
+					Err(error) => return Poll::Ready(Err(error)),
+				}
+			},
 			None => Pin::new(stream).poll_write_vectored(cx, bufs),
 		}
 	}
