@@ -84,14 +84,20 @@ async fn serve(
 		check_grant(&*state.ledger, signed, id).await?;
 	}
 
-	let store = state.store.clone();
-	let (file, size) =
-		tokio::task::spawn_blocking(move || store.open_blob(&id)).await?.map_err(|error| {
-			match error {
-				StoreError::NotFound(_) => not_here(),
-				error => error.into(),
-			}
-		})?;
+	// EXPERIMENT: open files and their mappings kept per item (no invalidation yet).
+	let (mapping, size) = match zero_copy::cached(&id) {
+		Some(found) => found,
+		None => {
+			let store = state.store.clone();
+			let (file, size) = tokio::task::spawn_blocking(move || store.open_blob(&id))
+				.await?
+				.map_err(|error| match error {
+					StoreError::NotFound(_) => not_here(),
+					error => error.into(),
+				})?;
+			(zero_copy::cache(id, Arc::new(file), size).map_err(StoreError::from)?, size)
+		}
+	};
 	let etag = format!("\"{}\"", id_hex(&id));
 	let selection = select(&headers, &etag, size)?;
 
@@ -123,7 +129,7 @@ async fn serve(
 		Body::empty()
 	} else {
 		state.metrics.bytes_served.inc_by(range.end - range.start);
-		Body::from(zero_copy::mapped_frame(Arc::new(file), range).map_err(StoreError::from)?)
+		Body::from(zero_copy::mapped_frame(mapping, range))
 	};
 	Ok((status, reply, body).into_response())
 }

@@ -30,7 +30,7 @@ fn mappings() -> std::sync::MutexGuard<'static, BTreeMap<usize, (usize, Arc<File
 }
 
 /// A whole-file mapping, registered while it lives.
-struct Mapping {
+pub(super) struct Mapping {
 	map: memmap2::Mmap,
 }
 
@@ -60,10 +60,28 @@ impl AsRef<[u8]> for MappedRange {
 	}
 }
 
-/// One frame of `range` of `file`, over a mapping of it.
-pub(super) fn mapped_frame(file: Arc<File>, range: Range<u64>) -> io::Result<Bytes> {
+/// One frame of `range` of a mapping.
+pub(super) fn mapped_frame(mapping: Arc<Mapping>, range: Range<u64>) -> Bytes {
+	Bytes::from_owner(MappedRange(mapping, range.start as usize..range.end as usize))
+}
+
+/// Mappings kept per item (EXPERIMENT: no invalidation, no bound).
+static CACHE: Mutex<BTreeMap<[u8; 32], (Arc<Mapping>, u64)>> = Mutex::new(BTreeMap::new());
+
+/// The kept mapping of `id`, if any.
+pub(super) fn cached(id: &pop_primitives::commitment::ContentId) -> Option<(Arc<Mapping>, u64)> {
+	CACHE.lock().unwrap_or_else(PoisonError::into_inner).get(&id.0).cloned()
+}
+
+/// Maps `file` and keeps the mapping for `id`.
+pub(super) fn cache(
+	id: pop_primitives::commitment::ContentId,
+	file: Arc<File>,
+	size: u64,
+) -> io::Result<Arc<Mapping>> {
 	let mapping = Mapping::new(file)?;
-	Ok(Bytes::from_owner(MappedRange(mapping, range.start as usize..range.end as usize)))
+	CACHE.lock().unwrap_or_else(PoisonError::into_inner).insert(id.0, (mapping.clone(), size));
+	Ok(mapping)
 }
 
 /// The file and offset of `slice`, if it lies in a live mapping.
