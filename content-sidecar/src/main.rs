@@ -1,6 +1,5 @@
 //! `pop-sidecar`: the content daemon beside a pop-node (see the library's docs).
 
-use axum::serve::ListenerExt;
 use clap::Parser;
 use pop_sidecar::{
 	chain::{self, ChainLedger, Connection, ProofKey},
@@ -8,6 +7,7 @@ use pop_sidecar::{
 	gc, index,
 	keys::{SecretKey, DEV_PROOF_KEY},
 	ledger::{Ledger, MemoryLedger},
+	streaming::ContentListener,
 	operator, state, unix_time_ms, AppState,
 };
 use std::{error::Error, io::IsTerminal, path::Path, process::ExitCode, sync::Arc, time::Duration};
@@ -109,7 +109,7 @@ async fn run(config: Config, open_files: Option<u64>) -> Result<(), Box<dyn Erro
 	});
 
 	let (signalled, on_signal) = tokio::sync::oneshot::channel();
-	let listener = pop_sidecar::streaming::zero_copy::ZeroCopyListener(listener);
+	let listener = ContentListener::new(listener, state.metrics.bytes_served.clone());
 	let server =
 		axum::serve(listener, pop_sidecar::app(state.clone())).with_graceful_shutdown(async move {
 			shutdown_signal().await;

@@ -11,26 +11,39 @@
 //!
 //! The chain's storage challenges are answered from the same files: [`BlobStore::prove`]
 //! (in `prove.rs`) reads the chunk roots and the one chunk a challenged leaf is in.
+//!
+//! Streaming takes items open and mapped ([`BlobStore::open_mapped`], `mapped.rs`), and the
+//! most recently served stay so: a player asks for the same few items many times a minute, and
+//! opening and mapping them each time cost more than sending a small range. Removing an item
+//! forgets its open file, so its disk space is freed once the responses under way end.
 
 use crate::hashing::{hash_reader, NativeSha256, TreeHasher};
 use bytes::Bytes;
 use codec::{Decode, Encode};
+use lru::LruCache;
 use pop_primitives::commitment::{ChunkedTree, ContentId};
 use std::{
 	fs::{self, File, OpenOptions},
 	io::{self, Write},
+	num::NonZeroUsize,
 	path::{Path, PathBuf},
 	sync::{
 		atomic::{AtomicU64, Ordering},
-		Mutex, PoisonError,
+		Arc, Mutex, MutexGuard, PoisonError,
 	},
 };
 
+pub use mapped::{file_region, MappedBlob};
+
+mod mapped;
 mod prove;
 #[cfg(test)]
 mod tests;
 
 const CHUNKS_SUFFIX: &str = ".chunks";
+/// Items kept open and mapped for streaming. Each holds a file descriptor and address space,
+/// not memory: the pages are the page cache's, mapped or not.
+const KEPT_OPEN: NonZeroUsize = NonZeroUsize::new(256).expect("not zero");
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +98,8 @@ pub struct BlobStore {
 	/// Held while an item is put in place or removed, so the usage stays exact when the same
 	/// content arrives twice at once.
 	usage: Mutex<StoreUsage>,
+	/// Items open and mapped for streaming, least recently served first out.
+	kept_open: Mutex<LruCache<[u8; 32], Arc<MappedBlob>>>,
 }
 
 impl BlobStore {
@@ -107,7 +122,13 @@ impl BlobStore {
 			}
 		}
 		sync_dir(&content)?;
-		let store = Self { content, tmp, next_temp: AtomicU64::new(0), usage: Mutex::default() };
+		let store = Self {
+			content,
+			tmp,
+			next_temp: AtomicU64::new(0),
+			usage: Mutex::default(),
+			kept_open: Mutex::new(LruCache::new(KEPT_OPEN)),
+		};
 		let items = store.list()?;
 		*store.lock_usage() = StoreUsage {
 			items: items.len() as u64,
@@ -157,6 +178,40 @@ impl BlobStore {
 		Ok((file, size))
 	}
 
+	/// An item open and mapped for streaming, if it is among those kept open (never blocks).
+	pub fn kept_open(&self, id: &ContentId) -> Option<Arc<MappedBlob>> {
+		self.lock_kept_open().get(&id.0).cloned()
+	}
+
+	/// An item open and mapped for streaming: one kept open, or opened (blocking I/O), mapped
+	/// and kept.
+	pub fn open_mapped(&self, id: &ContentId) -> Result<Arc<MappedBlob>, StoreError> {
+		if let Some(blob) = self.kept_open(id) {
+			return Ok(blob);
+		}
+		let (file, _) = self.open_blob(id)?;
+		let blob = MappedBlob::new(file).map_err(|error| match error.kind() {
+			io::ErrorKind::InvalidData => StoreError::Corrupt(id_hex(id)),
+			_ => error.into(),
+		})?;
+		self.lock_kept_open().put(id.0, blob.clone());
+		// A removal unlinks, then forgets what is kept open: one that unlinked after the open
+		// above but forgot before the line above left this kept, and is caught here.
+		if !self.contains(id) {
+			let mut kept = self.lock_kept_open();
+			if kept.peek(&id.0).is_some_and(|kept| Arc::ptr_eq(kept, &blob)) {
+				kept.pop(&id.0);
+			}
+			return Err(StoreError::NotFound(id_hex(id)));
+		}
+		Ok(blob)
+	}
+
+	fn lock_kept_open(&self) -> MutexGuard<'_, LruCache<[u8; 32], Arc<MappedBlob>>> {
+		// A cache of open files stays valid even if a holder panicked.
+		self.kept_open.lock().unwrap_or_else(PoisonError::into_inner)
+	}
+
 	/// The chunk roots of a stored item.
 	pub fn chunk_tree(&self, id: &ContentId) -> Result<ChunkedTree, StoreError> {
 		let bytes = fs::read(self.chunks_path(id)).map_err(|e| not_found(e, id))?;
@@ -173,6 +228,7 @@ impl BlobStore {
 		let mut usage = self.lock_usage();
 		let size = fs::metadata(self.path(id)).map_err(|e| not_found(e, id))?.len();
 		fs::remove_file(self.path(id)).map_err(|e| not_found(e, id))?;
+		self.lock_kept_open().pop(&id.0);
 		usage.items -= 1;
 		usage.bytes -= size;
 		let _ = fs::remove_file(self.chunks_path(id));
@@ -229,7 +285,7 @@ impl BlobStore {
 		*self.lock_usage()
 	}
 
-	fn lock_usage(&self) -> std::sync::MutexGuard<'_, StoreUsage> {
+	fn lock_usage(&self) -> MutexGuard<'_, StoreUsage> {
 		// The usage is two counters updated together; a panic elsewhere cannot leave it torn.
 		self.usage.lock().unwrap_or_else(PoisonError::into_inner)
 	}

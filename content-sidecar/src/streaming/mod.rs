@@ -23,16 +23,18 @@
 //!   nosniff` besides ([`crate::app`]).
 //!
 //! The handler is here; `range` reads the part a request asks for ([`select`]), `media_type`
-//! decides the type it is served as, and `body` streams the bytes from disk.
+//! decides the type it is served as. The body is one frame over the item's memory map, which
+//! the connection ([`sendfile`], served by [`ContentListener`]) sends from the page cache with
+//! `sendfile(2)`: the bytes never pass through the sidecar's memory.
 
-mod body;
-pub mod zero_copy;
 mod media_type;
 mod range;
+pub mod sendfile;
 #[cfg(test)]
 mod tests;
 
 pub use range::{select, Selection};
+pub use sendfile::ContentListener;
 
 use crate::{
 	auth::{self, Viewer},
@@ -51,7 +53,10 @@ use axum::{
 	Router,
 };
 use pop_primitives::commitment::ContentId;
-use std::sync::Arc;
+
+/// The bytes of a response the kernel is asked to read ahead when it starts: a whole HLS
+/// segment, or the start of a longer range, whose rest the kernel's own read-ahead follows.
+const READ_AHEAD: u64 = 4 << 20;
 
 /// The content routes.
 pub fn routes() -> Router<AppState> {
@@ -84,20 +89,19 @@ async fn serve(
 		check_grant(&*state.ledger, signed, id).await?;
 	}
 
-	// EXPERIMENT: open files and their mappings kept per item (no invalidation yet).
-	let (mapping, size) = match zero_copy::cached(&id) {
-		Some(found) => found,
+	let blob = match state.store.kept_open(&id) {
+		Some(blob) => blob,
 		None => {
 			let store = state.store.clone();
-			let (file, size) = tokio::task::spawn_blocking(move || store.open_blob(&id))
-				.await?
-				.map_err(|error| match error {
+			tokio::task::spawn_blocking(move || store.open_mapped(&id)).await?.map_err(
+				|error| match error {
 					StoreError::NotFound(_) => not_here(),
 					error => error.into(),
-				})?;
-			(zero_copy::cache(id, Arc::new(file), size).map_err(StoreError::from)?, size)
+				},
+			)?
 		}
 	};
+	let size = blob.len();
 	let etag = format!("\"{}\"", id_hex(&id));
 	let selection = select(&headers, &etag, size)?;
 
@@ -123,13 +127,11 @@ async fn serve(
 		header::CACHE_CONTROL,
 		header_value(&format!("{cache}, max-age=31536000, immutable")),
 	);
-	let body = if method == Method::HEAD {
-		Body::empty()
-	} else if range.is_empty() {
+	let body = if method == Method::HEAD || range.is_empty() {
 		Body::empty()
 	} else {
-		state.metrics.bytes_served.inc_by(range.end - range.start);
-		Body::from(zero_copy::mapped_frame(mapping, range))
+		blob.read_ahead(range.start..range.end.min(range.start + READ_AHEAD));
+		Body::from(blob.frame(range))
 	};
 	Ok((status, reply, body).into_response())
 }
