@@ -7,8 +7,9 @@ use pop_sidecar::{
 	gc, index,
 	keys::{SecretKey, DEV_PROOF_KEY},
 	ledger::{Ledger, MemoryLedger},
+	operator, state,
 	streaming::ContentListener,
-	operator, state, unix_time_ms, AppState,
+	unix_time_ms, AppState,
 };
 use std::{error::Error, io::IsTerminal, path::Path, process::ExitCode, sync::Arc, time::Duration};
 use tracing_subscriber::EnvFilter;

@@ -8,7 +8,6 @@ use pop_sidecar::{
 	auth::Scope,
 	config::Config,
 	ledger::MemoryLedger,
-	streaming::ContentListener,
 	testing::{authorization, content, dev_proof_key, hex_id, id_of},
 	AppState,
 };
@@ -23,9 +22,7 @@ async fn serve() -> (AppState, std::net::SocketAddr, tempfile::TempDir) {
 	config.public_url = format!("http://{address}");
 	let ledger = Arc::new(MemoryLedger::default());
 	let state = AppState::open(config, ledger, Arc::new(dev_proof_key())).unwrap();
-	let app = pop_sidecar::app(state.clone());
-	let listener = ContentListener::new(listener, state.metrics.bytes_served.clone());
-	tokio::spawn(async move { axum::serve(listener, app).await });
+	serve_on(listener, &state);
 	(state, address, dir)
 }
 

@@ -134,3 +134,40 @@ fn ids_round_trip_through_hex() {
 	assert_eq!(parse_id("zz"), None);
 	assert_eq!(parse_id(&"ab".repeat(31)), None);
 }
+
+#[test]
+fn served_items_stay_open_until_removed_and_the_least_recent_go_first() {
+	let dir = tempfile::tempdir().unwrap();
+	let store = BlobStore::open(dir.path()).unwrap();
+	let bytes = content(3 * LEAF_SIZE + 1, 9);
+	let id = store_bytes(&store, &bytes);
+	assert!(store.kept_open(&id).is_none());
+	let blob = store.open_mapped(&id).unwrap();
+	assert_eq!(blob.len(), bytes.len() as u64);
+	assert_eq!(blob.frame(0..bytes.len() as u64), bytes);
+	assert!(Arc::ptr_eq(&store.kept_open(&id).unwrap(), &blob));
+
+	// Removing forgets it: the file's space goes once the responses holding it end.
+	store.remove(&id).unwrap();
+	assert!(store.kept_open(&id).is_none());
+	assert!(matches!(store.open_mapped(&id), Err(StoreError::NotFound(_))));
+	// A response under way still sends the removed item's bytes.
+	assert_eq!(blob.frame(5..10), bytes[5..10]);
+
+	let ids: Vec<_> =
+		(0..=KEPT_OPEN.get()).map(|n| store_bytes(&store, &content(100 + n, 0))).collect();
+	let kept: Vec<_> = ids.iter().map(|id| store.open_mapped(id).unwrap()).collect();
+	assert!(store.kept_open(&ids[0]).is_none(), "the least recently served went");
+	assert!(ids[1..].iter().all(|id| store.kept_open(id).is_some()));
+	assert!(kept.iter().enumerate().all(|(n, blob)| blob.len() == 100 + n as u64));
+}
+
+#[test]
+fn an_emptied_content_file_is_corrupt_not_served() {
+	let dir = tempfile::tempdir().unwrap();
+	let store = BlobStore::open(dir.path()).unwrap();
+	let id = store_bytes(&store, &content(1_000, 3));
+	File::create(store.path(&id)).unwrap();
+	assert!(matches!(store.open_mapped(&id), Err(StoreError::Corrupt(_))));
+	assert!(store.kept_open(&id).is_none());
+}

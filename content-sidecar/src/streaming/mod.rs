@@ -93,12 +93,12 @@ async fn serve(
 		Some(blob) => blob,
 		None => {
 			let store = state.store.clone();
-			tokio::task::spawn_blocking(move || store.open_mapped(&id)).await?.map_err(
-				|error| match error {
+			tokio::task::spawn_blocking(move || store.open_mapped(&id)).await?.map_err(|error| {
+				match error {
 					StoreError::NotFound(_) => not_here(),
 					error => error.into(),
-				},
-			)?
+				}
+			})?
 		}
 	};
 	let size = blob.len();

@@ -1,5 +1,5 @@
-//! What the network tests share: a plain HTTP/1.1 client (hyper) that can also cut a PATCH
-//! half way. Dev tokens and test content come from `pop_sidecar::testing`.
+//! What the network tests share: the sidecar served on a socket, and a plain HTTP/1.1 client
+//! (hyper) that can also cut a PATCH half way. Dev tokens and test content come from `pop_sidecar::testing`.
 
 #![allow(dead_code)] // Each test binary uses its own part.
 
@@ -7,8 +7,16 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::{body::Frame, header::HeaderValue, HeaderMap, Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
+use pop_sidecar::streaming::ContentListener;
 use std::{convert::Infallible, net::SocketAddr, time::Duration};
 use tokio::{net::TcpStream, sync::mpsc, task::JoinHandle};
+
+/// Serves `state` on `listener` as `pop-sidecar run` does, until the test ends.
+pub fn serve_on(listener: tokio::net::TcpListener, state: &pop_sidecar::AppState) {
+	let app = pop_sidecar::app(state.clone());
+	let listener = ContentListener::new(listener, state.metrics.bytes_served.clone());
+	tokio::spawn(async move { axum::serve(listener, app).await });
+}
 
 /// A response, read whole.
 pub struct Reply {

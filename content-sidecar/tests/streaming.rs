@@ -1,0 +1,178 @@
+//! Streaming on a real socket, where content leaves with `sendfile`: every byte arrives
+//! whatever the reader does, and a file cut short behind the sidecar's back costs one
+//! connection, not the daemon.
+
+mod common;
+
+use bytes::Bytes;
+use common::*;
+use http_body_util::{BodyExt, Empty};
+use hyper::{Method, Request, StatusCode};
+use hyper_util::rt::TokioIo;
+use pop_primitives::commitment::ContentId;
+use pop_sidecar::testing::{content, Sidecar};
+use std::{net::SocketAddr, time::Duration};
+use tokio::{
+	io::{AsyncReadExt, AsyncWriteExt},
+	net::{TcpListener, TcpSocket, TcpStream},
+	time::timeout,
+};
+
+/// A sidecar holding a free registered item of `size` bytes, served on a free port.
+async fn serving(size: usize) -> (Sidecar, SocketAddr, ContentId, Vec<u8>) {
+	let sidecar = Sidecar::new();
+	let bytes = content(size, 3);
+	let id = sidecar.store_registered(&bytes, 0, "video/mp4");
+	let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+	let address = listener.local_addr().unwrap();
+	serve_on(listener, &sidecar.state);
+	(sidecar, address, id, bytes)
+}
+
+fn path_of(id: &ContentId) -> String {
+	format!("/content/0x{}", hex::encode(id.0))
+}
+
+fn bytes_served(sidecar: &Sidecar) -> u64 {
+	let metrics = sidecar.state.metrics.encode();
+	let line = metrics.lines().find(|line| line.starts_with("pop_sidecar_bytes_served_total "));
+	line.unwrap().rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ranges_on_one_connection_arrive_whole_and_are_counted_as_sent() {
+	let size = 3 * 1024 * 1024 + 17;
+	let (sidecar, address, id, bytes) = serving(size).await;
+	let stream = TcpStream::connect(address).await.unwrap();
+	let (mut sender, connection) =
+		hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
+	tokio::spawn(connection);
+
+	let mut sent = 0;
+	let requests = [
+		(Method::GET, None, StatusCode::OK, 0..size),
+		(Method::GET, Some("bytes=1000-2000999"), StatusCode::PARTIAL_CONTENT, 1000..2_001_000),
+		(Method::HEAD, Some("bytes=0-99"), StatusCode::PARTIAL_CONTENT, 0..0),
+		(Method::GET, Some("bytes=-5"), StatusCode::PARTIAL_CONTENT, size - 5..size),
+		(Method::GET, Some("bytes=99999999-"), StatusCode::RANGE_NOT_SATISFIABLE, 0..0),
+		(Method::GET, Some("bytes=7-7"), StatusCode::PARTIAL_CONTENT, 7..8),
+	];
+	for (method, range, status, expected) in requests {
+		let mut request = Request::builder().method(method).uri(path_of(&id));
+		if let Some(range) = range {
+			request = request.header("range", range);
+		}
+		sender.ready().await.unwrap();
+		let request = request.body(Empty::<Bytes>::new()).unwrap();
+		let response =
+			timeout(Duration::from_secs(30), sender.send_request(request)).await.unwrap().unwrap();
+		assert_eq!(response.status(), status, "{range:?}");
+		let body = response.into_body().collect().await.unwrap().to_bytes();
+		if status == StatusCode::PARTIAL_CONTENT || status == StatusCode::OK {
+			assert_eq!(body, bytes[expected.clone()], "{range:?}");
+			sent += expected.len() as u64;
+		}
+	}
+	// Counted where sendfile sent them: every content byte left that way.
+	assert_eq!(bytes_served(&sidecar), sent);
+}
+
+/// Reads one response from `stream` (after what `buffered` holds): its head and body.
+async fn read_response(stream: &mut TcpStream, buffered: &mut Vec<u8>) -> (String, Vec<u8>) {
+	let head_end = loop {
+		if let Some(end) = buffered.windows(4).position(|window| window == b"\r\n\r\n") {
+			break end + 4;
+		}
+		read_some(stream, buffered).await;
+	};
+	let head = String::from_utf8(buffered.drain(..head_end).collect()).unwrap();
+	let length: usize = head
+		.lines()
+		.find_map(|line| {
+			line.to_ascii_lowercase().strip_prefix("content-length: ").map(String::from)
+		})
+		.expect("a Content-Length")
+		.parse()
+		.unwrap();
+	while buffered.len() < length {
+		read_some(stream, buffered).await;
+		// A slow reader: the sidecar's socket fills and sendfile sends part of what it is asked.
+		tokio::time::sleep(Duration::from_micros(200)).await;
+	}
+	(head, buffered.drain(..length).collect())
+}
+
+async fn read_some(stream: &mut TcpStream, buffered: &mut Vec<u8>) {
+	let mut chunk = [0; 16 * 1024];
+	let read = timeout(Duration::from_secs(30), stream.read(&mut chunk)).await.unwrap().unwrap();
+	assert!(read > 0, "the sidecar closed the connection");
+	buffered.extend_from_slice(&chunk[..read]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_reader_of_pipelined_requests_gets_every_byte_in_order() {
+	let size = 6 * 1024 * 1024 + 5;
+	let (_sidecar, address, id, bytes) = serving(size).await;
+	let socket = TcpSocket::new_v4().unwrap();
+	// A small window, so the sidecar meets a full socket many times per response.
+	socket.set_recv_buffer_size(8 * 1024).unwrap();
+	let mut stream = socket.connect(address).await.unwrap();
+	let path = path_of(&id);
+	// Three requests at once: the second's head queues behind the first's body.
+	let requests = format!(
+		"GET {path} HTTP/1.1\r\nhost: x\r\nrange: bytes=100-5000099\r\n\r\n\
+		 GET {path} HTTP/1.1\r\nhost: x\r\nrange: bytes=-1000\r\n\r\n\
+		 HEAD {path} HTTP/1.1\r\nhost: x\r\n\r\n"
+	);
+	stream.write_all(requests.as_bytes()).await.unwrap();
+	let mut buffered = Vec::new();
+	let (head, body) = read_response(&mut stream, &mut buffered).await;
+	assert!(head.starts_with("HTTP/1.1 206"), "{head}");
+	assert!(body == bytes[100..5_000_100], "the first range's bytes");
+	let (head, body) = read_response(&mut stream, &mut buffered).await;
+	assert!(head.contains(&format!("content-range: bytes {}-{}/{size}", size - 1000, size - 1)));
+	assert!(body == bytes[size - 1000..], "the second range's bytes");
+	// HEAD: a head that says the whole length, and no body before anything else.
+	let end = loop {
+		if let Some(end) = buffered.windows(4).position(|window| window == b"\r\n\r\n") {
+			break end + 4;
+		}
+		read_some(&mut stream, &mut buffered).await;
+	};
+	let head = String::from_utf8_lossy(&buffered[..end]).into_owned();
+	assert!(head.starts_with("HTTP/1.1 200") && head.contains(&format!("content-length: {size}")));
+	assert_eq!(buffered.len(), end, "HEAD brought a body");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_cut_short_behind_the_sidecars_back_ends_the_connection_not_the_sidecar() {
+	let size = 4 * 1024 * 1024;
+	let (sidecar, address, id, bytes) = serving(size).await;
+	let first = send(address, get_range(&id, "bytes=0-999")).await;
+	assert_eq!(first.body, bytes[..1000]);
+	// Kept open and mapped now; another process cuts the file to a quarter.
+	let file = std::fs::OpenOptions::new().write(true).open(sidecar.state.store.path(&id)).unwrap();
+	file.set_len(1024 * 1024).unwrap();
+
+	// Reading the lost pages through the mapping would kill the process (SIGBUS); sendfile
+	// sends what is left of the range, and the connection ends short.
+	let stream = TcpStream::connect(address).await.unwrap();
+	let (mut sender, connection) =
+		hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
+	tokio::spawn(connection);
+	let request = get_range::<Empty<Bytes>>(&id, "bytes=1048000-3000000");
+	let response = sender.send_request(request).await.unwrap();
+	assert_eq!(response.status(), StatusCode::PARTIAL_CONTENT);
+	let body = timeout(Duration::from_secs(30), response.into_body().collect()).await.unwrap();
+	assert!(body.is_err(), "a body the file no longer has came whole");
+
+	// The sidecar serves on: what the file still holds, and its health.
+	let kept = send(address, get_range(&id, "bytes=0-1048575")).await;
+	assert_eq!(kept.body, bytes[..1024 * 1024]);
+	let health = Request::get("/health").body(Default::default()).unwrap();
+	assert_eq!(send(address, health).await.status, StatusCode::OK);
+}
+
+fn get_range<B: Default>(id: &ContentId, range: &str) -> Request<B> {
+	Request::get(path_of(id)).header("range", range).body(B::default()).unwrap()
+}
