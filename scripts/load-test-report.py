@@ -13,6 +13,9 @@ from benchmarks_doc import write_section
 
 START, END = "<!-- load:start -->", "<!-- load:end -->"
 BLOCK_SECONDS = 3
+# What a viewer's connection may cost the sidecar (KiB): hyper's read and write buffers (8 KiB
+# to start, more only for larger requests than a viewer sends) and the connection's task.
+VIEWER_KIB_BOUND = 64
 
 
 def read(path):
@@ -173,7 +176,6 @@ def main():
             course.append(f"{mib(kb):,.0f}")
             next_t = t + 10
     per_viewer = (float(facts["hwm_kb"]) - float(facts["rss_before_kb"])) / viewers
-    chunk_kib = int(facts["read_chunk"]) / 1024
     rise = mib(rss[-1][1] - min((kb for t, kb in rss if t > half), default=rss[-1][1])) if rss else 0
     threads = max((s["threads"] for s in samples if "threads" in s), default=0)
     fds = max((s["fds"] for s in samples if "fds" in s), default=0)
@@ -184,20 +186,22 @@ def main():
         f"and {mib(facts['rss_idle_kb']):,.0f} MiB 5 s after the viewers left. Every ten "
         f"seconds or so: {', '.join(course)} MiB; over the second half of the run it rose by "
         f"{rise:,.0f} MiB. The peak is {per_viewer:,.0f} KiB per viewer above the start. A "
-        f"response in flight holds at most two read buffers of {chunk_kib:g} KiB (one frame "
-        "being sent, the next being read: hyper asks for the next frame once less than about "
-        "400 KiB of the last is unsent), and freed buffers stay with the allocator for reuse "
-        "(`keep_freed_memory` in `main.rs`), so the bound is about "
-        f"{2 * chunk_kib:g} KiB per viewer: "
+        "response in flight holds no content bytes in the sidecar's memory: its body is a "
+        "reference to the item's memory map, which the connection sends from the page cache "
+        "with `sendfile` without touching the mapped pages (so they are the page cache's, not "
+        "the sidecar's resident set). What a viewer costs is its connection: hyper's buffers "
+        "and the task, taken here as at most "
+        f"{VIEWER_KIB_BOUND} KiB: "
         + (
             "the peak is within it."
-            if per_viewer <= 2 * chunk_kib
+            if per_viewer <= VIEWER_KIB_BOUND
             else "the peak is **above** it, so something else grows with the viewers."
         )
         + f" Threads: {int(facts['threads_before'])} before, up to {int(threads)} during the run "
-        f"(tokio's blocking pool reads the files), {int(facts['threads_idle'])} after; open "
-        f"files and sockets: up to {int(fds):,} (each viewer holds a socket, and while a "
-        "response is sent, the item's file).",
+        f"(tokio's blocking pool opens and maps items not kept open), "
+        f"{int(facts['threads_idle'])} after; open files and sockets: up to {int(fds):,} (each "
+        f"viewer holds a socket; the store keeps at most {int(facts['kept_open'])} items open, "
+        "shared by the responses that send them).",
         "",
     ]
 

@@ -111,9 +111,11 @@ record "commit $(git -C "$REPO_ROOT" rev-parse --short HEAD)"
 # Changes not committed to what is measured here, or to how.
 record "dirty $(git -C "$REPO_ROOT" status --porcelain -- content-sidecar Cargo.lock \
 	scripts/load-test.sh scripts/load-test-report.py tests/polkadotjs/tools | wc -l)"
-# What bounds the memory of a response in flight (content-sidecar/src/streaming/body.rs).
-record "read_chunk $(($(sed -n 's/^const READ_CHUNK: usize = \(.*\);/\1/p' \
-	"$REPO_ROOT/content-sidecar/src/streaming/body.rs")))"
+# How many items the store keeps open and mapped for streaming (content-sidecar/src/blob_store).
+kept_open="$(sed -n 's/^const KEPT_OPEN: NonZeroUsize = NonZeroUsize::new(\([0-9]*\)).*/\1/p' \
+	"$REPO_ROOT/content-sidecar/src/blob_store/mod.rs")"
+[[ -n "$kept_open" ]] || die "KEPT_OPEN not found in content-sidecar/src/blob_store/mod.rs"
+record "kept_open $kept_open"
 record "node_version $("$POP_NODE_BIN" --version | cut -d' ' -f2)"
 record "sidecar_version $("$POP_SIDECAR_BIN" --version | cut -d' ' -f2)"
 record "load_start $(cut -d' ' -f1-3 /proc/loadavg)"
