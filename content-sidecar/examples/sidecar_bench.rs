@@ -12,18 +12,24 @@
 //! sidecar_bench prove <work dir> <source file> <samples> <size>...
 //!     stores the first <size> bytes of <source file> as an item in a store under <work dir>
 //!     and times `BlobStore::prove` of <samples> random leaves of it; one line per size
+//! sidecar_bench leaves <file> <leaf KiB>...
+//!     for each leaf size, with the file in memory: the SHA-256 blocks per KiB its tree hashes,
+//!     the time to hash it on one thread and on the pool, and the encoded size of a leaf proof
+//!     (the largest path) for an item of the file's size; one line per leaf size
 //! ```
 
-use codec::Encode;
-use pop_primitives::commitment::{leaf_count, ContentId};
+use codec::{Compact, Encode};
+use pop_primitives::commitment::{self, leaf_count, ContentId, Hash, CHUNK_SIZE, LEAF_SIZE};
 use pop_sidecar::{
 	auth,
 	blob_store::{parse_id, BlobStore},
 	hashing::{NativeSha256, TreeBuilder, TreeHasher},
 	index::{ItemState, MetadataIndex, SledIndex},
 };
+use rayon::prelude::*;
 use sp_core::Pair as _;
 use std::{
+	cell::Cell,
 	error::Error,
 	fs::File,
 	io::Read,
@@ -44,10 +50,11 @@ fn main() -> ExitCode {
 		["prove", work, source, samples, sizes @ ..] if !sizes.is_empty() => {
 			prove(Path::new(work), Path::new(source), samples, sizes)
 		}
+		["leaves", file, kibs @ ..] if !kibs.is_empty() => leaves(Path::new(file), kibs),
 		_ => {
 			Err("usage: sidecar_bench token <stream|upload> <audience> <valid seconds> | register \
 		          <data dir> <0x id> | hash <file> | prove <work dir> <source file> <samples> \
-		          <size>..."
+		          <size>... | leaves <file> <leaf KiB>..."
 				.into())
 		}
 	};
@@ -154,6 +161,136 @@ fn prove(work: &Path, source: &Path, samples: &str, sizes: &[&str]) -> Result<()
 		);
 	}
 	Ok(())
+}
+
+/// The commitment with leaves of another size, for comparing leaf sizes. Chunks stay
+/// [`CHUNK_SIZE`] bytes (fewer, larger leaves each), so the pool gets the same pieces of work and
+/// a proof still rebuilds one 256 KiB chunk; the tree over all leaves does not depend on the
+/// chunk size, since chunks are aligned subtrees.
+fn leaves(file: &Path, kibs: &[&str]) -> Result<()> {
+	let bytes = bytes::Bytes::from(std::fs::read(file)?);
+	let size = bytes.len() as u64;
+	for kib in kibs {
+		let leaf_size = kib.parse::<usize>()? << 10;
+		// Chunks must stay aligned subtrees: a power of two of leaves each.
+		if !leaf_size.is_power_of_two() || leaf_size > CHUNK_SIZE {
+			return Err(format!("{kib} KiB leaves do not make whole 256 KiB chunks").into());
+		}
+		BLOCKS.with(|blocks| blocks.set(0));
+		sized_root::<CountingSha256>(&bytes, leaf_size, false);
+		let blocks = BLOCKS.with(Cell::get) + sha256_blocks(1 + 32 + 8);
+		let started = Instant::now();
+		let one_thread = sized_root::<NativeSha256>(&bytes, leaf_size, false);
+		let one_thread_s = started.elapsed();
+		let started = Instant::now();
+		let pooled = sized_root::<NativeSha256>(&bytes, leaf_size, true);
+		let pool_s = started.elapsed();
+		if pooled != one_thread {
+			return Err(format!("{kib} KiB leaves: the pool's tree differs").into());
+		}
+		let proof_bytes = proof_size(size, leaf_size);
+		if leaf_size == LEAF_SIZE {
+			check_against_the_commitment(&bytes, &pooled, proof_bytes)?;
+		}
+		println!(
+			"leaf_bytes={leaf_size} chunk_bytes={CHUNK_SIZE} size={size} blocks={blocks} \
+			 blocks_per_kib={:.4} one_thread_s={:.4} pool_s={:.4} pool_threads={} \
+			 proof_bytes={proof_bytes}",
+			blocks as f64 / (size as f64 / 1024.0),
+			one_thread_s.as_secs_f64(),
+			pool_s.as_secs_f64(),
+			rayon::current_num_threads(),
+		);
+	}
+	Ok(())
+}
+
+/// The chunk roots of `bytes` with leaves of `leaf_size` bytes, on one thread or on rayon's pool
+/// (the one the sidecar hashes uploads on), and the root over them.
+fn sized_root<H: commitment::Sha256>(bytes: &[u8], leaf_size: usize, pool: bool) -> Hash {
+	let chunk_root = |chunk: &[u8]| {
+		let leaves: Vec<Hash> =
+			chunk.chunks(leaf_size).map(|leaf| sized_leaf_hash::<H>(leaf, leaf_size)).collect();
+		commitment::root::<H>(&leaves).expect("chunks are never empty")
+	};
+	let chunk_roots: Vec<Hash> = if pool {
+		bytes.par_chunks(CHUNK_SIZE).map(chunk_root).collect()
+	} else {
+		bytes.chunks(CHUNK_SIZE).map(chunk_root).collect()
+	};
+	commitment::root::<H>(&chunk_roots).expect("the file is not empty")
+}
+
+/// `commitment::leaf_hash` for leaves of `leaf_size` bytes (the primitives fix it at
+/// [`LEAF_SIZE`]): `sha256(0x00 ‖ leaf bytes)`, a short last leaf zero-padded.
+fn sized_leaf_hash<H: commitment::Sha256>(leaf: &[u8], leaf_size: usize) -> Hash {
+	const LEAF_TAG: u8 = 0x00;
+	let padding = vec![0; leaf_size - leaf.len()];
+	H::hash(&[&[LEAF_TAG], leaf, &padding])
+}
+
+/// Encoded size of the `LeafProof` of leaf 0 (a whole leaf and the longest path) of an item of
+/// `size` bytes with leaves of `leaf_size`: the index (u64), the leaf and the path's hashes,
+/// each with its compact length prefix.
+fn proof_size(size: u64, leaf_size: usize) -> usize {
+	let mut width = size.div_ceil(leaf_size as u64);
+	let mut path = 0;
+	while width > 1 {
+		path += 1;
+		width = width.div_ceil(2);
+	}
+	let leaf = leaf_size.min(size as usize);
+	8 + Compact(leaf as u32).encoded_size() + leaf + Compact(path as u32).encoded_size() + 32 * path
+}
+
+/// At the commitment's own leaf size, the tree above must be the commitment, and
+/// [`proof_size`] the length of a real proof of leaf 0.
+fn check_against_the_commitment(
+	bytes: &bytes::Bytes,
+	root: &Hash,
+	proof_bytes: usize,
+) -> Result<()> {
+	let mut real = TreeHasher::new();
+	real.update(bytes.clone());
+	let real = real.finish().map_err(|error| format!("{error:?}"))?;
+	if real.root::<NativeSha256>().as_ref() != Some(root) {
+		return Err("the tree of 1 KiB leaves is not the commitment".into());
+	}
+	let proof = real
+		.prove::<NativeSha256>(0, &bytes[..CHUNK_SIZE.min(bytes.len())])
+		.map_err(|error| format!("{error:?}"))?;
+	let id = real.id::<NativeSha256>().map_err(|error| format!("{error:?}"))?;
+	proof.verify::<NativeSha256>(&id, real.size).map_err(|error| format!("{error:?}"))?;
+	if proof.encode().len() != proof_bytes {
+		return Err(format!(
+			"a real proof is {} bytes, the formula says {proof_bytes}",
+			proof.encode().len()
+		)
+		.into());
+	}
+	Ok(())
+}
+
+thread_local! {
+	/// SHA-256 blocks [`CountingSha256`] was asked to hash on this thread.
+	static BLOCKS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Counts the SHA-256 compression blocks of each message instead of hashing it.
+struct CountingSha256;
+
+impl commitment::Sha256 for CountingSha256 {
+	fn hash(parts: &[&[u8]]) -> Hash {
+		let len = parts.iter().map(|part| part.len()).sum();
+		BLOCKS.with(|blocks| blocks.set(blocks.get() + sha256_blocks(len)));
+		[0; 32]
+	}
+}
+
+/// Compression blocks SHA-256 runs over a message of `len` bytes: the message, the 0x80 byte
+/// and the 8-byte length, in 64-byte blocks.
+fn sha256_blocks(len: usize) -> u64 {
+	(len + 9).div_ceil(64) as u64
 }
 
 /// Stores the first `size` bytes of `source` as an item (hashed as the sidecar does).
