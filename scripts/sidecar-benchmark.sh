@@ -2,16 +2,21 @@
 # Measures the content sidecar against its targets (DESIGN.md, "Targets") in one run on this
 # machine and writes the sidecar section of docs/benchmarks.md:
 #
-# 1. streaming: a 1 GiB random file read by 64 concurrent readers of random 1 MiB ranges (wrk)
-#    over loopback, from the release pop-sidecar and from nginx (sendfile) serving the same file,
-#    the two alternating;
+# 1. streaming: a 1 GiB random file read over loopback by wrk from the release pop-sidecar and
+#    from nginx (sendfile) serving the same file, the servers taking turns, in three modes: 64
+#    connections reading random 1 MiB ranges (the target), and 64 and 512 connections reading
+#    HLS-like ranges (lengths log-uniform from 64 KiB to 2 MiB, random offsets);
 # 2. upload ingest: the same file uploaded through tus (POST, then one PATCH with curl, until the
 #    204 with Pop-Content-Id) against `openssl dgst -sha256` of it, five runs each after one
-#    unmeasured upload, medians;
+#    unmeasured upload, medians; and, with the file in memory, the commitment hashed with leaves
+#    of 1 to 16 KiB, for what another leaf size would cost and save;
 # 3. proofs: encoded size and time of `BlobStore::prove` for items of 1 MiB, 64 MiB and 1 GiB.
 #
-#   scripts/sidecar-benchmark.sh           # about three minutes after the build
+#   scripts/sidecar-benchmark.sh           # about six minutes after the build (nine with a baseline)
 #   QUICK=1 scripts/sidecar-benchmark.sh   # 64 MiB, short runs: prints the section, docs untouched
+#   BASELINE_SIDECAR_BIN=/path/to/older/pop-sidecar scripts/sidecar-benchmark.sh
+#       # every streaming mode also against that binary (`sidecar-before`), on the same data
+#   POP_SIDECAR_BIN=/path/to/pop-sidecar ...  # measures that binary rather than the one built
 #
 # No node is needed: the sidecar runs without a chain, and the uploaded item is marked registered
 # while the sidecar is stopped, by the `sidecar_bench` example (content-sidecar/examples). The
@@ -20,12 +25,21 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 export LC_ALL=C
 
+# Streaming modes: name, shortest and longest range, connections, seconds and rounds each.
 if [[ -n "${QUICK:-}" ]]; then
-	size=$((64 << 20)) seconds=5 rounds=1 samples=50
+	size=$((64 << 20)) samples=50 leaf_runs=1 warm_seconds=2
+	modes=("ranges $((1 << 20)) $((1 << 20)) 64 5 1" "hls64 $((64 << 10)) $((2 << 20)) 64 4 1"
+		"hls512 $((64 << 10)) $((2 << 20)) 512 4 1")
 else
-	size=$((1 << 30)) seconds=12 rounds=5 samples=200
+	size=$((1 << 30)) samples=200 leaf_runs=3 warm_seconds=3
+	modes=("ranges $((1 << 20)) $((1 << 20)) 64 12 5" "hls64 $((64 << 10)) $((2 << 20)) 64 10 3"
+		"hls512 $((64 << 10)) $((2 << 20)) 512 10 3")
 fi
-span=$((1 << 20)) connections=64 uploads=5
+uploads=5
+# Leaf sizes (KiB) the commitment is hashed with, for the ingest table.
+leaf_kibs=(1 2 4 8 16)
+baseline="${BASELINE_SIDECAR_BIN:-}"
+[[ -z "$baseline" || -x "$baseline" ]] || { log "error: $baseline is not executable"; exit 1; }
 
 # Prerequisites: nginx (Debian's nginx-light), wrk, curl, openssl.
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
@@ -115,10 +129,19 @@ results="$CARGO_TARGET_DIR/sidecar-benchmark${QUICK:+-quick}-results.txt"
 : >"$results"
 record() { echo "$*" >>"$results"; }
 record "size $size"
-record "span $span"
-record "connections $connections"
-record "seconds $seconds"
-record "rounds $rounds"
+max_connections=0
+for mode in "${modes[@]}"; do
+	read -r name span_min span_max connections seconds rounds <<<"$mode"
+	record "mode $name span_min=$span_min span_max=$span_max connections=$connections" \
+		"seconds=$seconds rounds=$rounds"
+	((connections <= max_connections)) || max_connections=$connections
+done
+[[ -z "$baseline" ]] || record "baseline $baseline"
+# Every connection is a descriptor in wrk and in the server, and nginx opens the file once per
+# request besides; children inherit the limit.
+files=$((4 * max_connections))
+(($(ulimit -n) >= files)) || ulimit -n "$files" ||
+	die "cannot raise the open-file limit to $files (hard limit $(ulimit -Hn))"
 record "cpu $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs || uname -m)"
 record "cores $(nproc)"
 record "sha_ni $(grep -qw sha_ni /proc/cpuinfo && echo yes || echo no)"
@@ -149,9 +172,10 @@ dd if="$file" iflag=nocache count=0 status=none
 sidecar_port="$(free_port)"
 sidecar_url="http://127.0.0.1:$sidecar_port"
 # Standalone: no chain client, so a dev node running on this machine is left alone, and
-# uploads are bounded by the local limits only.
+# uploads are bounded by the local limits only. Starts the binary $1 (the one measured, unless
+# given another) on the port and data dir the benchmark uses.
 start_sidecar() {
-	RUST_LOG=warn "$POP_SIDECAR_BIN" --listen "127.0.0.1:$sidecar_port" --standalone \
+	RUST_LOG=warn "${1:-$POP_SIDECAR_BIN}" --listen "127.0.0.1:$sidecar_port" --standalone \
 		--data-dir "$work/sidecar" --public-url "$sidecar_url" \
 		>>"$work/sidecar.log" 2>&1 &
 	sidecar_pid=$!
@@ -167,6 +191,10 @@ stop_sidecar() {
 # For reference, the hashing an upload does with the file in memory, on one thread and on the pool.
 for _ in $(seq "$uploads"); do
 	record "hashing $("$helper" hash "$file")"
+done
+# And with leaves of other sizes: blocks hashed, time, proof size.
+for _ in $(seq "$leaf_runs"); do
+	"$helper" leaves "$file" "${leaf_kibs[@]}" | sed 's/^/leaves /' >>"$results"
 done
 start_sidecar
 auth="Authorization: PopSr25519 $("$helper" token upload "$sidecar_url" 3600)"
@@ -240,7 +268,8 @@ cat >"$nginx_dir/nginx.conf" <<EOF
 worker_processes auto;
 pid $nginx_dir/nginx.pid;
 error_log $nginx_dir/error.log warn;
-events { worker_connections 1024; }
+worker_rlimit_nofile $files;
+events { worker_connections $((2 * max_connections)); }
 http {
 	access_log off;
 	sendfile on;
@@ -273,30 +302,39 @@ nginx_url="http://127.0.0.1:$nginx_port/video.bin"
 sidecar_content="$sidecar_url/content/$content_id"
 wait_for "$nginx_url"
 
-# Both servers give the same bytes as the file, with 206.
-for first in 0 $((size / 3 + 12345)) $((size - span)); do
-	range="bytes=$first-$((first + span - 1))"
-	for url in "$sidecar_content" "$nginx_url"; do
-		status="$(curl -sS -o "$work/part" -w '%{http_code}' -H "Range: $range" "$url")"
-		[[ "$status" == 206 ]] || die "$url answered $status to Range: $range"
+# A server gives the same bytes as the file, with 206.
+check_ranges() {
+	local first range status span=$((1 << 20))
+	for first in 0 $((size / 3 + 12345)) $((size - span)); do
+		range="bytes=$first-$((first + span - 1))"
+		status="$(curl -sS -o "$work/part" -w '%{http_code}' -H "Range: $range" "$1")"
+		[[ "$status" == 206 ]] || die "$1 answered $status to Range: $range"
 		cmp -s "$work/part" <(tail -c "+$((first + 1))" "$file" | head -c "$span") ||
-			die "$url gave the wrong bytes for $range"
+			die "$1 gave the wrong bytes for $range"
 	done
-done
+}
+check_ranges "$nginx_url"
+check_ranges "$sidecar_content"
 
 cat >"$work/ranges.lua" <<'EOF'
--- GETs of random `span`-byte ranges of a `size`-byte file (wrk ... -- size span). Each thread
--- has its own fixed seed, so every server gets the same requests.
+-- GETs of random ranges of a `size`-byte file (wrk ... -- size shortest longest): lengths
+-- log-uniform from `shortest` to `longest` bytes (one length when they are equal), at any offset.
+-- Each thread has its own fixed seed, so every server gets the same requests.
 local threads = 0
 function setup(thread)
 	threads = threads + 1
 	thread:set("seed", threads)
 end
 function init(args)
-	size, span = tonumber(args[1]), tonumber(args[2])
+	size, shortest, longest = tonumber(args[1]), tonumber(args[2]), tonumber(args[3])
 	math.randomseed(seed * 7919)
 end
 function request()
+	local span = shortest
+	if longest > shortest then
+		span = math.floor(shortest * math.exp(math.random() * math.log(longest / shortest)))
+		span = math.min(math.max(span, shortest), longest)
+	end
 	local first = math.random(0, size - span)
 	return wrk.format("GET", nil, { Range = string.format("bytes=%d-%d", first, first + span - 1) })
 end
@@ -310,15 +348,18 @@ function done(summary, latency, requests)
 		latency.mean, latency:percentile(50), latency:percentile(99), latency.max))
 end
 EOF
-# Reads ranges from $2 for $3 seconds; with a label $1, records the result and the CPU the
-# server's processes (the rest of the arguments) used.
+# Reads ranges of streaming mode $1 (a name in $modes) from $3 for $4 seconds; with a label $2,
+# records the result and the CPU the server's processes (the rest of the arguments) used.
 read_ranges() {
-	local label="$1" url="$2" duration="$3" before machine result children ticks after
-	shift 3
+	local mode="$1" label="$2" url="$3" duration="$4" span_min span_max connections
+	local before machine result children ticks after
+	shift 4
+	read -r _ span_min span_max connections _ <<<"$(printf '%s\n' "${modes[@]}" | grep "^$mode ")"
 	children_cpu
 	before="$(cpu_ticks "$@")" machine="$(machine_ticks)" children=$children_s
 	wrk -t "$(nproc)" -c "$connections" -d "${duration}s" --timeout 10s -s "$work/ranges.lua" \
-		"$url" -- "$size" "$span" >"$work/wrk.out" 2>&1 || die "wrk failed: $(cat "$work/wrk.out")"
+		"$url" -- "$size" "$span_min" "$span_max" >"$work/wrk.out" 2>&1 ||
+		die "wrk failed: $(cat "$work/wrk.out")"
 	result="$(sed -n 's/^result //p' "$work/wrk.out")"
 	[[ -n "$result" ]] || die "wrk printed no result: $(cat "$work/wrk.out")"
 	after="$(machine_ticks)" ticks=$(($(cpu_ticks "$@") - before))
@@ -327,15 +368,44 @@ read_ranges() {
 	result+=" server_cpu_s=$(cpu_seconds "$ticks") client_cpu_s=$children"
 	result+=" idle_pct=$(idle_pct "$machine" "$after")"
 	result+=" other_pct=$(other_pct "$machine" "$after" "$ticks" "$children")"
-	[[ -z "$label" ]] || record "stream $label $result"
-	log "${label:-warm-up} $url: $result"
+	[[ -z "$label" ]] || record "stream $mode $label $result"
+	log "$mode ${label:-warm-up} $url: $result"
 }
 nginx_pids=("$nginx_pid" $(ps -o pid= --ppid "$nginx_pid"))
-read_ranges "" "$nginx_url" 3 "${nginx_pids[@]}"
-read_ranges "" "$sidecar_content" 3 "$sidecar_pid"
-for round in $(seq "$rounds"); do
-	read_ranges nginx "$nginx_url" "$seconds" "${nginx_pids[@]}"
-	read_ranges sidecar "$sidecar_content" "$seconds" "$sidecar_pid"
+# The sidecars measured: a label and a binary each. With a baseline the two take turns on the
+# same port and data dir: in each mode's turn the one running is measured first, then the other
+# replaces it, so a turn costs one restart; a sidecar is warmed up after it starts.
+sidecar_labels=(sidecar) sidecar_bins=("$POP_SIDECAR_BIN") running=0
+if [[ -n "$baseline" ]]; then
+	sidecar_labels+=(sidecar-before) sidecar_bins+=("$baseline")
+fi
+# Stops the running sidecar, starts sidecar $1 (an index into the arrays above), checks its bytes
+# and warms it up in mode $2.
+switch_sidecar() {
+	stop_sidecar
+	start_sidecar "${sidecar_bins[$1]}"
+	running=$1
+	check_ranges "$sidecar_content"
+	read_ranges "$2" "" "$sidecar_content" "$warm_seconds" "$sidecar_pid"
+}
+first_mode="${modes[0]%% *}"
+read_ranges "$first_mode" "" "$nginx_url" "$warm_seconds" "${nginx_pids[@]}"
+read_ranges "$first_mode" "" "$sidecar_content" "$warm_seconds" "$sidecar_pid"
+# Modes interleave within a round, so slow drifts of the machine touch each alike.
+max_rounds="$(printf '%s\n' "${modes[@]}" | awk '$6 > n { n = $6 } END { print n }')"
+for round in $(seq "$max_rounds"); do
+	for mode in "${modes[@]}"; do
+		read -r name _ _ _ seconds rounds <<<"$mode"
+		((round <= rounds)) || continue
+		read_ranges "$name" nginx "$nginx_url" "$seconds" "${nginx_pids[@]}"
+		read_ranges "$name" "${sidecar_labels[$running]}" "$sidecar_content" "$seconds" \
+			"$sidecar_pid"
+		if ((${#sidecar_labels[@]} > 1)); then
+			switch_sidecar $((1 - running)) "$name"
+			read_ranges "$name" "${sidecar_labels[$running]}" "$sidecar_content" "$seconds" \
+				"$sidecar_pid"
+		fi
+	done
 done
 kill "$nginx_pid" && wait "$nginx_pid" || true
 nginx_pid=""
