@@ -140,7 +140,7 @@ done
 # Every connection is a descriptor in wrk and in the server, and nginx opens the file once per
 # request besides; children inherit the limit.
 files=$((4 * max_connections))
-(($(ulimit -n) >= files)) || ulimit -n "$files" ||
+(($(ulimit -Sn) >= files)) || ulimit -Sn "$files" ||
 	die "cannot raise the open-file limit to $files (hard limit $(ulimit -Hn))"
 record "cpu $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs || uname -m)"
 record "cores $(nproc)"
