@@ -334,6 +334,14 @@ pub struct Config {
 		value_parser = humantime::parse_duration
 	)]
 	pub withdrawn_grace: Duration,
+	/// How long a client may take to send a request's head before its connection is closed.
+	#[arg(
+		long,
+		env = "POP_SIDECAR_REQUEST_HEAD_TIMEOUT",
+		default_value = "30s",
+		value_parser = humantime::parse_duration
+	)]
+	pub request_head_timeout: Duration,
 	/// How often expired uploads and withdrawn content are looked for.
 	#[arg(
 		long,

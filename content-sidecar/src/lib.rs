@@ -12,7 +12,10 @@
 //!   handlers, sessions, recovery, removal, body pipeline, lease, error).
 //! - [`receipts`]: upload receipts, signed by the proof key, that registering an upload on
 //!   chain needs, and the seam to the key that signs them.
-//! - [`streaming`]: `GET`/`HEAD /content/{id}` with ranges.
+//! - [`streaming`]: `GET`/`HEAD /content/{id}` with ranges, sent from the page cache with
+//!   `sendfile`.
+//! - [`server`]: the HTTP/1.1 server: connections that send content with `sendfile`, a
+//!   deadline for request heads, draining on shutdown.
 //! - [`videos`]: uploaded videos transcoded into adaptive streams, HLS playlists for every
 //!   video held, and the checks of fetched renditions.
 //! - [`media`]: ffmpeg and ffprobe as processes, fragmented MP4 indexes and HLS playlists.
@@ -55,6 +58,7 @@ pub mod metrics;
 pub mod operator;
 pub mod ops;
 pub mod receipts;
+pub mod server;
 pub mod state;
 pub mod streaming;
 pub mod uploads;

@@ -7,9 +7,7 @@ use pop_sidecar::{
 	gc, index,
 	keys::{SecretKey, DEV_PROOF_KEY},
 	ledger::{Ledger, MemoryLedger},
-	operator, state,
-	streaming::ContentListener,
-	unix_time_ms, AppState,
+	operator, state, unix_time_ms, AppState,
 };
 use std::{error::Error, io::IsTerminal, path::Path, process::ExitCode, sync::Arc, time::Duration};
 use tracing_subscriber::EnvFilter;
@@ -110,15 +108,13 @@ async fn run(config: Config, open_files: Option<u64>) -> Result<(), Box<dyn Erro
 	});
 
 	let (signalled, on_signal) = tokio::sync::oneshot::channel();
-	let listener = ContentListener::new(listener, state.metrics.bytes_served.clone());
-	let server =
-		axum::serve(listener, pop_sidecar::app(state.clone())).with_graceful_shutdown(async move {
-			shutdown_signal().await;
-			let _ = signalled.send(());
-		});
-	let mut server = tokio::spawn(async move { server.await });
+	let server = pop_sidecar::server::serve(listener, state.clone(), async move {
+		shutdown_signal().await;
+		let _ = signalled.send(());
+	});
+	let mut server = tokio::spawn(server);
 	tokio::select! {
-		result = &mut server => result??,
+		result = &mut server => result?,
 		_ = on_signal => {
 			tracing::info!("shutting down");
 			if tokio::time::timeout(SHUTDOWN_GRACE, &mut server).await.is_err() {

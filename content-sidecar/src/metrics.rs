@@ -56,7 +56,7 @@ pub struct Metrics {
 	registry: Registry,
 	/// Requests answered, by route and status.
 	pub requests: Family<RequestLabels, Counter>,
-	/// Content bytes sent to viewers.
+	/// Content bytes sent to viewers, counted as `sendfile` hands them to their connections.
 	pub bytes_served: Counter,
 	/// Upload sessions created.
 	pub uploads_created: Counter,

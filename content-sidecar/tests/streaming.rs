@@ -10,7 +10,10 @@ use http_body_util::{BodyExt, Empty};
 use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use pop_primitives::commitment::ContentId;
-use pop_sidecar::testing::{content, Sidecar};
+use pop_sidecar::{
+	config::Config,
+	testing::{content, Sidecar},
+};
 use std::{net::SocketAddr, time::Duration};
 use tokio::{
 	io::{AsyncReadExt, AsyncWriteExt},
@@ -20,7 +23,15 @@ use tokio::{
 
 /// A sidecar holding a free registered item of `size` bytes, served on a free port.
 async fn serving(size: usize) -> (Sidecar, SocketAddr, ContentId, Vec<u8>) {
-	let sidecar = Sidecar::new();
+	serving_with(size, |_| {}).await
+}
+
+/// The same, with the configuration changed by `adjust`.
+async fn serving_with(
+	size: usize,
+	adjust: impl FnOnce(&mut Config),
+) -> (Sidecar, SocketAddr, ContentId, Vec<u8>) {
+	let sidecar = Sidecar::with(adjust);
 	let bytes = content(size, 3);
 	let id = sidecar.store_registered(&bytes, 0, "video/mp4");
 	let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -73,7 +84,14 @@ async fn ranges_on_one_connection_arrive_whole_and_are_counted_as_sent() {
 			sent += expected.len() as u64;
 		}
 	}
-	// Counted where sendfile sent them: every content byte left that way.
+	// Counted where sendfile sent them: every content byte left that way. The count follows
+	// the send, so it may come a moment after the client has the bytes.
+	let counted = async {
+		while bytes_served(&sidecar) != sent {
+			tokio::time::sleep(Duration::from_millis(10)).await;
+		}
+	};
+	timeout(Duration::from_secs(10), counted).await.expect("every byte sent counted");
 	assert_eq!(bytes_served(&sidecar), sent);
 }
 
@@ -118,11 +136,12 @@ async fn a_slow_reader_of_pipelined_requests_gets_every_byte_in_order() {
 	socket.set_recv_buffer_size(8 * 1024).unwrap();
 	let mut stream = socket.connect(address).await.unwrap();
 	let path = path_of(&id);
-	// Three requests at once: the second's head queues behind the first's body.
+	// Four requests at once: each head queues behind the body before it.
 	let requests = format!(
 		"GET {path} HTTP/1.1\r\nhost: x\r\nrange: bytes=100-5000099\r\n\r\n\
 		 GET {path} HTTP/1.1\r\nhost: x\r\nrange: bytes=-1000\r\n\r\n\
-		 HEAD {path} HTTP/1.1\r\nhost: x\r\n\r\n"
+		 HEAD {path} HTTP/1.1\r\nhost: x\r\n\r\n\
+		 GET {path} HTTP/1.1\r\nhost: x\r\nrange: bytes=7-7\r\n\r\n"
 	);
 	stream.write_all(requests.as_bytes()).await.unwrap();
 	let mut buffered = Vec::new();
@@ -132,16 +151,35 @@ async fn a_slow_reader_of_pipelined_requests_gets_every_byte_in_order() {
 	let (head, body) = read_response(&mut stream, &mut buffered).await;
 	assert!(head.contains(&format!("content-range: bytes {}-{}/{size}", size - 1000, size - 1)));
 	assert!(body == bytes[size - 1000..], "the second range's bytes");
-	// HEAD: a head that says the whole length, and no body before anything else.
+	// HEAD: a head that says the whole length, and no body: the next response follows it.
 	let end = loop {
 		if let Some(end) = buffered.windows(4).position(|window| window == b"\r\n\r\n") {
 			break end + 4;
 		}
 		read_some(&mut stream, &mut buffered).await;
 	};
-	let head = String::from_utf8_lossy(&buffered[..end]).into_owned();
+	let head = String::from_utf8(buffered.drain(..end).collect()).unwrap();
 	assert!(head.starts_with("HTTP/1.1 200") && head.contains(&format!("content-length: {size}")));
-	assert_eq!(buffered.len(), end, "HEAD brought a body");
+	let (head, body) = read_response(&mut stream, &mut buffered).await;
+	assert!(head.starts_with("HTTP/1.1 206"), "HEAD brought a body: {head}");
+	assert_eq!(body, bytes[7..8]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http2_is_not_spoken() {
+	// HTTP/2 copies the first bytes of every DATA frame out of the frame: a content frame's
+	// memory would be read, and the file cut short below would kill the sidecar.
+	let (_sidecar, address, _id, _bytes) = serving(1000).await;
+	let mut stream = TcpStream::connect(address).await.unwrap();
+	// The client preface, then an empty SETTINGS frame.
+	let mut preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+	preface.extend_from_slice(&[0, 0, 0, 4, 0, 0, 0, 0, 0]);
+	stream.write_all(&preface).await.unwrap();
+	let mut answer = Vec::new();
+	let read = timeout(Duration::from_secs(10), stream.read_to_end(&mut answer)).await.unwrap();
+	// An HTTP/2 server answers with its own SETTINGS frame (type 4 in the fourth byte).
+	assert!(answer.len() < 9 || answer[3] != 4, "answered in HTTP/2: {answer:?}");
+	assert!(read.is_err() || answer.is_empty() || answer.starts_with(b"HTTP/1.1 "), "{answer:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -175,4 +213,22 @@ async fn a_file_cut_short_behind_the_sidecars_back_ends_the_connection_not_the_s
 
 fn get_range<B: Default>(id: &ContentId, range: &str) -> Request<B> {
 	Request::get(path_of(id)).header("range", range).body(B::default()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_head_never_finished_is_cut_off() {
+	let head_timeout = Duration::from_secs(1);
+	let (_sidecar, address, id, _bytes) =
+		serving_with(1000, |config| config.request_head_timeout = head_timeout).await;
+	let mut stream = TcpStream::connect(address).await.unwrap();
+	let started = std::time::Instant::now();
+	// A head begun and never ended.
+	let begun = format!("GET {} HTTP/1.1\r\nhost: x\r\n", path_of(&id));
+	stream.write_all(begun.as_bytes()).await.unwrap();
+	let mut answer = Vec::new();
+	// Closed (a reset or an end) rather than waited on.
+	let closed = timeout(Duration::from_secs(10), stream.read_to_end(&mut answer)).await;
+	assert!(closed.is_ok(), "the connection stayed open");
+	assert!(started.elapsed() >= head_timeout, "closed after {:?}", started.elapsed());
+	assert!(!answer.windows(3).any(|window| window == b"206"), "served: {answer:?}");
 }

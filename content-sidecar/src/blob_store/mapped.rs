@@ -23,15 +23,19 @@ use std::{
 	io,
 	ops::Range,
 	os::fd::{AsFd, BorrowedFd},
-	sync::{Arc, Mutex, MutexGuard, PoisonError, Weak},
+	sync::{Arc, PoisonError, RwLock, Weak},
 };
 
-/// Live mappings by start address, with their length.
-static MAPPINGS: Mutex<BTreeMap<usize, (usize, Weak<MappedBlob>)>> = Mutex::new(BTreeMap::new());
+/// Live mappings by start address, with their length: looked up for every buffer every
+/// connection writes, changed only when an item is mapped or unmapped.
+static MAPPINGS: RwLock<BTreeMap<usize, (usize, Weak<MappedBlob>)>> = RwLock::new(BTreeMap::new());
 
-fn mappings() -> MutexGuard<'static, BTreeMap<usize, (usize, Weak<MappedBlob>)>> {
+/// Changes [`MAPPINGS`].
+fn change_mappings<T>(
+	change: impl FnOnce(&mut BTreeMap<usize, (usize, Weak<MappedBlob>)>) -> T,
+) -> T {
 	// A map of addresses stays valid even if a holder panicked.
-	MAPPINGS.lock().unwrap_or_else(PoisonError::into_inner)
+	change(&mut MAPPINGS.write().unwrap_or_else(PoisonError::into_inner))
 }
 
 /// An item's file, open and mapped whole.
@@ -43,14 +47,17 @@ pub struct MappedBlob {
 impl MappedBlob {
 	/// Maps `file` (not empty: content never is) and registers the mapping.
 	pub(super) fn new(file: File) -> io::Result<Arc<Self>> {
-		if file.metadata()?.len() == 0 {
-			return Err(io::Error::new(io::ErrorKind::InvalidData, "an empty content file"));
-		}
 		// SAFETY: stored items are never written or truncated in place (see the module docs);
 		// the bytes are read by the kernel's sendfile, or by readers of a frame in tests.
 		let map = unsafe { memmap2::Mmap::map(&file)? };
+		if map.is_empty() {
+			// Its address would be no one's: memmap2 maps an empty file at a dummy address.
+			return Err(io::Error::new(io::ErrorKind::InvalidData, "an empty content file"));
+		}
 		let blob = Arc::new(Self { map, file });
-		mappings().insert(blob.address(), (blob.map.len(), Arc::downgrade(&blob)));
+		change_mappings(|mappings| {
+			mappings.insert(blob.address(), (blob.map.len(), Arc::downgrade(&blob)))
+		});
 		Ok(blob)
 	}
 
@@ -74,14 +81,6 @@ impl MappedBlob {
 		let range = range.start as usize..range.end as usize;
 		Bytes::from_owner(MappedRange(self.clone(), range))
 	}
-
-	/// Asks the kernel to start reading `range` into the page cache without waiting for it, so
-	/// that sending it finds its pages there.
-	pub fn read_ahead(&self, range: Range<u64>) {
-		let length = std::num::NonZeroU64::new(range.end.saturating_sub(range.start));
-		// Advice only: if the kernel declines, sending reads the pages itself.
-		let _ = rustix::fs::fadvise(&self.file, range.start, length, rustix::fs::Advice::WillNeed);
-	}
 }
 
 impl AsFd for MappedBlob {
@@ -94,7 +93,7 @@ impl Drop for MappedBlob {
 	fn drop(&mut self) {
 		// The address is still mapped here (the map is unmapped after this), so no other
 		// mapping can have registered it meanwhile.
-		mappings().remove(&self.address());
+		change_mappings(|mappings| mappings.remove(&self.address()));
 	}
 }
 
@@ -113,7 +112,7 @@ pub fn file_region(bytes: &[u8]) -> Option<(Arc<MappedBlob>, u64)> {
 }
 
 fn region_at(start: usize, length: usize) -> Option<(Arc<MappedBlob>, u64)> {
-	let mappings = mappings();
+	let mappings = MAPPINGS.read().unwrap_or_else(PoisonError::into_inner);
 	let (&base, (mapped, blob)) = mappings.range(..=start).next_back()?;
 	if start.checked_add(length)? > base + mapped {
 		return None;
@@ -171,7 +170,7 @@ mod tests {
 		// The frame keeps the mapping alive.
 		assert_eq!(file_region(&frame).unwrap().1, 0);
 		drop(frame);
-		assert!(!mappings().contains_key(&address));
+		assert!(!change_mappings(|mappings| mappings.contains_key(&address)));
 	}
 
 	#[test]

@@ -26,6 +26,7 @@ use std::{
 	fs::{self, File, OpenOptions},
 	io::{self, Write},
 	num::NonZeroUsize,
+	os::unix::fs::MetadataExt,
 	path::{Path, PathBuf},
 	sync::{
 		atomic::{AtomicU64, Ordering},
@@ -190,21 +191,41 @@ impl BlobStore {
 			return Ok(blob);
 		}
 		let (file, _) = self.open_blob(id)?;
+		let opened = file.metadata()?;
 		let blob = MappedBlob::new(file).map_err(|error| match error.kind() {
 			io::ErrorKind::InvalidData => StoreError::Corrupt(id_hex(id)),
 			_ => error.into(),
 		})?;
+		self.keep_open(id, &blob, &opened)?;
+		Ok(blob)
+	}
+
+	/// Keeps `blob` (opened as `opened`) open for `id` while its file is still the item's. A
+	/// removal unlinks, then forgets what is kept open; one that came between the open and the
+	/// keeping, or a removal and a store of the same item again, left it kept, and is undone
+	/// here. The blob of a replaced file still has the item's bytes, so it serves the request
+	/// it was opened for; it is just not kept, so its disk space is freed after it.
+	fn keep_open(
+		&self,
+		id: &ContentId,
+		blob: &Arc<MappedBlob>,
+		opened: &fs::Metadata,
+	) -> Result<(), StoreError> {
 		self.lock_kept_open().put(id.0, blob.clone());
-		// A removal unlinks, then forgets what is kept open: one that unlinked after the open
-		// above but forgot before the line above left this kept, and is caught here.
-		if !self.contains(id) {
+		let current = fs::metadata(self.path(id));
+		let same_file = current
+			.as_ref()
+			.is_ok_and(|current| (current.dev(), current.ino()) == (opened.dev(), opened.ino()));
+		if !same_file {
 			let mut kept = self.lock_kept_open();
-			if kept.peek(&id.0).is_some_and(|kept| Arc::ptr_eq(kept, &blob)) {
+			if kept.peek(&id.0).is_some_and(|kept| Arc::ptr_eq(kept, blob)) {
 				kept.pop(&id.0);
 			}
-			return Err(StoreError::NotFound(id_hex(id)));
 		}
-		Ok(blob)
+		match current {
+			Err(error) => Err(not_found(error, id)),
+			Ok(_) => Ok(()),
+		}
 	}
 
 	fn lock_kept_open(&self) -> MutexGuard<'_, LruCache<[u8; 32], Arc<MappedBlob>>> {

@@ -171,3 +171,36 @@ fn an_emptied_content_file_is_corrupt_not_served() {
 	assert!(matches!(store.open_mapped(&id), Err(StoreError::Corrupt(_))));
 	assert!(store.kept_open(&id).is_none());
 }
+
+#[test]
+fn a_file_replaced_while_it_was_opened_serves_its_request_and_is_not_kept() {
+	let dir = tempfile::tempdir().unwrap();
+	let store = BlobStore::open(dir.path()).unwrap();
+	let bytes = content(5_000, 4);
+	let id = store_bytes(&store, &bytes);
+	let open = || {
+		let (file, _) = store.open_blob(&id).unwrap();
+		let opened = file.metadata().unwrap();
+		(MappedBlob::new(file).unwrap(), opened)
+	};
+
+	// Removed and stored again between the open and the keeping.
+	let (blob, opened) = open();
+	store.remove(&id).unwrap();
+	store_bytes(&store, &bytes);
+	store.keep_open(&id, &blob, &opened).unwrap();
+	assert!(store.kept_open(&id).is_none());
+	assert_eq!(blob.frame(0..5_000), bytes);
+
+	// Removed for good meanwhile: not found, and not kept.
+	let (blob, opened) = open();
+	store.remove(&id).unwrap();
+	assert!(matches!(store.keep_open(&id, &blob, &opened), Err(StoreError::NotFound(_))));
+	assert!(store.kept_open(&id).is_none());
+
+	// Still the item's file: kept.
+	store_bytes(&store, &bytes);
+	let (blob, opened) = open();
+	store.keep_open(&id, &blob, &opened).unwrap();
+	assert!(Arc::ptr_eq(&store.kept_open(&id).unwrap(), &blob));
+}

@@ -54,10 +54,6 @@ use axum::{
 };
 use pop_primitives::commitment::ContentId;
 
-/// The bytes of a response the kernel is asked to read ahead when it starts: a whole HLS
-/// segment, or the start of a longer range, whose rest the kernel's own read-ahead follows.
-const READ_AHEAD: u64 = 4 << 20;
-
 /// The content routes.
 pub fn routes() -> Router<AppState> {
 	Router::new().route("/content/{id}", get(serve))
@@ -130,7 +126,6 @@ async fn serve(
 	let body = if method == Method::HEAD || range.is_empty() {
 		Body::empty()
 	} else {
-		blob.read_ahead(range.start..range.end.min(range.start + READ_AHEAD));
 		Body::from(blob.frame(range))
 	};
 	Ok((status, reply, body).into_response())

@@ -53,23 +53,15 @@ impl ContentListener {
 	pub fn new(listener: TcpListener, bytes_served: Counter) -> Self {
 		Self { listener, bytes_served }
 	}
-}
 
-impl axum::serve::Listener for ContentListener {
-	type Io = ContentStream;
-	type Addr = std::net::SocketAddr;
-
-	async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-		// axum's own accept loop: it skips connections reset before they were taken, and
-		// backs off (logging) when out of file descriptors.
-		let (stream, address) = axum::serve::Listener::accept(&mut self.listener).await;
+	/// The next connection.
+	pub async fn accept(&mut self) -> ContentStream {
+		// axum's accept loop: it skips connections reset before they were taken, and backs off
+		// (logging) when out of file descriptors.
+		let (stream, _) = axum::serve::Listener::accept(&mut self.listener).await;
 		// Frames are large and heads go with MSG_MORE: nothing is left waiting for more.
 		let _ = stream.set_nodelay(true);
-		(ContentStream { stream, bytes_served: self.bytes_served.clone() }, address)
-	}
-
-	fn local_addr(&self) -> io::Result<Self::Addr> {
-		self.listener.local_addr()
+		ContentStream { stream, bytes_served: self.bytes_served.clone() }
 	}
 }
 
@@ -121,7 +113,7 @@ impl AsyncWrite for ContentStream {
 			// What precedes the content (a head): held back to leave with its first bytes.
 			let head = &bufs[..first_content];
 			return this.poll_send(cx, || {
-				let flags = rustix::net::SendFlags::MORE;
+				let flags = rustix::net::SendFlags::MORE | rustix::net::SendFlags::NOSIGNAL;
 				let mut no_ancillary = rustix::net::SendAncillaryBuffer::default();
 				Ok(rustix::net::sendmsg(&this.stream, head, &mut no_ancillary, flags)?)
 			});

@@ -7,15 +7,12 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::{body::Frame, header::HeaderValue, HeaderMap, Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
-use pop_sidecar::streaming::ContentListener;
 use std::{convert::Infallible, net::SocketAddr, time::Duration};
 use tokio::{net::TcpStream, sync::mpsc, task::JoinHandle};
 
 /// Serves `state` on `listener` as `pop-sidecar run` does, until the test ends.
 pub fn serve_on(listener: tokio::net::TcpListener, state: &pop_sidecar::AppState) {
-	let app = pop_sidecar::app(state.clone());
-	let listener = ContentListener::new(listener, state.metrics.bytes_served.clone());
-	tokio::spawn(async move { axum::serve(listener, app).await });
+	tokio::spawn(pop_sidecar::server::serve(listener, state.clone(), std::future::pending()));
 }
 
 /// A response, read whole.
