@@ -14,6 +14,10 @@
 //!
 //! # How it works under hyper
 //!
+//! hyper has no way to hand a file to the socket (its body frames are buffers; see
+//! hyperium/hyper#3026), which is why tower-http's `ServeFile` and hyper-staticfile read files
+//! into buffers. The way around it here is at the connection, below hyper.
+//!
 //! A content body is one frame: a [`Bytes`] over the item's memory map
 //! ([`crate::blob_store::MappedBlob::frame`]). This stream says it writes vectored, so hyper
 //! queues body frames as buffers of their own rather than copying them into its write buffer,
