@@ -232,3 +232,35 @@ async fn a_request_head_never_finished_is_cut_off() {
 	assert!(started.elapsed() >= head_timeout, "closed after {:?}", started.elapsed());
 	assert!(!answer.windows(3).any(|window| window == b"206"), "served: {answer:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_response_under_way_at_shutdown_ends_whole_and_new_connections_are_refused() {
+	let sidecar = Sidecar::new();
+	let size = 6 * 1024 * 1024;
+	let bytes = content(size, 8);
+	let id = sidecar.store_registered(&bytes, 0, "video/mp4");
+	let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+	let address = listener.local_addr().unwrap();
+	let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+	let shutdown = async {
+		let _ = stopped.await;
+	};
+	let server =
+		tokio::spawn(pop_sidecar::server::serve(listener, sidecar.state.clone(), shutdown));
+
+	let socket = TcpSocket::new_v4().unwrap();
+	socket.set_recv_buffer_size(8 * 1024).unwrap();
+	let mut stream = socket.connect(address).await.unwrap();
+	let request = format!("GET {} HTTP/1.1\r\nhost: x\r\n\r\n", path_of(&id));
+	stream.write_all(request.as_bytes()).await.unwrap();
+	let mut buffered = Vec::new();
+	read_some(&mut stream, &mut buffered).await;
+	stop.send(()).unwrap();
+
+	// The response under way goes on to its last byte; the server waits for it.
+	let (head, body) = read_response(&mut stream, &mut buffered).await;
+	assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+	assert!(body == bytes, "the body ended short or wrong");
+	timeout(Duration::from_secs(10), server).await.expect("the server stopped").unwrap();
+	assert!(TcpStream::connect(address).await.is_err(), "a new connection was taken");
+}
