@@ -8,9 +8,10 @@
 //! machine with fast loopback and memory that copy is what separates a server from nginx,
 //! which serves files with `sendfile` (`sendfile on`). A memory map written to the socket saves
 //! one copy but pays page-table work for every range. `sendfile` has the kernel pass the
-//! file's cached pages to the socket itself: the server's CPU is spent on HTTP alone. Measured
-//! on the 2-core machine of `docs/benchmarks.md`: 0.50 s of server CPU per GB with the copy,
-//! about 0.2 with `sendfile` (nginx: 0.12).
+//! file's cached pages to the socket itself: the server's CPU is spent on HTTP alone.
+//! `scripts/sidecar-benchmark.sh` measures the server CPU per GB of both ways (with
+//! `BASELINE_SIDECAR_BIN` set to a sidecar from before) against nginx's, in
+//! `docs/benchmarks.md`.
 //!
 //! # How it works under hyper
 //!
