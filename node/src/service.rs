@@ -23,7 +23,7 @@ pub type RuntimeExecutor = sc_executor::WasmExecutor<HostFunctions>;
 
 pub(crate) type FullClient = sc_service::TFullClient<Block, RuntimeApi, RuntimeExecutor>;
 type FullBackend = sc_service::TFullBackend<Block>;
-type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
+pub(crate) type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
 type FullPool = sc_transaction_pool::TransactionPoolHandle<Block, FullClient>;
 type FullGrandpaBlockImport =
 	sc_consensus_grandpa::GrandpaBlockImport<FullBackend, Block, FullClient, FullSelectChain>;
@@ -179,7 +179,13 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 	let (import_queue, babe_worker_handle) =
 		sc_consensus_babe::import_queue(sc_consensus_babe::ImportQueueParams {
 			link: babe_link.clone(),
-			block_import: block_import.clone(),
+			block_import: crate::equivocation::SealedEquivocationReports::new(
+				block_import.clone(),
+				client.clone(),
+				select_chain.clone(),
+				OffchainTransactionPoolFactory::new(transaction_pool.clone()),
+				slot_duration,
+			),
 			justification_import: Some(Box::new(justification_import)),
 			client: client.clone(),
 			slot_duration,
