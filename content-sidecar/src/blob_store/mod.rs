@@ -179,6 +179,11 @@ impl BlobStore {
 		Ok((file, size))
 	}
 
+	/// The size of a stored item (blocking I/O: one `stat`).
+	pub fn item_size(&self, id: &ContentId) -> Result<u64, StoreError> {
+		Ok(fs::metadata(self.path(id)).map_err(|e| not_found(e, id))?.len())
+	}
+
 	/// An item open and mapped for streaming, if it is among those kept open (never blocks).
 	pub fn kept_open(&self, id: &ContentId) -> Option<Arc<MappedBlob>> {
 		self.lock_kept_open().get(&id.0).cloned()
@@ -247,7 +252,7 @@ impl BlobStore {
 	/// Removes an item (content first, so a crash never leaves content without chunk roots).
 	pub fn remove(&self, id: &ContentId) -> Result<(), StoreError> {
 		let mut usage = self.lock_usage();
-		let size = fs::metadata(self.path(id)).map_err(|e| not_found(e, id))?.len();
+		let size = self.item_size(id)?;
 		fs::remove_file(self.path(id)).map_err(|e| not_found(e, id))?;
 		self.lock_kept_open().pop(&id.0);
 		usage.items -= 1;

@@ -38,7 +38,7 @@ pub use sendfile::ContentListener;
 
 use crate::{
 	auth::{self, Viewer},
-	blob_store::{id_hex, parse_id, StoreError},
+	blob_store::{id_hex, parse_id, BlobStore, StoreError},
 	error::ApiError,
 	index::ItemState,
 	ledger::Ledger,
@@ -68,9 +68,7 @@ async fn serve(
 	signed: Result<Option<Viewer>, ApiError>,
 ) -> Result<Response, ApiError> {
 	let id = content_id_param(&id)?;
-	let not_here =
-		|| ApiError::NotFound(format!("content 0x{} is not available here", id_hex(&id)));
-	let item = state.index.item(&id)?.ok_or_else(not_here)?;
+	let item = state.index.item(&id)?.ok_or_else(|| not_here(&id))?;
 	let price = match item.state {
 		ItemState::Registered { price } => price,
 		ItemState::Withdrawn { removed: true, .. } => {
@@ -79,25 +77,24 @@ async fn serve(
 				id_hex(&id)
 			)))
 		}
-		_ => return Err(not_here()),
+		_ => return Err(not_here(&id)),
 	};
 	if price > 0 {
 		check_grant(&*state.ledger, signed, id).await?;
 	}
 
+	// A HEAD needs the size alone: it neither opens the item nor pushes another out of those
+	// kept open, so cheap requests cannot churn them.
+	let head = method == Method::HEAD;
 	let blob = match state.store.kept_open(&id) {
-		Some(blob) => blob,
-		None => {
-			let store = state.store.clone();
-			tokio::task::spawn_blocking(move || store.open_mapped(&id)).await?.map_err(|error| {
-				match error {
-					StoreError::NotFound(_) => not_here(),
-					error => error.into(),
-				}
-			})?
-		}
+		Some(blob) => Some(blob),
+		None if head => None,
+		None => Some(in_store(&state, id, |store, id| store.open_mapped(id)).await?),
 	};
-	let size = blob.len();
+	let size = match &blob {
+		Some(blob) => blob.len(),
+		None => in_store(&state, id, |store, id| store.item_size(id)).await?,
+	};
 	let etag = format!("\"{}\"", id_hex(&id));
 	let selection = select(&headers, &etag, size)?;
 
@@ -123,12 +120,28 @@ async fn serve(
 		header::CACHE_CONTROL,
 		header_value(&format!("{cache}, max-age=31536000, immutable")),
 	);
-	let body = if method == Method::HEAD || range.is_empty() {
-		Body::empty()
-	} else {
-		Body::from(blob.frame(range))
+	let body = match blob {
+		Some(blob) if !head && !range.is_empty() => Body::from(blob.frame(range)),
+		_ => Body::empty(),
 	};
 	Ok((status, reply, body).into_response())
+}
+
+fn not_here(id: &ContentId) -> ApiError {
+	ApiError::NotFound(format!("content 0x{} is not available here", id_hex(id)))
+}
+
+/// Runs the blocking store I/O `io` for `id` on the blocking pool.
+async fn in_store<T: Send + 'static>(
+	state: &AppState,
+	id: ContentId,
+	io: impl FnOnce(&BlobStore, &ContentId) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+	let store = state.store.clone();
+	tokio::task::spawn_blocking(move || io(&store, &id)).await?.map_err(|error| match error {
+		StoreError::NotFound(_) => not_here(&id),
+		error => error.into(),
+	})
 }
 
 /// The content id in a path (64 hex digits, `0x` optional).

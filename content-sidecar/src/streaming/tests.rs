@@ -68,6 +68,27 @@ async fn head_gives_the_headers_without_the_bytes() {
 	assert_eq!(header(&response, "content-length"), Some("10"));
 }
 
+/// Cheap requests must not push the items players stream out of those kept open.
+#[tokio::test]
+async fn head_neither_opens_an_item_nor_keeps_it_open() {
+	let (sidecar, id, _) = with_free_item();
+	let store = &sidecar.state.store;
+	assert_eq!(send(&sidecar, get(&id).method("HEAD")).await.status(), StatusCode::OK);
+	assert!(store.kept_open(&id).is_none(), "HEAD kept the item open");
+
+	assert_eq!(send(&sidecar, get(&id)).await.status(), StatusCode::OK);
+	let kept = store.kept_open(&id).expect("GET keeps the item open");
+	// A HEAD of an item already open uses it, and keeps it where it is.
+	let response = send(&sidecar, get(&id).method("HEAD")).await;
+	assert_eq!(header(&response, "content-length"), Some("10000"));
+	assert!(std::sync::Arc::ptr_eq(&kept, &store.kept_open(&id).unwrap()));
+
+	// A HEAD of an item gone from the disk behind the index's back is a 404, as a GET is.
+	store.remove(&id).unwrap();
+	let response = send(&sidecar, get(&id).method("HEAD")).await;
+	assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
 #[tokio::test]
 async fn only_registered_items_are_served() {
 	let (sidecar, _, _) = with_free_item();
