@@ -289,7 +289,7 @@ pub struct Config {
 		long,
 		env = "POP_SIDECAR_UNREGISTERED_TTL",
 		default_value = "1h",
-		value_parser = humantime::parse_duration
+		value_parser = parse_period
 	)]
 	pub unregistered_ttl: Duration,
 	/// How long an upload receipt stays valid for registering the upload on chain (e.g. `1h`,
@@ -299,7 +299,7 @@ pub struct Config {
 		long,
 		env = "POP_SIDECAR_RECEIPT_VALIDITY",
 		default_value = "1h",
-		value_parser = humantime::parse_duration
+		value_parser = parse_period
 	)]
 	pub receipt_validity: Duration,
 	/// Longest a stream token may be valid for, ahead of this sidecar's clock (e.g. `10m`). A
@@ -310,7 +310,7 @@ pub struct Config {
 		long,
 		env = "POP_SIDECAR_STREAM_TOKEN_VALIDITY",
 		default_value = "10m",
-		value_parser = humantime::parse_duration
+		value_parser = parse_period
 	)]
 	pub stream_token_validity: Duration,
 	/// Longest an upload token may be valid for, ahead of this sidecar's clock (e.g. `24h`). A tus
@@ -322,7 +322,7 @@ pub struct Config {
 		long,
 		env = "POP_SIDECAR_UPLOAD_TOKEN_VALIDITY",
 		default_value = "24h",
-		value_parser = humantime::parse_duration
+		value_parser = parse_period
 	)]
 	pub upload_token_validity: Duration,
 	/// How long content the chain no longer assigns here (removed by its owner, or moved to
@@ -339,15 +339,30 @@ pub struct Config {
 		long,
 		env = "POP_SIDECAR_REQUEST_HEAD_TIMEOUT",
 		default_value = "30s",
-		value_parser = humantime::parse_duration
+		value_parser = parse_period
 	)]
 	pub request_head_timeout: Duration,
+	/// How long a response may wait for its client to take more of it (as nginx's
+	/// `send_timeout`): a client that stops reading is cut off after this, so it cannot hold a
+	/// connection, and the item it was sent, for ever.
+	#[arg(
+		long,
+		env = "POP_SIDECAR_SEND_TIMEOUT",
+		default_value = "60s",
+		value_parser = parse_period
+	)]
+	pub send_timeout: Duration,
+	/// Most connections served at once. Past it, new connections wait in the kernel's accept
+	/// queue until one closes, so a flood of connections cannot exhaust the file descriptors
+	/// that content and the index need.
+	#[arg(long, env = "POP_SIDECAR_MAX_CONNECTIONS", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+	pub max_connections: u32,
 	/// How often expired uploads and withdrawn content are looked for.
 	#[arg(
 		long,
 		env = "POP_SIDECAR_GC_INTERVAL",
 		default_value = "1m",
-		value_parser = humantime::parse_duration
+		value_parser = parse_period
 	)]
 	pub gc_interval: Duration,
 	/// How long connecting to another holder's sidecar may take when fetching a replica.
@@ -355,7 +370,7 @@ pub struct Config {
 		long,
 		env = "POP_SIDECAR_FETCH_CONNECT_TIMEOUT",
 		default_value = "5s",
-		value_parser = humantime::parse_duration
+		value_parser = parse_period
 	)]
 	pub fetch_connect_timeout: Duration,
 	/// How long a replica fetch may wait for a holder's next bytes (its response head
@@ -364,7 +379,7 @@ pub struct Config {
 		long,
 		env = "POP_SIDECAR_FETCH_IDLE_TIMEOUT",
 		default_value = "15s",
-		value_parser = humantime::parse_duration
+		value_parser = parse_period
 	)]
 	pub fetch_idle_timeout: Duration,
 	/// The least average rate of a replica fetch once `--fetch-rate-grace` is over, in bytes a
@@ -433,7 +448,7 @@ pub struct Config {
 		long,
 		env = "POP_SIDECAR_MAX_VIDEO_DURATION",
 		default_value = "4h",
-		value_parser = humantime::parse_duration
+		value_parser = parse_period
 	)]
 	pub max_video_duration: Duration,
 	/// Log format; the level comes from `RUST_LOG` (default `info`).
@@ -460,6 +475,17 @@ fn parse_public_url(text: &str) -> Result<String, String> {
 		return Err("must start with http:// or https://".into());
 	}
 	Ok(url.into())
+}
+
+/// Parses a duration that must be more than zero: none of these settings means anything at
+/// zero (a zero head timeout closes every connection, a zero GC interval cannot tick).
+fn parse_period(text: &str) -> Result<Duration, String> {
+	match humantime::parse_duration(text)
+		.map_err(|e| format!("`{text}`: {e} (e.g. 30s, 10m, 1h)"))?
+	{
+		Duration::ZERO => Err(format!("`{text}` must be more than zero")),
+		period => Ok(period),
+	}
 }
 
 /// Parses a byte count: digits, optionally followed by a binary unit.
@@ -595,6 +621,22 @@ mod tests {
 		] {
 			let error = Cli::try_parse_from(["pop-sidecar", args[0], args[1]]).unwrap_err();
 			assert_eq!(error.kind(), clap::error::ErrorKind::ValueValidation, "{args:?}");
+		}
+		for option in [
+			"--unregistered-ttl",
+			"--receipt-validity",
+			"--stream-token-validity",
+			"--upload-token-validity",
+			"--request-head-timeout",
+			"--send-timeout",
+			"--gc-interval",
+			"--fetch-connect-timeout",
+			"--fetch-idle-timeout",
+			"--max-video-duration",
+		] {
+			let error = Cli::try_parse_from(["pop-sidecar", option, "0s"]).unwrap_err();
+			assert_eq!(error.kind(), clap::error::ErrorKind::ValueValidation, "{option}");
+			assert!(error.to_string().contains("`0s` must be more than zero"), "{option}: {error}");
 		}
 		assert_eq!(parse_size("1024"), Ok(1024));
 		assert_eq!(parse_size("3KiB"), Ok(3072));

@@ -1,6 +1,6 @@
 //! Streaming on a real socket, where content leaves with `sendfile`: every byte arrives
-//! whatever the reader does, and a file cut short behind the sidecar's back costs one
-//! connection, not the daemon.
+//! whatever a reader that reads does, one that stops is cut off, connections past the limit
+//! wait, and a file cut short behind the sidecar's back costs one connection, not the daemon.
 
 mod common;
 
@@ -42,6 +42,19 @@ async fn serving_with(
 
 fn path_of(id: &ContentId) -> String {
 	format!("/content/0x{}", hex::encode(id.0))
+}
+
+/// A request for the whole of `id`, as sent on the wire.
+fn whole_item_request(id: &ContentId) -> String {
+	format!("GET {} HTTP/1.1\r\nhost: x\r\n\r\n", path_of(id))
+}
+
+/// A connection with a small receive window, so the sidecar meets a full socket many times
+/// per response.
+async fn small_window_connection(address: SocketAddr) -> TcpStream {
+	let socket = TcpSocket::new_v4().unwrap();
+	socket.set_recv_buffer_size(8 * 1024).unwrap();
+	socket.connect(address).await.unwrap()
 }
 
 fn bytes_served(sidecar: &Sidecar) -> u64 {
@@ -131,10 +144,7 @@ async fn read_some(stream: &mut TcpStream, buffered: &mut Vec<u8>) {
 async fn a_slow_reader_of_pipelined_requests_gets_every_byte_in_order() {
 	let size = 6 * 1024 * 1024 + 5;
 	let (_sidecar, address, id, bytes) = serving(size).await;
-	let socket = TcpSocket::new_v4().unwrap();
-	// A small window, so the sidecar meets a full socket many times per response.
-	socket.set_recv_buffer_size(8 * 1024).unwrap();
-	let mut stream = socket.connect(address).await.unwrap();
+	let mut stream = small_window_connection(address).await;
 	let path = path_of(&id);
 	// Four requests at once: each head queues behind the body before it.
 	let requests = format!(
@@ -234,6 +244,56 @@ async fn a_request_head_never_finished_is_cut_off() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_is_cut_off_after_the_send_timeout() {
+	let send_timeout = Duration::from_secs(1);
+	// Far more than the socket buffers on both sides hold.
+	let size = 32 * 1024 * 1024;
+	let (_sidecar, address, id, _bytes) =
+		serving_with(size, |config| config.send_timeout = send_timeout).await;
+	let mut stream = small_window_connection(address).await;
+	stream.write_all(whole_item_request(&id).as_bytes()).await.unwrap();
+
+	// A slow reader, for longer than the timeout in all: each read is progress.
+	let mut buffered = Vec::new();
+	let reading = std::time::Instant::now();
+	while reading.elapsed() < send_timeout * 2 {
+		read_some(&mut stream, &mut buffered).await;
+		tokio::time::sleep(send_timeout / 10).await;
+	}
+	// Then a reader that takes nothing.
+	tokio::time::sleep(send_timeout * 3).await;
+	let mut rest = Vec::new();
+	let ended = timeout(Duration::from_secs(30), stream.read_to_end(&mut rest)).await;
+	assert!(ended.is_ok(), "the connection stayed open");
+	let received = buffered.len() + rest.len();
+	assert!(received > 64 * 1024, "cut off while it was reading: {received} bytes");
+	assert!(received < size, "the whole body came: the stalled response was never cut off");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_past_the_limit_wait_for_a_free_place() {
+	let (_sidecar, address, id, bytes) =
+		serving_with(1000, |config| config.max_connections = 1).await;
+	let request = whole_item_request(&id);
+	let mut first = TcpStream::connect(address).await.unwrap();
+	first.write_all(request.as_bytes()).await.unwrap();
+	let (head, _) = read_response(&mut first, &mut Vec::new()).await;
+	assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+
+	// The first connection stays open (keep-alive) and holds the only place.
+	let mut second = TcpStream::connect(address).await.unwrap();
+	second.write_all(request.as_bytes()).await.unwrap();
+	let mut byte = [0; 1];
+	let answered = timeout(Duration::from_millis(500), second.read(&mut byte)).await;
+	assert!(answered.is_err(), "a connection past the limit was served");
+
+	drop(first);
+	let (head, body) = read_response(&mut second, &mut Vec::new()).await;
+	assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+	assert_eq!(body, bytes);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_response_under_way_at_shutdown_ends_whole_and_new_connections_are_refused() {
 	let sidecar = Sidecar::new();
 	let size = 6 * 1024 * 1024;
@@ -248,11 +308,8 @@ async fn a_response_under_way_at_shutdown_ends_whole_and_new_connections_are_ref
 	let server =
 		tokio::spawn(pop_sidecar::server::serve(listener, sidecar.state.clone(), shutdown));
 
-	let socket = TcpSocket::new_v4().unwrap();
-	socket.set_recv_buffer_size(8 * 1024).unwrap();
-	let mut stream = socket.connect(address).await.unwrap();
-	let request = format!("GET {} HTTP/1.1\r\nhost: x\r\n\r\n", path_of(&id));
-	stream.write_all(request.as_bytes()).await.unwrap();
+	let mut stream = small_window_connection(address).await;
+	stream.write_all(whole_item_request(&id).as_bytes()).await.unwrap();
 	let mut buffered = Vec::new();
 	read_some(&mut stream, &mut buffered).await;
 	stop.send(()).unwrap();

@@ -33,30 +33,39 @@
 //! `sendfile` (`tcp_nopush on`). A frame whose pages were cut off the file by another process
 //! sends fewer bytes, then none, and hyper closes the connection: the mapping itself is never
 //! read here.
+//!
+//! A write that waits longer than the send timeout for the client to take more fails, and hyper
+//! closes the connection (nginx's `send_timeout`): a client that stops reading holds neither
+//! the connection nor its item's mapping past it.
 
 use crate::blob_store::file_region;
 use prometheus_client::metrics::counter::Counter;
 use std::{
+	future::Future,
 	io::{self, IoSlice},
 	os::fd::AsFd,
 	pin::Pin,
 	task::{ready, Context, Poll},
+	time::Duration,
 };
 use tokio::{
 	io::{AsyncRead, AsyncWrite, Interest, ReadBuf},
 	net::{TcpListener, TcpStream},
+	time::{Instant, Sleep},
 };
 
 /// The sidecar's listener: its connections send content frames with `sendfile`.
 pub struct ContentListener {
 	listener: TcpListener,
 	bytes_served: Counter,
+	send_timeout: Duration,
 }
 
 impl ContentListener {
-	/// Serves on `listener`, counting the content bytes sent into `bytes_served`.
-	pub fn new(listener: TcpListener, bytes_served: Counter) -> Self {
-		Self { listener, bytes_served }
+	/// Serves on `listener`, counting the content bytes sent into `bytes_served`; a write that
+	/// cannot go on for `send_timeout` fails.
+	pub fn new(listener: TcpListener, bytes_served: Counter, send_timeout: Duration) -> Self {
+		Self { listener, bytes_served, send_timeout }
 	}
 
 	/// The next connection.
@@ -66,7 +75,14 @@ impl ContentListener {
 		let (stream, _) = axum::serve::Listener::accept(&mut self.listener).await;
 		// Frames are large and heads go with MSG_MORE: nothing is left waiting for more.
 		let _ = stream.set_nodelay(true);
-		ContentStream { stream, bytes_served: self.bytes_served.clone() }
+		ContentStream {
+			stream,
+			bytes_served: self.bytes_served.clone(),
+			send_timeout: self.send_timeout,
+			stall_timer: Box::pin(tokio::time::sleep(self.send_timeout)),
+			timer_set: false,
+			waiting_since: None,
+		}
 	}
 }
 
@@ -74,9 +90,48 @@ impl ContentListener {
 pub struct ContentStream {
 	stream: TcpStream,
 	bytes_served: Counter,
+	send_timeout: Duration,
+	/// Wakes the connection when a wait for the client may have lasted `send_timeout`. Set at
+	/// most once per timeout, not at every wait: a busy connection waits for its client many
+	/// times a second, and a clock read is cheaper than moving a timer.
+	stall_timer: Pin<Box<Sleep>>,
+	/// Whether `stall_timer` is set for a wait under way or one before it.
+	timer_set: bool,
+	/// When the write under way began to wait for the client.
+	waiting_since: Option<Instant>,
 }
 
 impl ContentStream {
+	/// Writes `bufs`: a content frame with `sendfile`, the head before one with `MSG_MORE`,
+	/// anything else as it is.
+	fn poll_write_bufs(
+		&mut self,
+		cx: &mut Context<'_>,
+		bufs: &[IoSlice<'_>],
+	) -> Poll<io::Result<usize>> {
+		let first_content =
+			bufs.iter().enumerate().find_map(|(at, buf)| Some((at, file_region(buf)?)));
+		let Some((first_content, (blob, offset))) = first_content else {
+			return Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
+		};
+		if first_content > 0 {
+			// What precedes the content (a head): held back to leave with its first bytes.
+			let head = &bufs[..first_content];
+			return self.poll_send(cx, || {
+				let flags = rustix::net::SendFlags::MORE | rustix::net::SendFlags::NOSIGNAL;
+				let mut no_ancillary = rustix::net::SendAncillaryBuffer::default();
+				Ok(rustix::net::sendmsg(&self.stream, head, &mut no_ancillary, flags)?)
+			});
+		}
+		let content = &bufs[0];
+		let sent = ready!(self.poll_send(cx, || {
+			let mut at = offset;
+			Ok(rustix::fs::sendfile(self.stream.as_fd(), &*blob, Some(&mut at), content.len())?)
+		}))?;
+		self.bytes_served.inc_by(sent as u64);
+		Poll::Ready(Ok(sent))
+	}
+
 	/// Runs the non-blocking `send` when the socket is writable, until it does not block.
 	fn poll_send(
 		&self,
@@ -91,6 +146,37 @@ impl ContentStream {
 				result => return Poll::Ready(result),
 			}
 		}
+	}
+
+	/// `write` as it is, unless it has waited for the client longer than the send timeout.
+	fn bounded<T>(
+		&mut self,
+		cx: &mut Context<'_>,
+		write: Poll<io::Result<T>>,
+	) -> Poll<io::Result<T>> {
+		if write.is_ready() {
+			self.waiting_since = None;
+			return write;
+		}
+		let since = *self.waiting_since.get_or_insert_with(Instant::now);
+		let deadline = since + self.send_timeout;
+		if !self.timer_set {
+			self.timer_set = true;
+			self.stall_timer.as_mut().reset(deadline);
+		}
+		// A timer set for an earlier wait runs out first: it is moved on to this one's end.
+		while self.stall_timer.as_mut().poll(cx).is_ready() {
+			if Instant::now() >= deadline {
+				self.timer_set = false;
+				self.waiting_since = None;
+				return Poll::Ready(Err(io::Error::new(
+					io::ErrorKind::TimedOut,
+					format!("the client took nothing for {:?}", self.send_timeout),
+				)));
+			}
+			self.stall_timer.as_mut().reset(deadline);
+		}
+		Poll::Pending
 	}
 }
 
@@ -109,27 +195,8 @@ impl AsyncWrite for ContentStream {
 		bufs: &[IoSlice<'_>],
 	) -> Poll<io::Result<usize>> {
 		let this = self.get_mut();
-		let first_content =
-			bufs.iter().enumerate().find_map(|(at, buf)| Some((at, file_region(buf)?)));
-		let Some((first_content, (blob, offset))) = first_content else {
-			return Pin::new(&mut this.stream).poll_write_vectored(cx, bufs);
-		};
-		if first_content > 0 {
-			// What precedes the content (a head): held back to leave with its first bytes.
-			let head = &bufs[..first_content];
-			return this.poll_send(cx, || {
-				let flags = rustix::net::SendFlags::MORE | rustix::net::SendFlags::NOSIGNAL;
-				let mut no_ancillary = rustix::net::SendAncillaryBuffer::default();
-				Ok(rustix::net::sendmsg(&this.stream, head, &mut no_ancillary, flags)?)
-			});
-		}
-		let content = &bufs[0];
-		let sent = ready!(this.poll_send(cx, || {
-			let mut at = offset;
-			Ok(rustix::fs::sendfile(this.stream.as_fd(), &*blob, Some(&mut at), content.len())?)
-		}))?;
-		this.bytes_served.inc_by(sent as u64);
-		Poll::Ready(Ok(sent))
+		let write = this.poll_write_bufs(cx, bufs);
+		this.bounded(cx, write)
 	}
 
 	fn is_write_vectored(&self) -> bool {
