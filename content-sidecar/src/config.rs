@@ -355,7 +355,12 @@ pub struct Config {
 	/// Most connections served at once. Past it, new connections wait in the kernel's accept
 	/// queue until one closes, so a flood of connections cannot exhaust the file descriptors
 	/// that content and the index need.
-	#[arg(long, env = "POP_SIDECAR_MAX_CONNECTIONS", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+	#[arg(
+		long,
+		env = "POP_SIDECAR_MAX_CONNECTIONS",
+		default_value_t = 10_000,
+		value_parser = clap::value_parser!(u32).range(1..)
+	)]
 	pub max_connections: u32,
 	/// How often expired uploads and withdrawn content are looked for.
 	#[arg(

@@ -201,36 +201,10 @@ impl<C: AuxStore> AuxStore for Prefixed<'_, C> {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use std::{cell::RefCell, collections::BTreeMap};
 
-	#[derive(Default)]
-	struct Memory(RefCell<BTreeMap<Vec<u8>, Vec<u8>>>);
-
-	impl AuxStore for Memory {
-		fn insert_aux<
-			'a,
-			'b: 'a,
-			'c: 'a,
-			I: IntoIterator<Item = &'a (&'c [u8], &'c [u8])>,
-			D: IntoIterator<Item = &'a &'b [u8]>,
-		>(
-			&self,
-			insert: I,
-			delete: D,
-		) -> sp_blockchain::Result<()> {
-			let mut map = self.0.borrow_mut();
-			for (key, value) in insert {
-				map.insert(key.to_vec(), value.to_vec());
-			}
-			for key in delete {
-				map.remove(*key);
-			}
-			Ok(())
-		}
-
-		fn get_aux(&self, key: &[u8]) -> sp_blockchain::Result<Option<Vec<u8>>> {
-			Ok(self.0.borrow().get(key).cloned())
-		}
+	/// The client's own auxiliary store, in memory.
+	fn in_memory_store() -> sc_client_api::in_mem::Backend<Block> {
+		sc_client_api::in_mem::Backend::new()
 	}
 
 	/// Why the seal matters: the runtime accepts a proof of two sealed headers, and refuses the
@@ -262,7 +236,7 @@ mod tests {
 			header.digest_mut().push(DigestItem::babe_seal(seal.into()));
 			header
 		};
-		let memory = Memory::default();
+		let memory = in_memory_store();
 		let index = Prefixed(&memory);
 		let check =
 			|header| sc_consensus_slots::check_equivocation(&index, slot, slot, &header, &author);
@@ -285,7 +259,7 @@ mod tests {
 
 	#[test]
 	fn prefixed_keys_stay_apart_from_the_stores_own() {
-		let memory = Memory::default();
+		let memory = in_memory_store();
 		memory.insert_aux(&[(&b"slot"[..], &b"babe's"[..])], &[]).unwrap();
 		let prefixed = Prefixed(&memory);
 		prefixed.insert_aux(&[(&b"slot"[..], &b"sealed"[..])], &[]).unwrap();
