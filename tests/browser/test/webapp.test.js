@@ -100,11 +100,13 @@ describe('the POP web app in Chromium', { timeout: 25 * 60_000 }, () => {
     const uploadedAt = Date.now();
     assert.equal(await page.getAttribute('[data-step=upload]', 'data-state'), 'done', await stepText('upload'));
     assert.equal(await page.getAttribute('[data-step=upload] .progress', 'data-percent'), '100');
-    // Transcoding progress as the page shows it, sampled until it is done.
+    // Transcoding progress as the page shows it, sampled until it is done. The state is read
+    // before the percentage, so the last sample is taken once the step is done.
     const seen = new Set();
     await until('transcoding', async () => {
+      const state = await page.getAttribute('[data-step=transcode]', 'data-state');
       seen.add(await page.getAttribute('[data-step=transcode] .progress', 'data-percent').catch(() => null));
-      return ['done', 'failed'].includes(await page.getAttribute('[data-step=transcode]', 'data-state'));
+      return ['done', 'failed'].includes(state);
     }, 600);
     assert.equal(await page.getAttribute('[data-step=transcode]', 'data-state'), 'done', await stepText('transcode'));
     assert.equal(await page.getAttribute('[data-step=transcode] .progress', 'data-percent'), '100');
