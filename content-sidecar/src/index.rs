@@ -17,6 +17,9 @@ pub enum IndexError {
 	/// The database failed.
 	#[error("metadata index failed: {0}")]
 	Db(#[from] sled::Error),
+	/// Another process holds the database.
+	#[error("the metadata index {0} is in use by another process (another pop-sidecar on this data dir?)")]
+	InUse(String),
 	/// A record could not be decoded.
 	#[error("metadata index holds an undecodable record for {0}")]
 	Corrupt(String),
@@ -242,9 +245,21 @@ pub struct SledIndex {
 }
 
 impl SledIndex {
-	/// Opens (creating if needed) the index in `dir`.
+	/// Opens (creating if needed) the index in `dir`, waiting up to [`LOCK_WAIT`] for another
+	/// holder to let it go.
 	pub fn open(dir: &Path) -> Result<Self, IndexError> {
-		let db = sled::open(dir)?;
+		let started = std::time::Instant::now();
+		let db = loop {
+			match sled::open(dir) {
+				Err(error) if is_locked(&error) => {
+					if started.elapsed() >= LOCK_WAIT {
+						return Err(IndexError::InUse(dir.display().to_string()));
+					}
+					std::thread::sleep(LOCK_WAIT / 50);
+				}
+				opened => break opened?,
+			}
+		};
 		Ok(Self {
 			items: db.open_tree("items")?,
 			uploads: db.open_tree("uploads")?,
@@ -252,6 +267,17 @@ impl SledIndex {
 			db,
 		})
 	}
+}
+
+/// How long opening the index waits for its lock. A database dropped in this process lets its
+/// lock go only once sled's own threads have closed their files (spacejam/sled#1234), a moment
+/// later; an index restarted in place would otherwise fail now and then.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Whether `error` is sled's failure to take its database's lock. sled 0.34 tells it only in
+/// the message of an `Other` error.
+fn is_locked(error: &sled::Error) -> bool {
+	matches!(error, sled::Error::Io(io) if io.to_string().starts_with("could not acquire lock"))
 }
 
 /// Decodes one entry of a tree keyed by fixed-size ids.
@@ -428,6 +454,25 @@ mod tests {
 		let mut writer = store.writer().unwrap();
 		writer.write(vec![seed; size].into()).unwrap();
 		writer.commit(None).unwrap()
+	}
+
+	#[test]
+	fn an_index_held_elsewhere_is_waited_for_then_refused_saying_why() {
+		let dir = tempfile::tempdir().unwrap();
+		let held = SledIndex::open(dir.path()).unwrap();
+		let started = std::time::Instant::now();
+		let error = SledIndex::open(dir.path()).err().expect("opened twice");
+		assert!(started.elapsed() >= LOCK_WAIT, "gave up after {:?}", started.elapsed());
+		assert!(matches!(error, IndexError::InUse(_)), "{error}");
+		assert!(error.to_string().contains("in use by another process"), "{error}");
+
+		// A holder that lets go within the wait is waited for.
+		let releasing = std::thread::spawn(move || {
+			std::thread::sleep(LOCK_WAIT / 4);
+			drop(held);
+		});
+		SledIndex::open(dir.path()).unwrap();
+		releasing.join().unwrap();
 	}
 
 	#[test]
