@@ -145,7 +145,7 @@ sidecar_url="http://127.0.0.1:$sidecar_port"
 	ulimit -Sn "${SIDECAR_FD_LIMIT:-$(ulimit -Sn)}"
 	RUST_LOG="$sidecar_log" exec "$POP_SIDECAR_BIN" run --listen "127.0.0.1:$sidecar_port" \
 		--data-dir "$work/sidecar" --public-url "$sidecar_url" --node-url "$node_ws" \
-		--proof-key //Alice//stash
+		--proof-key //Alice//stash --max-connections-per-address "$viewers"
 ) >"$work/sidecar.log" 2>&1 &
 sidecar_pid=$!
 for _ in $(seq 100); do

@@ -175,7 +175,10 @@ sidecar_url="http://127.0.0.1:$sidecar_port"
 # uploads are bounded by the local limits only. Starts the binary $1 (the one measured, unless
 # given another) on the port and data dir the benchmark uses.
 start_sidecar() {
-	RUST_LOG=warn "${1:-$POP_SIDECAR_BIN}" --listen "127.0.0.1:$sidecar_port" --standalone \
+	# wrk's connections all come from one address. By the environment, which a baseline binary
+	# without the option ignores.
+	RUST_LOG=warn POP_SIDECAR_MAX_CONNECTIONS_PER_ADDRESS="$max_connections" \
+		"${1:-$POP_SIDECAR_BIN}" --listen "127.0.0.1:$sidecar_port" --standalone \
 		--data-dir "$work/sidecar" --public-url "$sidecar_url" \
 		>>"$work/sidecar.log" 2>&1 &
 	sidecar_pid=$!

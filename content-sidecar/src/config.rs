@@ -362,6 +362,18 @@ pub struct Config {
 		value_parser = clap::value_parser!(u32).range(1..)
 	)]
 	pub max_connections: u32,
+	/// Most connections served at once from one client: an IPv4 address, or an IPv6 /64 (what
+	/// one host or home is given). Past it, a new connection from that client is closed at once,
+	/// so one client cannot take every place of `--max-connections`. Behind a reverse proxy every
+	/// connection comes from the proxy's address: set this to `--max-connections` there, and
+	/// limit clients in the proxy.
+	#[arg(
+		long,
+		env = "POP_SIDECAR_MAX_CONNECTIONS_PER_ADDRESS",
+		default_value_t = 256,
+		value_parser = clap::value_parser!(u32).range(1..)
+	)]
+	pub max_connections_per_address: u32,
 	/// How often expired uploads and withdrawn content are looked for.
 	#[arg(
 		long,
@@ -623,6 +635,8 @@ mod tests {
 			["--stream-token-validity", "a while"],
 			["--fetch-min-rate", "fast"],
 			["--fetch-connect-timeout", "never"],
+			["--max-connections", "0"],
+			["--max-connections-per-address", "0"],
 		] {
 			let error = Cli::try_parse_from(["pop-sidecar", args[0], args[1]]).unwrap_err();
 			assert_eq!(error.kind(), clap::error::ErrorKind::ValueValidation, "{args:?}");

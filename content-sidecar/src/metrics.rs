@@ -116,6 +116,8 @@ pub struct Metrics {
 	/// 1 while the chain client does not reconcile replicas: its node's finalized block is
 	/// behind one reconciled already, or of another chain.
 	pub reconcile_waiting: Gauge,
+	/// Connections closed at once because their client held `--max-connections-per-address`.
+	pub connections_refused: Counter,
 }
 
 impl Default for Metrics {
@@ -151,6 +153,7 @@ impl Default for Metrics {
 			masternode_faults: Gauge::default(),
 			proof_key_registered: Gauge::default(),
 			reconcile_waiting: Gauge::default(),
+			connections_refused: Counter::default(),
 		};
 		// The registry holds clones, which share their values with the fields.
 		let registry = &mut metrics.registry;
@@ -294,6 +297,11 @@ impl Default for Metrics {
 			"reconcile_waiting",
 			"1 while replicas are not reconciled: the node is behind a block reconciled already, or on another chain",
 			metrics.reconcile_waiting.clone(),
+		);
+		registry.register(
+			"connections_refused",
+			"Connections closed at once because their client held --max-connections-per-address",
+			metrics.connections_refused.clone(),
 		);
 		metrics
 	}

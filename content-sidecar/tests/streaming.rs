@@ -1,6 +1,7 @@
 //! Streaming on a real socket, where content leaves with `sendfile`: every byte arrives
 //! whatever a reader that reads does, one that stops is cut off, connections past the limit
-//! wait, and a file cut short behind the sidecar's back costs one connection, not the daemon.
+//! wait, a client past its share is closed, and a file cut short behind the sidecar's back
+//! costs one connection, not the daemon.
 
 mod common;
 
@@ -57,9 +58,10 @@ async fn small_window_connection(address: SocketAddr) -> TcpStream {
 	socket.connect(address).await.unwrap()
 }
 
-fn bytes_served(sidecar: &Sidecar) -> u64 {
+/// The value of the sidecar's counter `name`.
+fn counter(sidecar: &Sidecar, name: &str) -> u64 {
 	let metrics = sidecar.state.metrics.encode();
-	let line = metrics.lines().find(|line| line.starts_with("pop_sidecar_bytes_served_total "));
+	let line = metrics.lines().find(|line| line.starts_with(&format!("pop_sidecar_{name}_total ")));
 	line.unwrap().rsplit(' ').next().unwrap().parse().unwrap()
 }
 
@@ -100,12 +102,12 @@ async fn ranges_on_one_connection_arrive_whole_and_are_counted_as_sent() {
 	// Counted where sendfile sent them: every content byte left that way. The count follows
 	// the send, so it may come a moment after the client has the bytes.
 	let counted = async {
-		while bytes_served(&sidecar) != sent {
+		while counter(&sidecar, "bytes_served") != sent {
 			tokio::time::sleep(Duration::from_millis(10)).await;
 		}
 	};
 	timeout(Duration::from_secs(10), counted).await.expect("every byte sent counted");
-	assert_eq!(bytes_served(&sidecar), sent);
+	assert_eq!(counter(&sidecar, "bytes_served"), sent);
 }
 
 /// Reads one response from `stream` (after what `buffered` holds): its head and body.
@@ -293,6 +295,62 @@ async fn connections_past_the_limit_wait_for_a_free_place() {
 	let (head, body) = read_response(&mut second, &mut Vec::new()).await;
 	assert!(head.starts_with("HTTP/1.1 200"), "{head}");
 	assert_eq!(body, bytes);
+}
+
+/// A connection from `client`, a loopback address of its own.
+async fn connection_from(client: [u8; 4], address: SocketAddr) -> TcpStream {
+	let socket = TcpSocket::new_v4().unwrap();
+	socket.bind(SocketAddr::from((client, 0))).unwrap();
+	socket.connect(address).await.unwrap()
+}
+
+/// Whether `stream` is answered `200` with `bytes`, or closed unanswered.
+async fn served(stream: &mut TcpStream, request: &str, bytes: &[u8]) -> bool {
+	// A closed connection may refuse the write, or take it and then end.
+	let _ = stream.write_all(request.as_bytes()).await;
+	let mut first = [0; 1];
+	let read = timeout(Duration::from_secs(10), stream.peek(&mut first)).await;
+	if !matches!(read.expect("neither answered nor closed"), Ok(1)) {
+		return false;
+	}
+	let (head, body) = read_response(stream, &mut Vec::new()).await;
+	assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+	assert_eq!(body, bytes);
+	true
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_past_its_share_of_connections_is_closed_and_others_are_served() {
+	let (sidecar, address, id, bytes) =
+		serving_with(1000, |config| config.max_connections_per_address = 2).await;
+	let request = whole_item_request(&id);
+	// Two kept-alive connections hold the client's share.
+	let mut held = Vec::new();
+	for _ in 0..2 {
+		let mut stream = connection_from([127, 0, 0, 1], address).await;
+		assert!(served(&mut stream, &request, &bytes).await, "a connection within the share");
+		held.push(stream);
+	}
+
+	let mut third = connection_from([127, 0, 0, 1], address).await;
+	assert!(!served(&mut third, &request, &bytes).await, "a third connection was served");
+	assert_eq!(counter(&sidecar, "connections_refused"), 1);
+	// Another client is served meanwhile: the limit is per client, not for everyone.
+	let mut other = connection_from([127, 0, 0, 2], address).await;
+	assert!(served(&mut other, &request, &bytes).await, "another client was refused");
+
+	// A closed connection gives its place back, once the server has seen it close.
+	drop(held.pop());
+	let mut given_back = false;
+	for _ in 0..50 {
+		let mut stream = connection_from([127, 0, 0, 1], address).await;
+		if served(&mut stream, &request, &bytes).await {
+			given_back = true;
+			break;
+		}
+		tokio::time::sleep(Duration::from_millis(100)).await;
+	}
+	assert!(given_back, "the place of a closed connection never came back");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -43,6 +43,7 @@ use prometheus_client::metrics::counter::Counter;
 use std::{
 	future::Future,
 	io::{self, IoSlice},
+	net::SocketAddr,
 	os::fd::AsFd,
 	pin::Pin,
 	task::{ready, Context, Poll},
@@ -68,21 +69,22 @@ impl ContentListener {
 		Self { listener, bytes_served, send_timeout }
 	}
 
-	/// The next connection.
-	pub async fn accept(&mut self) -> ContentStream {
+	/// The next connection, and its client's address.
+	pub async fn accept(&mut self) -> (ContentStream, SocketAddr) {
 		// axum's accept loop: it skips connections reset before they were taken, and backs off
 		// (logging) when out of file descriptors.
-		let (stream, _) = axum::serve::Listener::accept(&mut self.listener).await;
+		let (stream, peer) = axum::serve::Listener::accept(&mut self.listener).await;
 		// Frames are large and heads go with MSG_MORE: nothing is left waiting for more.
 		let _ = stream.set_nodelay(true);
-		ContentStream {
+		let stream = ContentStream {
 			stream,
 			bytes_served: self.bytes_served.clone(),
 			send_timeout: self.send_timeout,
 			stall_timer: Box::pin(tokio::time::sleep(self.send_timeout)),
 			timer_set: false,
 			waiting_since: None,
-		}
+		};
+		(stream, peer)
 	}
 }
 
