@@ -110,6 +110,9 @@ pub struct Metrics {
 	/// Faults of this sidecar's masternode counted in the current era, at the last finalized
 	/// block (chain client).
 	pub masternode_faults: Gauge,
+	/// 1 while this sidecar's masternode is jailed at the last finalized block, else 0: its
+	/// faults reset when it is jailed, and only its operator's `unjail` ends it.
+	pub masternode_jailed: Gauge,
 	/// 1 while the proof key signs for a masternode at the last finalized block, else 0: a
 	/// masternode moved to another key leaves this sidecar answering nothing.
 	pub proof_key_registered: Gauge,
@@ -151,6 +154,7 @@ impl Default for Metrics {
 			disk_reserve_bytes: Gauge::default(),
 			chain_connected: Gauge::default(),
 			masternode_faults: Gauge::default(),
+			masternode_jailed: Gauge::default(),
 			proof_key_registered: Gauge::default(),
 			reconcile_waiting: Gauge::default(),
 			connections_refused: Counter::default(),
@@ -287,6 +291,11 @@ impl Default for Metrics {
 			"masternode_faults",
 			"Faults of this sidecar's masternode counted in the current era",
 			metrics.masternode_faults.clone(),
+		);
+		registry.register(
+			"masternode_jailed",
+			"1 while this sidecar's masternode is jailed, else 0",
+			metrics.masternode_jailed.clone(),
 		);
 		registry.register(
 			"proof_key_registered",

@@ -83,6 +83,20 @@ impl ContentInfo {
 pub(super) struct MasternodeInfo {
 	/// The URL of its sidecar.
 	pub endpoint: Vec<u8>,
+	/// Whether it may be elected.
+	pub status: MasternodeStatus,
+}
+
+/// `MasternodeStatus`: whether a masternode may be elected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub(crate) enum MasternodeStatus {
+	/// Elected in the current era.
+	Active,
+	/// Registered and not elected.
+	Idle,
+	/// Slashed and out of elections until its operator unjails it.
+	Jailed,
 }
 
 /// What this client reads of `System::Account` values.

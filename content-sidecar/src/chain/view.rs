@@ -145,6 +145,9 @@ pub(super) trait ChainView: Sync {
 		operator: Account,
 	) -> impl Future<Output = Result<u32, subxt::Error>> + Send;
 
+	/// Whether `operator`'s masternode is jailed.
+	fn jailed(&self, operator: Account) -> impl Future<Output = Result<bool, subxt::Error>> + Send;
+
 	/// The proof key's next nonce as of this block.
 	fn nonce(&self, key: &ProofKey) -> impl Future<Output = Result<u64, subxt::Error>> + Send;
 
@@ -203,6 +206,11 @@ impl ChainView for AtBlock {
 
 	async fn faults_this_era(&self, operator: Account) -> Result<u32, subxt::Error> {
 		queries::faults_this_era(self, operator).await
+	}
+
+	async fn jailed(&self, operator: Account) -> Result<bool, subxt::Error> {
+		let node = queries::read(self, queries::masternodes(), (operator,)).await?;
+		Ok(node.is_some_and(|node| node.status == queries::MasternodeStatus::Jailed))
 	}
 
 	async fn nonce(&self, key: &ProofKey) -> Result<u64, subxt::Error> {

@@ -5,7 +5,7 @@
 use super::{amount, OperatorError, Output};
 use crate::{
 	auth::{ss58, Account},
-	chain::{self, queries, AtBlock},
+	chain::{self, queries, queries::MasternodeStatus, AtBlock},
 	config::StatusArgs,
 };
 use serde::Serialize;
@@ -27,17 +27,8 @@ struct Masternode {
 	proof_key: Account,
 	capacity: u64,
 	commission: u32,
-	status: Standing,
+	status: MasternodeStatus,
 	jailed_until: Option<u32>,
-}
-
-/// `MasternodeStatus`.
-#[derive(Debug, Clone, Copy, DecodeAsType)]
-#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
-enum Standing {
-	Active,
-	Idle,
-	Jailed,
 }
 
 /// `Delegation::Pools` values.
@@ -265,7 +256,7 @@ async fn read(
 		queries::all(at, pools).await?.into_iter().map(|(who, pool)| (who, pool.value)).collect();
 	let mut electable: Vec<(Account, u128)> = all
 		.iter()
-		.filter(|(_, node)| !matches!(node.status, Standing::Jailed) && node.bond >= min_bond)
+		.filter(|(_, node)| node.status != MasternodeStatus::Jailed && node.bond >= min_bond)
 		.map(|(who, node)| (*who, node.bond.saturating_add(pools.get(who).copied().unwrap_or(0))))
 		.collect();
 	electable.sort_by(|(a, backing_a), (b, backing_b)| backing_b.cmp(backing_a).then(a.cmp(b)));

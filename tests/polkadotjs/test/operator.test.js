@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sendOk, startDevNode, startNode } from '../lib/node.js';
-import { sidecarCommand, startSidecar, upload } from '../lib/sidecar.js';
+import { metric, sidecarCommand, startSidecar, upload } from '../lib/sidecar.js';
 import { contentId } from '../lib/commitment.js';
 import { registerContent } from '../lib/receipt.js';
 import { collectEvents, currentEra, devKeys, held, POP, waitFor } from '../lib/util.js';
@@ -258,13 +258,22 @@ describe('the operator command line', { timeout: 15 * 60_000 }, () => {
     }, 60);
     assert.equal(jailed.rank, null, 'a jailed masternode is not electable');
     assert.ok(jailed.jailed_until > jailed.era);
-    assert.equal(failedWith(await masternode('//Dave', 'unjail')), 'Masternodes::StillJailed');
-    assert.equal(failedWith(await masternode('//Dave', 'deregister')), 'Masternodes::StillJailed');
-    await until('Dave\'s jail term over', async () => (await currentEra(node.api)) >= jailed.jailed_until, 200);
-    event(succeeded(await masternode('//Dave', 'unjail')), 'Masternodes', 'Unjailed');
-    const free = await record(dave);
-    assert.equal(free.status, 'Idle');
-    assert.equal(free.jailedUntil, null);
+    // His sidecar, back, tells Prometheus of the jail (PopMasternodeJailed) until the unjail.
+    const back = await startSidecar({ nodeUrl: node.rpcUrl, options: ['--proof-key-file', daveKeyFile] });
+    try {
+      const jailedGauge = () => metric(back.url, 'pop_sidecar_masternode_jailed ');
+      await until('the jail in Dave\'s sidecar\'s metrics', async () => (await jailedGauge()) === 1, 60);
+      assert.equal(failedWith(await masternode('//Dave', 'unjail')), 'Masternodes::StillJailed');
+      assert.equal(failedWith(await masternode('//Dave', 'deregister')), 'Masternodes::StillJailed');
+      await until('Dave\'s jail term over', async () => (await currentEra(node.api)) >= jailed.jailed_until, 200);
+      event(succeeded(await masternode('//Dave', 'unjail')), 'Masternodes', 'Unjailed');
+      const free = await record(dave);
+      assert.equal(free.status, 'Idle');
+      assert.equal(free.jailedUntil, null);
+      await until('the unjail in Dave\'s sidecar\'s metrics', async () => (await jailedGauge()) === 0, 60);
+    } finally {
+      await back.stop();
+    }
   });
 
   it('Eve withdraws her whole bond after the bonding duration', { timeout: 6 * 60_000 }, async () => {

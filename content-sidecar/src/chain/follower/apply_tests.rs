@@ -49,6 +49,8 @@ struct FakeChain {
 	read: Mutex<Vec<ContentId>>,
 	/// Faults of this masternode in the current era.
 	faults: u32,
+	/// Whether this masternode is jailed.
+	jailed: bool,
 	/// The chain's genesis hash.
 	genesis: [u8; 32],
 }
@@ -91,6 +93,10 @@ impl ChainView for FakeChain {
 
 	async fn faults_this_era(&self, _: Account) -> Result<u32, subxt::Error> {
 		Ok(self.faults)
+	}
+
+	async fn jailed(&self, _: Account) -> Result<bool, subxt::Error> {
+		Ok(self.jailed)
 	}
 
 	async fn nonce(&self, _: &ProofKey) -> Result<u64, subxt::Error> {
@@ -423,16 +429,22 @@ async fn a_replica_whose_bytes_changed_is_not_proved_but_dropped_to_be_fetched_a
 }
 
 #[tokio::test]
-async fn a_finalized_block_tells_the_masternodes_faults_this_era() {
+async fn a_finalized_block_tells_the_masternodes_faults_this_era_and_its_jail() {
 	let (_dir, state, key) = sidecar();
 	let mut follower = follower(&state);
 	let mut chain = FakeChain { block: 5, faults: 2, ..FakeChain::default() };
 	follower.on_finalized_block(&chain, &state, &key).await.unwrap();
 	assert_eq!(state.metrics.masternode_faults.get(), 2);
-	// A new era counts afresh.
-	chain.faults = 0;
+	assert_eq!(state.metrics.masternode_jailed.get(), 0);
+	// The third fault jails it, and its faults are counted afresh.
+	(chain.block, chain.faults, chain.jailed) = (6, 0, true);
 	follower.on_finalized_block(&chain, &state, &key).await.unwrap();
 	assert_eq!(state.metrics.masternode_faults.get(), 0);
+	assert_eq!(state.metrics.masternode_jailed.get(), 1);
+	// Unjailed by its operator.
+	(chain.block, chain.jailed) = (7, false);
+	follower.on_finalized_block(&chain, &state, &key).await.unwrap();
+	assert_eq!(state.metrics.masternode_jailed.get(), 0);
 }
 
 #[tokio::test]

@@ -201,11 +201,12 @@ impl Follower {
 		let operator = operator(view, key).await?;
 		state.metrics.proof_key_registered.set(operator.is_some().into());
 		let Some(operator) = operator else { return Ok(()) };
-		match view.faults_this_era(operator).await {
-			Ok(faults) => {
+		match tokio::try_join!(view.faults_this_era(operator), view.jailed(operator)) {
+			Ok((faults, jailed)) => {
 				state.metrics.masternode_faults.set(faults.into());
+				state.metrics.masternode_jailed.set(jailed.into());
 			}
-			Err(error) => tracing::warn!(%error, "reading this era's faults failed"),
+			Err(error) => tracing::warn!(%error, "reading the masternode's faults and jail failed"),
 		}
 		let replicas = match self.observe_replicas(view, state, operator).await {
 			Ok(replicas) => Some(replicas),
