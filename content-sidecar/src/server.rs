@@ -65,9 +65,9 @@ pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future
 		};
 		// Closed before anything is read, and its place freed: a client past its share costs
 		// an accept and nothing more.
-		let Some(client_place) = clients.take(peer.ip()) else {
+		let client = client_of(peer.ip());
+		let Some(client_place) = clients.take(client) else {
 			refused.inc();
-			let client = client_of(peer.ip());
 			tracing::debug!(%client, "connection refused: its client holds its share of places");
 			continue;
 		};
@@ -127,9 +127,9 @@ impl ClientPlaces {
 		Self { limit, held: Mutex::default() }
 	}
 
-	/// A place for a connection from `peer`, or `None` when its client holds `limit` already.
-	fn take(self: &Arc<Self>, peer: IpAddr) -> Option<ClientPlace> {
-		let client = client_of(peer);
+	/// A place for a connection of `client` (see [`client_of`]), or `None` when it holds `limit`
+	/// already.
+	fn take(self: &Arc<Self>, client: IpAddr) -> Option<ClientPlace> {
 		let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
 		let count = held.entry(client).or_default();
 		if *count >= self.limit {
@@ -193,14 +193,15 @@ mod tests {
 	#[test]
 	fn a_client_holds_at_most_its_limit_and_places_come_back() {
 		let places = Arc::new(ClientPlaces::new(2));
-		let first = places.take(ip("2001:db8::1")).unwrap();
-		let _second = places.take(ip("2001:db8::ffff")).unwrap();
-		assert!(places.take(ip("2001:db8::2")).is_none(), "a third place in the same /64");
-		let other = places.take(ip("2001:db8:0:1::1")).unwrap();
+		let take = |address| places.take(client_of(ip(address)));
+		let first = take("2001:db8::1").unwrap();
+		let _second = take("2001:db8::ffff").unwrap();
+		assert!(take("2001:db8::2").is_none(), "a third place in the same /64");
+		let other = take("2001:db8:0:1::1").unwrap();
 
 		drop(first);
-		let _again = places.take(ip("2001:db8::3")).unwrap();
-		assert!(places.take(ip("2001:db8::4")).is_none());
+		let _again = take("2001:db8::3").unwrap();
+		assert!(take("2001:db8::4").is_none());
 		// A client with no connection left has no entry.
 		drop(other);
 		assert_eq!(places.held.lock().unwrap().len(), 1);

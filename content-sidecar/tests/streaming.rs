@@ -61,7 +61,8 @@ async fn small_window_connection(address: SocketAddr) -> TcpStream {
 /// The value of the sidecar's counter `name`.
 fn counter(sidecar: &Sidecar, name: &str) -> u64 {
 	let metrics = sidecar.state.metrics.encode();
-	let line = metrics.lines().find(|line| line.starts_with(&format!("pop_sidecar_{name}_total ")));
+	let prefix = format!("pop_sidecar_{name}_total ");
+	let line = metrics.lines().find(|line| line.starts_with(&prefix));
 	line.unwrap().rsplit(' ').next().unwrap().parse().unwrap()
 }
 
